@@ -1,0 +1,56 @@
+# consortium-cme-xblocks: `make run` serves the demo course, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/test.txt setup.py | cksum | cut -d' ' -f1)
+export CME_VAR_DIR ?= $(CURDIR)/var
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(STAMP): requirements/test.txt setup.py
+	@py=$$(tools/find-python312) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
+	@echo "Installing the suite and its pinned requirements into $(VENV) (first time: about a minute)..."
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements/test.txt
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)  ## create or update the virtualenv (Python 3.12)
+
+run: $(STAMP)  ## serve the workbench with the demo course on 127.0.0.1:$(PORT)
+	@$(PY) -m xblocks.workbench.serve --port $(PORT)
+
+chromium:  ## install Debian's Chromium when it is missing
+	@tools/ensure-chromium
+
+test: $(STAMP) chromium  ## run every test (unit, xblock, browser, integration, packaging)
+	@$(PY) tools/i18n.py compile
+	@$(PY) -m pytest
+
+quality: $(STAMP)  ## ruff lint and format check
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+
+translations: $(STAMP)  ## extract messages, update en and zh_CN catalogs, compile, check
+	@$(PY) tools/i18n.py extract
+	@$(PY) tools/i18n.py compile
+	@$(PY) tools/i18n.py check
+
+upgrade: $(STAMP)  ## recompile requirements/*.txt from requirements/*.in
+	@$(PY) -m pip install -q pip-tools
+	@for f in dev test; do \
+	  $(VENV)/bin/pip-compile -q --upgrade --strip-extras --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links -o requirements/$$f.txt requirements/$$f.in; \
+	done
+
+clean:  ## remove the virtualenv, build output and workbench state (var/)
+	rm -rf $(VENV) build dist *.egg-info var .tox
+
+.PHONY: help venv run chromium test quality translations upgrade clean
+
+tox: $(STAMP)  ## run tox (Django 4.2 and 5.2, quality, translations) with Python 3.12 on PATH
+	@PATH="$$(dirname $$(tools/find-python312)):$$PATH" $(VENV)/bin/tox $(TOXARGS)
+.PHONY: tox

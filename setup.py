@@ -1,0 +1,85 @@
+"""consortium-cme-xblocks: case teaching, graded-referral follow-up and CME credits for Open edX."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+
+def package_data(package: str, roots: list[str]) -> list[str]:
+    """Every file under `roots` of `package`, as paths relative to the package.
+
+    setuptools' globs do not recurse reliably across versions; listing files keeps templates,
+    static assets, translations, XSDs and demo content inside the wheel.
+    """
+    base = HERE / package
+    files = []
+    for root in roots:
+        for path in (base / root).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                files.append(str(path.relative_to(base)))
+    return files
+
+
+setup(
+    name="consortium-cme-xblocks",
+    version="0.1.0",
+    description=(
+        "Open edX XBlocks for medical consortia: staged clinical cases, graded-referral "
+        "follow-up exercises and CME credit records with CSV/XML/xAPI export."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0",
+    python_requires=">=3.12",
+    packages=find_packages(
+        include=[
+            "case_teaching",
+            "case_teaching.*",
+            "referral_tracking",
+            "referral_tracking.*",
+            "credit_export",
+            "credit_export.*",
+            "xblocks",
+            "xblocks.*",
+        ]
+    ),
+    package_data={
+        "xblocks": package_data(
+            "xblocks", ["templates", "public", "translations", "workbench/templates"]
+        ),
+        "case_teaching": package_data("case_teaching", ["demo"]),
+        "referral_tracking": package_data("referral_tracking", ["demo", "rulesets"]),
+        "credit_export": package_data("credit_export", ["schemas"]),
+    },
+    include_package_data=False,
+    install_requires=[
+        # Open edX runs Django 4.2 LTS or 5.2 LTS; never let a bare install pull Django 6.
+        "Django>=4.2,<6,!=5.0.*,!=5.1.*",
+        # XBlock 6 carries xblock.utils and web_fragments; the django extra brings
+        # openedx-django-pyfs, which the workbench needs.
+        "XBlock[django]>=6.3,<7",
+        "pydantic>=2.7,<3",
+        "lxml>=5.2",
+        "nh3>=0.2.17",
+        "requests>=2.31",
+    ],
+    extras_require={
+        "workbench": ["xblock-sdk>=0.15.2,<0.16"],
+    },
+    entry_points={
+        # Each block is registered here as it lands: cme_case, cme_referral, cme_credit.
+        "xblock.v1": [],
+        "lms.djangoapp": ["cme_records = xblocks.records.apps:CmeRecordsConfig"],
+        "cms.djangoapp": ["cme_records = xblocks.records.apps:CmeRecordsConfig"],
+    },
+    classifiers=[
+        "Framework :: Django",
+        "Framework :: Django :: 4.2",
+        "Framework :: Django :: 5.2",
+        "Programming Language :: Python :: 3.12",
+        "Intended Audience :: Healthcare Industry",
+        "Intended Audience :: Education",
+    ],
+)

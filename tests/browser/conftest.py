@@ -1,0 +1,79 @@
+"""Chromium (Debian's, never `playwright install`) against a workbench server on a free port.
+
+Every page fixture here fails the test on any JavaScript error, console error or failed
+request: a learner would see a broken block.
+"""
+
+import pytest
+
+from tests.conftest import free_port
+from tests.support.workbench_server import WorkbenchServer
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def workbench_server():
+    server = WorkbenchServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(workbench_server) -> str:
+    """pytest-playwright resolves `page.goto("/...")` against this."""
+    return workbench_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+class PageProblems:
+    """Console errors, uncaught exceptions and failed requests seen by a page."""
+
+    def __init__(self, page):
+        self.items: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.items.append(f"uncaught: {exc}"))
+        page.on(
+            "requestfailed",
+            lambda req: self.items.append(f"failed: {req.method} {req.url} {req.failure}"),
+        )
+        page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        if message.type in ("error", "assert"):
+            self.items.append(f"console.{message.type}: {message.text}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.items.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+
+@pytest.fixture
+def page_problems(page):
+    problems = PageProblems(page)
+    yield problems
+    assert problems.items == [], "the page had problems:\n" + "\n".join(problems.items)
+
+
+@pytest.fixture
+def clean_page(page, page_problems):
+    """A Chromium page that fails the test on any console error or failed request."""
+    page.set_default_timeout(15_000)
+    return page

@@ -1,0 +1,24 @@
+"""Fixtures shared by every test tier.
+
+Tiers: unit/ (domain, no runtime), xblock/ (blocks in the real workbench runtime, in process),
+browser/ (Chromium against a workbench server), integration/ (real services), packaging/.
+"""
+
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT

@@ -1,0 +1,56 @@
+"""Learner outcomes: the durable evidence credit rules read."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from xblocks.records.models import LearnerOutcome
+from xblocks.records.outcomes import OutcomeWrite, best_outcomes, record_outcome
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+def outcome(**overrides) -> OutcomeWrite:
+    values = dict(
+        learner_id="student_1",
+        usage_id="demo.cme_case.d0.u0",
+        block_type="cme_case",
+        attempt=1,
+        score=7.0,
+        max_score=10.0,
+        completed_at=NOW,
+    )
+    return OutcomeWrite(**{**values, **overrides})
+
+
+def test_a_replayed_completion_is_stored_once_and_keeps_the_first_score():
+    first, created = record_outcome(outcome())
+    again, created_again = record_outcome(outcome(score=9.0))
+    assert created and not created_again
+    assert again.pk == first.pk and again.score == 7.0
+    assert LearnerOutcome.objects.count() == 1
+
+
+def test_a_new_attempt_after_a_staff_reset_is_a_new_row_and_the_best_one_counts():
+    record_outcome(outcome(attempt=1, score=4.0))
+    record_outcome(outcome(attempt=2, score=9.0))
+    record_outcome(
+        outcome(usage_id="demo.cme_referral.d0.u0", block_type="cme_referral", score=3.0)
+    )
+    best = best_outcomes("student_1", ["demo.cme_case.d0.u0", "demo.cme_referral.d0.u0", "missing"])
+    assert best["demo.cme_case.d0.u0"].score == 9.0
+    assert best["demo.cme_referral.d0.u0"].score == 3.0
+    assert "missing" not in best
+    assert LearnerOutcome.objects.count() == 3
+
+
+def test_another_learners_outcomes_never_count_for_me():
+    record_outcome(outcome(learner_id="student_2", score=10.0))
+    assert best_outcomes("student_1", ["demo.cme_case.d0.u0"]) == {}
+
+
+@pytest.mark.parametrize("score", [-1.0, 10.5])
+def test_a_score_outside_zero_to_max_is_refused_and_nothing_is_written(score):
+    with pytest.raises(ValueError, match="outside"):
+        record_outcome(outcome(score=score))
+    assert LearnerOutcome.objects.count() == 0

@@ -1,0 +1,17 @@
+"""Defaults the LMS and CMS pick up through the plugin's `settings_config`."""
+
+
+def plugin_settings(settings) -> None:
+    """Add our defaults without overriding what the operator set.
+
+    Secrets (LRS credentials) come from the platform's settings or the environment,
+    never from OLX.
+    """
+    defaults = {
+        "CME_LRS_URL": "",
+        "CME_LRS_USERNAME": "",
+        "CME_LRS_PASSWORD": "",
+    }
+    for name, value in defaults.items():
+        if not hasattr(settings, name):
+            setattr(settings, name, value)
