@@ -1,5 +1,8 @@
 # consortium-cme-xblocks: `make run` serves the demo course, `make test` runs every test.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# pip on these machines warns about local index folders it cannot use; not our concern.
+QUIET_PIP := grep -v "^WARNING: Location" || true
 .DEFAULT_GOAL := help
 PORT ?= 8000
 VENV := .venv
@@ -14,8 +17,8 @@ $(STAMP): requirements/test.txt setup.py
 	@py=$$(tools/find-python312) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
 	@echo "Installing the suite and its pinned requirements into $(VENV) (first time: about a minute)..."
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements/test.txt
-	@$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements/test.txt 2>&1 | { $(QUIET_PIP); }
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | { $(QUIET_PIP); }
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)  ## create or update the virtualenv (Python 3.12)

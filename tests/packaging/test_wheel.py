@@ -24,13 +24,13 @@ DATA_DIRS = [
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """sdist first, then the wheel from the unpacked sdist, as a release is built."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [
             sys.executable,
             "-m",
             "build",
-            "--wheel",
             "--no-isolation",
             "--outdir",
             str(out),
