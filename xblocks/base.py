@@ -1,0 +1,137 @@
+"""What every block of the suite shares: who the user is, translation, JSON handlers.
+
+A handler here is short: parse the request with the pydantic model -> call the domain ->
+save fields -> publish -> return. Bad input answers 400 with a sentence a person understands
+(never 500); a learner calling a staff-only handler gets 403.
+"""
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+
+from pydantic import BaseModel, ValidationError
+from webob import Response
+from xblock.core import XBlock
+
+from .messages import N_, translate_domain_error, translate_validation_error
+
+log = logging.getLogger(__name__)
+
+NOT_POST = N_("Send this request with POST.")
+NOT_JSON = N_("The request could not be read: it is not valid JSON.")
+STAFF_ONLY = N_("Only course staff can do this.")
+INVALID = N_("Some of what was sent is not accepted.")
+
+
+def is_domain_error(exc: Exception) -> bool:
+    """A domain package's error (`.code`, `.params`): the user's mistake (400), not a bug."""
+    module = type(exc).__module__.split(".")[0]
+    return module in ("case_teaching", "referral_tracking", "credit_export") and hasattr(
+        exc, "code"
+    )
+
+
+def json_response(payload: dict, status: int = 200) -> Response:
+    return Response(
+        json.dumps(payload, ensure_ascii=False),
+        status=status,
+        content_type="application/json",
+        charset="utf8",
+    )
+
+
+class CmeBlockMixin:
+    """Services and helpers for our blocks. Declare the services on the block class:
+    `@XBlock.needs("i18n")` and `@XBlock.wants("user")`."""
+
+    # ---- the user -------------------------------------------------------------------------
+    def _user_attr(self, name: str, default=None):
+        service = self.runtime.service(self, "user")
+        if service is None:
+            return default
+        return service.get_current_user().opt_attrs.get(name, default)
+
+    @property
+    def learner_id(self) -> str:
+        """Stable id of the learner across courses (LMS user id; workbench student id)."""
+        value = self._user_attr("edx-platform.user_id")
+        return str(value if value is not None else self.scope_ids.user_id)
+
+    @property
+    def anonymous_learner_id(self) -> str:
+        """Pseudonymous id: the only learner id that leaves the platform (xAPI)."""
+        return str(self._user_attr("edx-platform.anonymous_user_id") or self.scope_ids.user_id)
+
+    @property
+    def user_is_staff(self) -> bool:
+        return bool(self._user_attr("edx-platform.user_is_staff", False))
+
+    # ---- translation ----------------------------------------------------------------------
+    @property
+    def i18n(self):
+        return self.runtime.service(self, "i18n")
+
+    def gettext(self, message: str) -> str:
+        return self.i18n.gettext(message)
+
+
+def json_action(request_model: type[BaseModel] | None = None, staff_only: bool = False) -> Callable:
+    """Decorate a handler `(self, data, suffix)` of a `CmeBlockMixin` block.
+
+    `data` is the request body validated by `request_model` (or the raw JSON when None).
+    The handler returns a dict (200) or raises a domain error (400 with its message).
+    """
+
+    def decorate(func: Callable) -> Callable:
+        @XBlock.handler
+        @functools.wraps(func)
+        def wrapper(self, request, suffix=""):
+            _ = self.gettext
+            if request.method != "POST":
+                response = json_response({"error": _(NOT_POST)}, status=405)
+                response.allow = ["POST"]
+                return response
+            if staff_only and not self.user_is_staff:
+                return json_response({"error": _(STAFF_ONLY)}, status=403)
+            try:
+                body = json.loads(request.body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                return json_response({"error": _(NOT_JSON)}, status=400)
+            data = body
+            if request_model is not None:
+                try:
+                    data = request_model.model_validate(body)
+                except ValidationError as exc:
+                    problems = translate_validation_error(_, exc)
+                    return json_response(
+                        {
+                            "error": problems[0]["message"] if problems else _(INVALID),
+                            "problems": problems,
+                        },
+                        status=400,
+                    )
+            try:
+                result = func(self, data, suffix)
+            except ValidationError as exc:
+                problems = translate_validation_error(_, exc)
+                return json_response(
+                    {
+                        "error": problems[0]["message"] if problems else _(INVALID),
+                        "problems": problems,
+                    },
+                    status=400,
+                )
+            except Exception as exc:
+                if not is_domain_error(exc):
+                    raise
+                return json_response(
+                    {"error": translate_domain_error(_, exc), "code": exc.code}, status=400
+                )
+            if isinstance(result, Response):
+                return result
+            return json_response(result)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,129 @@
+"""Turning domain errors and pydantic validation errors into sentences in the user's language.
+
+The domain packages never translate: they raise errors carrying a stable code and parameters,
+with English templates marked `N_()` in their `messages.MESSAGES`. Here the template is looked
+up by code, translated with the runtime's i18n service and formatted.
+"""
+
+import importlib
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from pydantic import ValidationError
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    return message
+
+
+DOMAIN_PACKAGES = ("case_teaching", "referral_tracking", "credit_export")
+
+#: Templates for pydantic's own error types (the ones users can provoke with a form or JSON).
+PYDANTIC_MESSAGES = {
+    "missing": N_("{field}: this is required."),
+    "extra_forbidden": N_("{field}: this field is not expected here."),
+    "string_type": N_("{field}: enter text."),
+    "string_too_short": N_("{field}: enter at least {min_length} characters."),
+    "string_too_long": N_("{field}: enter at most {max_length} characters."),
+    "string_pattern_mismatch": N_("{field}: the format is not accepted."),
+    "int_type": N_("{field}: enter a whole number."),
+    "int_parsing": N_("{field}: enter a whole number."),
+    "int_from_float": N_("{field}: enter a whole number."),
+    "float_type": N_("{field}: enter a number."),
+    "float_parsing": N_("{field}: enter a number."),
+    "finite_number": N_("{field}: enter a finite number."),
+    "bool_type": N_("{field}: answer yes or no."),
+    "bool_parsing": N_("{field}: answer yes or no."),
+    "greater_than": N_("{field}: must be greater than {gt}."),
+    "greater_than_equal": N_("{field}: must be at least {ge}."),
+    "less_than": N_("{field}: must be less than {lt}."),
+    "less_than_equal": N_("{field}: must be at most {le}."),
+    "too_short": N_("{field}: give at least {min_length} item(s)."),
+    "too_long": N_("{field}: give at most {max_length} item(s)."),
+    "list_type": N_("{field}: give a list."),
+    "dict_type": N_("{field}: give an object with named fields."),
+    "model_type": N_("{field}: give an object with named fields."),
+    "literal_error": N_("{field}: choose one of {expected}."),
+    "enum": N_("{field}: choose one of {expected}."),
+    "union_tag_invalid": N_("{field}: unknown kind {tag}; choose one of {expected_tags}."),
+    "union_tag_not_found": N_("{field}: say which kind this is ({discriminator})."),
+    "date_parsing": N_("{field}: enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": N_("{field}: enter a date as YYYY-MM-DD."),
+    "datetime_parsing": N_("{field}: enter a date and time."),
+    "datetime_from_date_parsing": N_("{field}: enter a date and time."),
+    "url_parsing": N_("{field}: enter a web address."),
+    "value_error": N_("{field}: {error}"),
+    "assertion_error": N_("{field}: {error}"),
+}
+FALLBACK = N_("{field}: this value is not accepted.")
+WHOLE_REQUEST = N_("the request")
+
+
+@lru_cache(maxsize=1)
+def domain_messages() -> dict[str, str]:
+    """Every domain package's code -> English template."""
+    merged: dict[str, str] = {}
+    for package in DOMAIN_PACKAGES:
+        try:
+            module = importlib.import_module(f"{package}.messages")
+        except ImportError:
+            continue
+        merged.update(getattr(module, "MESSAGES", {}))
+    return merged
+
+
+def _format(template: str, params: dict) -> str:
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def translate_code(gettext: Callable[[str], str], code: str, params: dict, default: str) -> str:
+    """The message for a domain error code in the user's language."""
+    template = domain_messages().get(code)
+    if template is None:
+        return default
+    return _format(gettext(template), {k: v for k, v in params.items()})
+
+
+def translate_domain_error(gettext: Callable[[str], str], error: Exception) -> str:
+    """A domain package's error (`.code`, `.params`) as a sentence in the user's language."""
+    return translate_code(
+        gettext, getattr(error, "code", ""), dict(getattr(error, "params", {})), default=str(error)
+    )
+
+
+def field_label(loc: Iterable) -> str:
+    """('stages', 2, 'title') -> 'stages[2].title' (the path an author sees in the editor)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def translate_validation_error(gettext: Callable[[str], str], exc: ValidationError) -> list[dict]:
+    """Each problem as {"field": path, "message": sentence}, in the user's language."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = [
+            p
+            for p in error.get("loc", ())
+            if not (isinstance(p, str) and p.startswith("function-"))
+        ]
+        field = field_label(loc) or gettext(WHOLE_REQUEST)
+        ctx = {k: v for k, v in (error.get("ctx") or {}).items()}
+        params = {**{k: str(v) for k, v in ctx.items()}, "field": field}
+        if "error" in ctx:
+            params["error"] = str(ctx["error"])
+        code = error["type"]
+        if code in domain_messages():
+            message = translate_code(gettext, code, params, default=error["msg"])
+            message = message if field in message or not loc else f"{field}: {message}"
+        else:
+            message = _format(gettext(PYDANTIC_MESSAGES.get(code, FALLBACK)), params)
+        problems.append({"field": field, "message": message})
+    return problems
