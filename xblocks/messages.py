@@ -12,7 +12,7 @@ from functools import lru_cache
 from pydantic import ValidationError
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(message: str) -> str:  # the gettext convention: mark now, translate later
     return message
 
 
