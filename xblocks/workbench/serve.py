@@ -9,12 +9,15 @@ import argparse
 import os
 import socket
 import sys
+import warnings
 
 SETTINGS = "xblocks.workbench.settings"
 
 
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As runserver binds: a port whose last server just stopped (TIME_WAIT) is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -28,6 +31,8 @@ def prepare() -> None:
     The SDK ships no migrations for its own app, hence `--run-syncdb`.
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    # fs (the SDK's file service) warns about pkg_resources at import; not the user's concern.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     import django
     from django.core.management import call_command
 
@@ -74,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         call_command("runserver", f"{args.host}:{args.port}", use_reloader=args.reload, verbosity=1)
     except KeyboardInterrupt:
         pass
-    print("Workbench stopped.")
+    finally:  # runserver turns Ctrl-C into sys.exit(0)
+        print("Workbench stopped.", flush=True)
     return 0
 
 
