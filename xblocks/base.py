@@ -122,11 +122,12 @@ def json_action(request_model: type[BaseModel] | None = None, staff_only: bool =
                     },
                     status=400,
                 )
-            except Exception as exc:
+            except Exception as exc:  # pylint: disable=broad-exception-caught  # re-raised below
                 if not is_domain_error(exc):
                     raise
                 return json_response(
-                    {"error": translate_domain_error(_, exc), "code": exc.code}, status=400
+                    {"error": translate_domain_error(_, exc), "code": getattr(exc, "code", "")},
+                    status=400,
                 )
             if isinstance(result, Response):
                 return result

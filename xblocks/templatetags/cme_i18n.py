@@ -28,7 +28,7 @@ class TranslateNode(template.Node):
 
 
 @register.tag("trans")
-def trans(parser, token):
+def trans(_parser, token):
     """`{% trans "Submit answer" %}` or `{% trans "Submit" as label %}`."""
     bits = token.split_contents()
     if len(bits) not in (2, 4) or (len(bits) == 4 and bits[2] != "as"):

@@ -14,7 +14,7 @@ from workbench.runtime import WorkbenchRuntime
 log = logging.getLogger("xblocks.events")
 
 
-def record_publish(runtime, block, event_type: str, event_data) -> None:
+def record_publish(block, event_type: str, event_data) -> None:
     """Print and store one published event (replaces `WorkbenchRuntime.publish`)."""
     from .models import PublishedEvent
 
@@ -36,6 +36,7 @@ def record_publish(runtime, block, event_type: str, event_data) -> None:
 
 
 def install() -> None:
-    WorkbenchRuntime.publish = lambda self, block, event_type, event_data: record_publish(
-        self, block, event_type, event_data
-    )
+    def publish(_runtime, block, event_type, event_data):
+        record_publish(block, event_type, event_data)
+
+    WorkbenchRuntime.publish = publish

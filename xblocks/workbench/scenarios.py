@@ -25,10 +25,10 @@ def add_scenarios_of(class_name: str, cls) -> list[tuple[str, str]]:
         for index, (description, xml) in enumerate(cls.workbench_scenarios()):
             try:
                 sdk_scenarios.add_xml_scenario(f"{class_name}.{index}", description, xml)
-            except Exception as exc:
+            except Exception as exc:  # pylint: disable=broad-exception-caught
                 log.warning("Scenario %r of %s not loaded", description, class_name, exc_info=True)
                 failed.append((class_name, f"{description}: {type(exc).__name__}: {exc}"))
-    except Exception as exc:
+    except Exception as exc:  # pylint: disable=broad-exception-caught
         log.warning("Scenarios of %s not loaded", class_name, exc_info=True)
         failed.append((class_name, f"{type(exc).__name__}: {exc}"))
     return failed

@@ -70,9 +70,6 @@ class WorkbenchUserService(UserService):
 class WorkbenchI18nService(NullI18nService):
     """gettext from our shipped catalogs in the request's language, as the LMS's service does."""
 
-    def __init__(self):
-        super().__init__()
-
     @staticmethod
     def _catalog():
         return catalog(to_locale(translation.get_language() or settings.LANGUAGE_CODE))

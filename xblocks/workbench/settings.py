@@ -13,7 +13,7 @@ Extends xblock-sdk's `workbench.settings`. What it adds, and why (see PLATFORM.m
 import os
 from pathlib import Path
 
-from workbench.settings import *  # noqa: F403  (we extend the SDK's settings)
+from workbench.settings import *  # noqa: F403  # pylint: disable=wildcard-import,unused-wildcard-import
 from workbench.settings import INSTALLED_APPS, MIDDLEWARE, TEMPLATES, WORKBENCH
 
 VAR_DIR = Path(os.environ.get("CME_VAR_DIR", Path.cwd() / "var")).resolve()
