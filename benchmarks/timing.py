@@ -19,20 +19,28 @@ class Target:
     """One thing to time: a page GET or a handler POST."""
 
     name: str
-    path: str
+    path: str | Callable[[int], str]  # or round number -> path (e.g. a new learner per round)
     method: str = "GET"
     body: Callable[[int], dict] | None = None  # round number -> JSON payload
     check: Callable[[int, bytes], None] | None = None  # status, body -> raise if wrong
     samples: list[float] = field(default_factory=list)
 
+    def path_for(self, round_no: int) -> str:
+        return self.path(round_no) if callable(self.path) else self.path
+
     def summary(self) -> dict:
-        ordered = sorted(self.samples)
-        return {
-            "name": self.name,
-            "n": len(ordered),
-            "median_ms": round(statistics.median(ordered), 2),
-            "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 2),
-        }
+        return {"name": self.name, **summarize(self.samples)}
+
+
+def summarize(samples: list[float]) -> dict:
+    """n, median and p90 (inclusive quantile) of timings in milliseconds."""
+    ordered = sorted(samples)
+    p90 = statistics.quantiles(ordered, n=10, method="inclusive")[-1] if len(ordered) > 1 else None
+    return {
+        "n": len(ordered),
+        "median_ms": round(statistics.median(ordered), 2),
+        "p90_ms": round(p90 if p90 is not None else ordered[0], 2),
+    }
 
 
 class Session:
@@ -67,12 +75,17 @@ class Session:
 
 
 def measure(session: Session, targets: list[Target], rounds: int, warmup: int = 3) -> None:
-    """Time each target `rounds` times, interleaved, after `warmup` untimed rounds."""
+    """Time each target `rounds` times, interleaved, after `warmup` untimed rounds.
+
+    Each round starts one target further along (A B C, B C A, C A B ...), so no target always
+    follows the same one.
+    """
     for round_no in range(-warmup, rounds):
-        for target in targets:
+        start_at = round_no % len(targets)
+        for target in targets[start_at:] + targets[:start_at]:
             payload = target.body(round_no) if target.body else None
             start = time.perf_counter()
-            status, data = session.request(target.method, target.path, payload)
+            status, data = session.request(target.method, target.path_for(round_no), payload)
             elapsed = (time.perf_counter() - start) * 1000
             if target.check:
                 target.check(status, data)
@@ -83,5 +96,6 @@ def measure(session: Session, targets: list[Target], rounds: int, warmup: int = 
 
 
 def ratios(summaries: list[dict], floor_name: str) -> list[dict]:
+    """Each summary with `ratio_to_floor`: its median over the floor's median."""
     floor = next(s for s in summaries if s["name"] == floor_name)["median_ms"]
     return [{**s, "ratio_to_floor": round(s["median_ms"] / floor, 2)} for s in summaries]

@@ -1,0 +1,131 @@
+"""Growth: how time and peak memory of bulk work scale with the number of records.
+
+Issue 6 asks for credit export (CSV, XML, xAPI to the real Ralph LRS) and referral analytics
+at 1k, 10k and 100k records, each beside a plain writer over the same rows ("exports within
+1.5x (CSV) and 2x (XML) of a plain writer; memory flat in N"). The domain packages do not exist
+yet; `CASES` holds the baseline they will be compared with. Add a case with one `GrowthCase`
+whose `run(n, directory)` does the work for n records and writes into `directory`.
+
+Time is the median wall time of `repeats` runs without tracing; peak memory is the peak of
+Python allocations (tracemalloc) in one more, traced run, since tracing itself slows the code.
+"""
+
+import csv
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+SIZES = (1_000, 10_000, 100_000)
+QUICK_SIZES = (1_000, 10_000)
+
+CREDIT_COLUMNS = [
+    "learner_id",
+    "institution",
+    "course_id",
+    "activity",
+    "credit_type",
+    "hours",
+    "awarded_at",
+]
+
+
+def credit_rows(n: int) -> Iterator[list[str]]:
+    """n plausible credit rows, generated lazily so the input itself costs no memory in N."""
+    start = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    for i in range(n):
+        yield [
+            f"learner-{i % 5000:05d}",
+            f"hospital-{i % 37:02d}",
+            f"course-v1:Consortium+CME{i % 12:02d}+2026",
+            f"case-{i % 240:03d}",
+            "I" if i % 3 else "II",
+            f"{0.5 * (1 + i % 4):.1f}",
+            (start + timedelta(minutes=7 * i)).isoformat(),
+        ]
+
+
+def plain_csv_writer(n: int, directory: Path) -> None:
+    """The baseline: the standard library's csv.writer streaming the rows to a file."""
+    with (directory / "credits.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(CREDIT_COLUMNS)
+        writer.writerows(credit_rows(n))
+
+
+@dataclass(frozen=True)
+class GrowthCase:
+    name: str
+    run: Callable[[int, Path], None]
+    baseline: str | None = None  # name of the case it is compared with
+
+
+CASES: list[GrowthCase] = [
+    GrowthCase("csv.writer baseline", plain_csv_writer),
+]
+
+
+def measure_case(case: GrowthCase, n: int, repeats: int) -> dict:
+    """Median time over `repeats` untraced runs, then one traced run for peak memory."""
+    times = []
+    with tempfile.TemporaryDirectory(prefix="cme-growth-") as tmp:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            case.run(n, Path(tmp))
+            times.append((time.perf_counter() - start) * 1000)
+        tracemalloc.start()
+        try:
+            case.run(n, Path(tmp))
+            _current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    return {
+        "case": case.name,
+        "n": n,
+        "median_ms": round(statistics.median(times), 2),
+        "peak_kib": round(peak / 1024, 1),
+        "baseline": case.baseline,
+    }
+
+
+def run_growth(sizes: tuple[int, ...], repeats: int) -> list[dict]:
+    """Every case at every size; a case with a baseline gets its time ratio to it."""
+    results = [measure_case(case, n, repeats) for case in CASES for n in sizes]
+    by_key = {(r["case"], r["n"]): r for r in results}
+    for result in results:
+        if result["baseline"]:
+            base = by_key[(result["baseline"], result["n"])]
+            result["ratio_to_baseline"] = round(result["median_ms"] / base["median_ms"], 2)
+    return results
+
+
+def plot(results: list[dict], path: Path) -> None:
+    """Time (log-log) and peak memory (from zero) against N, one line per case, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    for case in dict.fromkeys(r["case"] for r in results):
+        rows = sorted((r for r in results if r["case"] == case), key=lambda r: r["n"])
+        sizes = [r["n"] for r in rows]
+        ax_time.plot(sizes, [r["median_ms"] for r in rows], marker="o", label=case)
+        ax_mem.plot(sizes, [r["peak_kib"] for r in rows], marker="o", label=case)
+    ax_time.set_yscale("log")  # linear growth is a slope-1 line
+    ax_mem.set_ylim(bottom=0)  # linear axis from zero, so "flat in N" looks flat
+    for axis, label in ((ax_time, "time (ms, median)"), (ax_mem, "peak Python memory (KiB)")):
+        axis.set_xscale("log")
+        axis.set_xlabel("records (N)")
+        axis.set_ylabel(label)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend()
+    ax_time.set_title("Time against N")
+    ax_mem.set_title("Peak memory against N")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,286 @@
+"""What a learner may see: the only data the XBlock sends to a browser or the mobile app.
+
+Built from an allow-list, field by field, so that nothing is shown by accident: no option
+scores or correct flags, no feedback for options not chosen, no result of a finding not
+requested, no stage not reached (not even its title), no branch target, no expert commentary
+before the answer is final. Time and money of a finding are shown before it is requested (a
+clinician knows them when ordering); its penalty and relevance are feedback, shown with the
+result. On completion the summary adds the expert path's stage titles beside the learner's.
+"""
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from .schema import (
+    Case,
+    Finding,
+    KeyFeatureQuestion,
+    MultipleChoiceQuestion,
+    Question,
+    RankingQuestion,
+    ReflectionQuestion,
+    ScriptConcordanceQuestion,
+    Stage,
+    question_points,
+)
+from .scoring import AnswerGiven, expert_route
+
+if TYPE_CHECKING:
+    from .engine import AnswerRecord, CaseProgress
+
+
+def learner_view(case: Case, progress: "CaseProgress") -> dict[str, Any]:
+    """The learner's page as JSON-ready data, exactly what they have earned so far."""
+    visited = progress.path if progress.completed else progress.path[:-1]
+    current = None if progress.completed else case.stage(progress.current_stage)
+    return {
+        "case": _header(case),
+        "step": progress.step,
+        "progress": _indicator(case, progress),
+        "history": [_stage_view(case, progress, case.stage(s), current=False) for s in visited],
+        "stage": _stage_view(case, progress, current, current=True) if current else None,
+        "summary": _summary(case, progress) if progress.completed else None,
+    }
+
+
+def _header(case: Case) -> dict[str, Any]:
+    patient = case.patient
+    return {
+        "id": case.id,
+        "version": case.version,
+        "title": case.title,
+        "summary": case.summary,
+        "discipline": case.discipline,
+        "target_tiers": list(case.target_tiers),
+        "target_titles": list(case.target_titles),
+        "learning_objectives": list(case.learning_objectives),
+        "competencies": list(case.competencies),
+        "estimated_minutes": case.estimated_minutes,
+        "authors": list(case.authors),
+        "guidelines": [
+            {"title": g.title, "issuer": g.issuer, "year": g.year, "url": g.url}
+            for g in case.guidelines
+        ],
+        "patient": {
+            "age_years": patient.age_years,
+            "age_months": patient.age_months,
+            "sex": patient.sex,
+            "setting": patient.setting,
+        },
+        "currency": case.scoring.currency,
+    }
+
+
+def _stages_to_ending(case: Case, stage_id: str) -> int:
+    """Fewest further stages from `stage_id` to an ending (breadth-first)."""
+    queue = deque([(stage_id, 0)])
+    seen = {stage_id}
+    while queue:
+        current, distance = queue.popleft()
+        stage = case.stage(current)
+        assert stage is not None
+        if stage.ending:
+            return distance
+        for target in stage.targets:
+            if target not in seen:
+                seen.add(target)
+                queue.append((target, distance + 1))
+    raise AssertionError("validated cases end on every path")
+
+
+def _indicator(case: Case, progress: "CaseProgress") -> dict[str, Any]:
+    position = len(progress.path)
+    remaining = 0 if progress.completed else _stages_to_ending(case, progress.current_stage)
+    minutes, money = _spent(case, progress)
+    return {
+        "position": position,
+        "total": position + remaining,
+        "completed": progress.completed,
+        "score": progress.score,
+        "max_score": progress.max_score,
+        "minutes_spent": minutes,
+        "money_spent": money,
+    }
+
+
+def _spent(case: Case, progress: "CaseProgress") -> tuple[int, float]:
+    minutes, money = 0, 0.0
+    for finding_id in progress.findings:
+        located = case.finding(finding_id)
+        if located is not None:
+            minutes += located[1].cost.minutes
+            money += located[1].cost.money
+    return minutes, round(money, 2)
+
+
+def _stage_view(
+    case: Case, progress: "CaseProgress", stage: Stage | None, *, current: bool
+) -> dict[str, Any]:
+    assert stage is not None
+    requested = set(progress.findings)
+    view: dict[str, Any] = {
+        "id": stage.id,
+        "title": stage.title,
+        "content": stage.content,
+        "media": [
+            {
+                "kind": m.kind,
+                "src": m.src,
+                "alt": m.alt,
+                "transcript": m.transcript,
+                "caption": m.caption,
+            }
+            for m in stage.media
+        ],
+        "findings_obtained": [
+            _finding_result(case, finding_id)
+            for finding_id in progress.findings
+            if any(f.id == finding_id for f in stage.findings)
+        ],
+        "questions": [_question_view(case, progress, q) for q in stage.questions],
+        "ending": stage.ending,
+    }
+    if current:
+        view["findings_available"] = [
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "label": f.label,
+                "minutes": f.cost.minutes,
+                "money": f.cost.money,
+            }
+            for f in stage.findings
+            if f.id not in requested
+        ]
+        view["can_continue"] = all(
+            progress.answer(q.id) is not None for q in stage.questions if q.required
+        )
+    return view
+
+
+def _finding_result(case: Case, finding_id: str) -> dict[str, Any]:
+    located = case.finding(finding_id)
+    assert located is not None
+    finding: Finding = located[1]
+    return {
+        "id": finding.id,
+        "kind": finding.kind,
+        "label": finding.label,
+        "result": finding.result,
+        "value": finding.value,
+        "unit": finding.unit,
+        "normal_range": finding.normal_range,
+        "relevance": finding.relevance,
+        "feedback": finding.feedback,
+        "minutes": finding.cost.minutes,
+        "money": finding.cost.money,
+        "penalty": finding.cost.penalty,
+    }
+
+
+def _question_view(case: Case, progress: "CaseProgress", question: Question) -> dict[str, Any]:
+    record = progress.answer(question.id)
+    view: dict[str, Any] = {
+        "id": question.id,
+        "kind": question.kind,
+        "prompt": question.prompt,
+        "points": question_points(question),
+        "required": question.required,
+        "attempts_allowed": case.attempts_allowed(question),
+        "attempts_used": len(record.attempts) if record else 0,
+    }
+    if isinstance(question, ReflectionQuestion):
+        view["min_chars"] = question.min_chars
+        view["max_chars"] = question.max_chars
+    else:
+        view["options"] = [{"id": o.id, "text": o.text} for o in question.options]
+        if isinstance(question, MultipleChoiceQuestion | KeyFeatureQuestion):
+            view["max_selections"] = question.selection_limit
+        elif not isinstance(question, RankingQuestion):
+            view["max_selections"] = 1
+        if isinstance(question, ScriptConcordanceQuestion):
+            view["hypothesis"] = question.hypothesis
+            view["new_information"] = question.new_information
+    view["answer"] = _answer_view(question, record) if record else None
+    return view
+
+
+def _attempt_view(question: Question, answer: AnswerGiven) -> dict[str, Any]:
+    if isinstance(question, ReflectionQuestion):
+        return {"text": answer.text}
+    if isinstance(question, RankingQuestion):
+        return {"order": list(answer.order)}
+    feedback = []
+    for option_id in answer.options:
+        option = question.option(option_id)
+        assert option is not None
+        feedback.append({"option": option.id, "text": option.text, "feedback": option.feedback})
+    return {"options": list(answer.options), "feedback": feedback}
+
+
+def _answer_view(question: Question, record: "AnswerRecord") -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "attempts": [_attempt_view(question, a) for a in record.attempts],
+        "credit": record.credit,
+        "points": record.points,
+        "closed": record.closed,
+    }
+    if record.closed:
+        view["commentary"] = question.commentary
+    return view
+
+
+def _summary(case: Case, progress: "CaseProgress") -> dict[str, Any]:
+    def titled(stage_ids: list[str]) -> list[dict[str, str]]:
+        return [{"id": s, "title": case.stage(s).title} for s in stage_ids]  # type: ignore[union-attr]
+
+    expert_path = [step.stage for step in expert_route(case)]
+    visited = [case.stage(s) for s in progress.path]
+    requested = set(progress.findings)
+    offered = [f for stage in visited if stage for f in stage.findings]
+
+    def labelled(findings: list[Finding]) -> list[dict[str, str]]:
+        return [{"id": f.id, "label": f.label} for f in findings]
+
+    decisions = []
+    for record in progress.answers:
+        located = case.question(record.question)
+        assert located is not None
+        question = located[1]
+        if isinstance(question, ReflectionQuestion):
+            continue
+        decisions.append(
+            {
+                "stage": record.stage,
+                "question": question.id,
+                "prompt": question.prompt,
+                "credit": record.credit,
+                "points": record.points,
+                "max_points": question_points(question),
+                "answer": _attempt_view(question, record.attempts[-1]),
+                "commentary": question.commentary,
+            }
+        )
+    minutes, money = _spent(case, progress)
+    return {
+        "score": progress.score,
+        "max_score": progress.max_score,
+        "fraction": round(progress.fraction, 6),
+        "passed": progress.passed,
+        "pass_threshold": progress.pass_threshold,
+        "path": titled(progress.path),
+        "expert_path": titled(expert_path),
+        "followed_expert_path": progress.path == expert_path,
+        "decisions": decisions,
+        "essential_findings_missed": labelled(
+            [f for f in offered if f.relevance == "essential" and f.id not in requested]
+        ),
+        "unnecessary_findings_requested": labelled(
+            [f for f in offered if f.relevance == "unnecessary" and f.id in requested]
+        ),
+        "harmful_findings_requested": labelled(
+            [f for f in offered if f.relevance == "harmful" and f.id in requested]
+        ),
+        "minutes_spent": minutes,
+        "money_spent": money,
+    }

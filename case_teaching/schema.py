@@ -1,0 +1,709 @@
+"""The clinical case as pydantic models: the single source of truth for storage, Studio
+validation, JSON import/export and the OLX mapping.
+
+A case is a list of stages. The first stage is where every learner starts; each stage either
+is an ending or names its `next_stage`, and may route elsewhere through `branches` (first
+matching branch wins: a chosen option of one of the stage's questions and/or the score so
+far). Findings are obtained on request (MedBiquitous "if requested" availability) and
+questions are a discriminated union on `kind`.
+
+Author HTML passes through `sanitize_html()` whenever a model is validated, so nothing an
+author types can run as script in a learner's browser.
+"""
+
+import hashlib
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Annotated, Any, ClassVar, Literal
+
+import nh3
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .messages import DEFAULT_STAGE_TITLES, MESSAGES
+
+# ---- author HTML ----------------------------------------------------------------------------
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "strong",
+        "em",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "h3",
+        "h4",
+        "h5",
+        "img",
+        "a",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "img": {"src", "alt"},
+    "a": {"href"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+}
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _is_relative(url: str) -> bool:
+    return _SCHEME.match(url) is None
+
+
+def _safe_url(tag: str, url: str) -> bool:
+    lowered = url.strip().lower()
+    if tag == "a":
+        return lowered.startswith(("http://", "https://", "mailto:"))
+    # img: web addresses, paths on this site, or inline raster images (never SVG: it can
+    # carry script when opened on its own).
+    if lowered.startswith("data:"):
+        return lowered.startswith("data:image/") and not lowered.startswith("data:image/svg")
+    return lowered.startswith(("http://", "https://")) or _is_relative(url)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if (tag, attribute) in {("a", "href"), ("img", "src")} and not _safe_url(tag, value):
+        return None
+    return value
+
+
+def sanitize_html(html: str) -> str:
+    """Author HTML reduced to an allow-list: text structure, tables, images and links.
+
+    No style, no event handlers, no script (its content is dropped, not shown as text), links
+    only to http(s)/mailto with rel="noopener", images only from http(s), this site or an
+    inline raster `data:image/...`.
+    """
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes={"http", "https", "mailto", "data"},
+        link_rel="noopener",
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+# ---- reusable field types -------------------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def _identifier(value: str) -> str:
+    if not _IDENTIFIER.match(value):
+        raise PydanticCustomError("bad_identifier", MESSAGES["bad_identifier"], {"value": value})
+    return value
+
+
+def _plain_text(value: str, info: ValidationInfo) -> str:
+    value = value.strip()
+    if not value:
+        field = info.field_name or "text"
+        raise PydanticCustomError("blank_text", MESSAGES["blank_text"], {"field": field})
+    return value
+
+
+def _required_html(value: str, info: ValidationInfo) -> str:
+    return _plain_text(sanitize_html(value), info)
+
+
+#: A stable, URL- and XML-safe id for stages, findings, questions, options, branches.
+Identifier = Annotated[str, AfterValidator(_identifier)]
+#: A short line of plain text that must not be blank (titles, labels, option text).
+PlainText = Annotated[str, Field(max_length=2000), AfterValidator(_plain_text)]
+#: Author HTML, sanitized; may be empty.
+Html = Annotated[str, Field(max_length=50_000), AfterValidator(sanitize_html)]
+#: Author HTML, sanitized; must not be empty once sanitized.
+RequiredHtml = Annotated[str, Field(max_length=50_000), AfterValidator(_required_html)]
+
+Tier = Literal["primary", "secondary", "tertiary"]
+ProfessionalTitle = Literal["junior", "intermediate", "senior"]
+FindingKind = Literal["history", "examination", "investigation"]
+Relevance = Literal["essential", "useful", "unnecessary", "harmful"]
+
+
+def _error(code: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(code, MESSAGES[code], ctx)
+
+
+class _Authored(BaseModel):
+    """Anything that comes from an author: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- the case header ------------------------------------------------------------------------
+
+
+class PatientProfile(_Authored):
+    """The de-identified patient: age, sex and where they present."""
+
+    age_years: int = Field(ge=0, le=120)
+    age_months: int = Field(default=0, ge=0, le=11)
+    sex: Literal["female", "male"]
+    setting: PlainText
+
+
+class GuidelineReference(_Authored):
+    id: Identifier
+    title: PlainText
+    issuer: PlainText
+    year: int = Field(ge=1900, le=2100)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
+
+
+class MediaItem(_Authored):
+    """An image, video or audio clip of a stage; accessible by construction."""
+
+    kind: Literal["image", "video", "audio"]
+    src: str = Field(min_length=1, max_length=4000)
+    alt: str = Field(default="", max_length=2000)
+    transcript: str = Field(default="", max_length=50_000)
+    caption: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _accessible_and_safe(self) -> "MediaItem":
+        lowered = self.src.strip().lower()
+        if not (lowered.startswith(("http://", "https://")) or _is_relative(self.src)):
+            raise _error("media_bad_src", src=self.src)
+        if self.kind == "image" and not self.alt.strip():
+            raise _error("media_needs_alt", src=self.src)
+        if self.kind != "image" and not self.transcript.strip():
+            raise _error("media_needs_transcript", kind=self.kind, src=self.src)
+        return self
+
+
+# ---- findings on request --------------------------------------------------------------------
+
+
+class FindingCost(_Authored):
+    """What obtaining a finding costs: time, money (in the case's currency), score penalty.
+
+    Time and money are shown before the learner asks; the penalty is revealed with the result.
+    """
+
+    minutes: int = Field(default=0, ge=0, le=100_000)
+    money: float = Field(default=0, ge=0, le=1_000_000)
+    penalty: float = Field(default=0, ge=0, le=1000)
+
+
+class Finding(_Authored):
+    """A history question, examination or test whose result appears only once requested."""
+
+    id: Identifier
+    kind: FindingKind
+    label: PlainText
+    relevance: Relevance
+    points: float = Field(default=0, ge=0, le=1000)
+    cost: FindingCost = Field(default_factory=FindingCost)
+    result: RequiredHtml
+    value: str | None = Field(default=None, max_length=200)
+    unit: str | None = Field(default=None, max_length=50)
+    normal_range: str | None = Field(default=None, max_length=200)
+    feedback: Html = ""
+
+    @model_validator(mode="after")
+    def _only_relevant_findings_score(self) -> "Finding":
+        if self.points > 0 and self.relevance in ("unnecessary", "harmful"):
+            raise _error(
+                "finding_points_not_relevant",
+                finding=self.id,
+                relevance=self.relevance,
+                points=self.points,
+            )
+        return self
+
+
+# ---- questions ------------------------------------------------------------------------------
+
+
+class Option(_Authored):
+    """One answer option. Which of `correct`, `credit`, `harmful`, `votes` apply depends on
+    the question kind; fields a kind does not use are refused so that nothing is silently
+    ignored."""
+
+    id: Identifier
+    text: PlainText
+    feedback: Html = ""
+    correct: bool = False
+    credit: float | None = Field(default=None, ge=0, lt=1)
+    harmful: bool = False
+    votes: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class _Question(_Authored):
+    id: Identifier
+    prompt: RequiredHtml
+    required: bool = True
+    commentary: Html = ""
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+
+
+class _ChoiceQuestion(_Question):
+    points: float = Field(default=1, gt=0, le=1000)
+    options: list[Option] = Field(max_length=10)
+
+    #: Option fields this kind of question uses (others must keep their defaults).
+    OPTION_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _options_well_formed(self) -> "_ChoiceQuestion":
+        if len(self.options) < 2:
+            raise _error("question_too_few_options", question=self.id)
+        seen: set[str] = set()
+        for option in self.options:
+            if option.id in seen:
+                raise _error("duplicate_option", question=self.id, option=option.id)
+            seen.add(option.id)
+            defaults = {"correct": False, "credit": None, "harmful": False, "votes": None}
+            for field, default in defaults.items():
+                if field not in self.OPTION_FIELDS and getattr(option, field) != default:
+                    raise _error(
+                        "option_field_not_used",
+                        question=self.id,
+                        option=option.id,
+                        field=field,
+                        kind=self.kind.replace("_", "-"),  # type: ignore[attr-defined]
+                    )
+        self._check_key()
+        return self
+
+    def _check_key(self) -> None:
+        """Kind-specific consistency of the answer key."""
+
+    @property
+    def option_ids(self) -> list[str]:
+        return [option.id for option in self.options]
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+class SingleChoiceQuestion(_ChoiceQuestion):
+    """One best answer; other options may carry partial credit (a fraction below 1)."""
+
+    kind: Literal["single_choice"] = "single_choice"
+    OPTION_FIELDS = frozenset({"correct", "credit"})
+
+    def _check_key(self) -> None:
+        correct = [o for o in self.options if o.correct]
+        if len(correct) != 1:
+            raise _error("single_choice_needs_one_correct", question=self.id, count=len(correct))
+        if correct[0].credit is not None:
+            raise _error("credit_on_correct_option", question=self.id, option=correct[0].id)
+
+
+PartialCreditRule = Literal["all_or_nothing", "right_minus_wrong", "per_option"]
+
+
+class MultipleChoiceQuestion(_ChoiceQuestion):
+    """Several correct options with an explicit partial-credit rule:
+
+    - all_or_nothing: full credit only for exactly the correct set;
+    - right_minus_wrong: (correct chosen - incorrect chosen) / number correct, not below 0;
+    - per_option: the share of options judged right (chosen if correct, left if not).
+    """
+
+    kind: Literal["multiple_choice"] = "multiple_choice"
+    partial_credit: PartialCreditRule = "right_minus_wrong"
+    max_selections: int | None = Field(default=None, ge=1)
+    OPTION_FIELDS = frozenset({"correct"})
+
+    def _check_key(self) -> None:
+        correct = sum(o.correct for o in self.options)
+        if correct == 0:
+            raise _error("choice_needs_correct", question=self.id)
+        if correct == len(self.options):
+            raise _error("choice_all_correct", question=self.id)
+        _check_selections(self.id, self.max_selections, correct, len(self.options))
+
+    @property
+    def selection_limit(self) -> int:
+        return self.max_selections or len(self.options)
+
+
+class KeyFeatureQuestion(_ChoiceQuestion):
+    """Page & Bordage key features: only the critical decisions (`correct`) score, as a share
+    of all of them; choosing an option marked `harmful` scores the question zero."""
+
+    kind: Literal["key_feature"] = "key_feature"
+    max_selections: int | None = Field(default=None, ge=1)
+    OPTION_FIELDS = frozenset({"correct", "harmful"})
+
+    def _check_key(self) -> None:
+        for option in self.options:
+            if option.correct and option.harmful:
+                raise _error("harmful_and_correct", question=self.id, option=option.id)
+        correct = sum(o.correct for o in self.options)
+        if correct == 0:
+            raise _error("choice_needs_correct", question=self.id)
+        if correct == len(self.options):
+            raise _error("choice_all_correct", question=self.id)
+        _check_selections(self.id, self.max_selections, correct, len(self.options))
+
+    @property
+    def selection_limit(self) -> int:
+        return self.max_selections or sum(o.correct for o in self.options)
+
+
+class RankingQuestion(_ChoiceQuestion):
+    """Put the options in order (e.g. a differential from most to least likely).
+
+    Options are listed in the order learners see them; `correct_order` is the key. Credit is
+    the share of pairs in the right relative order, or all-or-nothing.
+    """
+
+    kind: Literal["ranking"] = "ranking"
+    correct_order: list[Identifier]
+    partial_credit: Literal["pairwise", "all_or_nothing"] = "pairwise"
+
+    def _check_key(self) -> None:
+        if sorted(self.correct_order) != sorted(self.option_ids):
+            raise _error("ranking_order_mismatch", question=self.id)
+        if self.correct_order == self.option_ids:
+            raise _error("ranking_shown_in_key_order", question=self.id)
+
+
+class ScriptConcordanceQuestion(_ChoiceQuestion):
+    """Script concordance: "if you were thinking of <hypothesis> and then found
+    <new_information>, the hypothesis becomes ..." on a scale; an answer earns the share of
+    the expert panel that chose it, relative to the modal answer (aggregate scoring)."""
+
+    kind: Literal["script_concordance"] = "script_concordance"
+    hypothesis: PlainText
+    new_information: RequiredHtml
+    OPTION_FIELDS = frozenset({"votes"})
+
+    def _check_key(self) -> None:
+        if sum(o.votes or 0 for o in self.options) < 1:
+            raise _error("panel_without_votes", question=self.id)
+
+    @property
+    def modal_votes(self) -> int:
+        return max(o.votes or 0 for o in self.options)
+
+
+class ReflectionQuestion(_Question):
+    """Free-text reflection: ungraded, visible to staff, usually required."""
+
+    kind: Literal["reflection"] = "reflection"
+    min_chars: int = Field(default=1, ge=1, le=20_000)
+    max_chars: int = Field(default=4000, ge=1, le=20_000)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "ReflectionQuestion":
+        if self.min_chars > self.max_chars:
+            raise _error(
+                "reflection_bounds",
+                question=self.id,
+                min_chars=self.min_chars,
+                max_chars=self.max_chars,
+            )
+        return self
+
+
+def _check_selections(question: str, limit: int | None, correct: int, options: int) -> None:
+    if limit is None:
+        return
+    if limit < correct:
+        raise _error(
+            "max_selections_too_small", question=question, max_selections=limit, correct=correct
+        )
+    if limit > options:
+        raise _error(
+            "max_selections_too_large", question=question, max_selections=limit, options=options
+        )
+
+
+Question = Annotated[
+    SingleChoiceQuestion
+    | MultipleChoiceQuestion
+    | RankingQuestion
+    | KeyFeatureQuestion
+    | ScriptConcordanceQuestion
+    | ReflectionQuestion,
+    Field(discriminator="kind"),
+]
+ChoiceQuestion = (
+    SingleChoiceQuestion | MultipleChoiceQuestion | KeyFeatureQuestion | ScriptConcordanceQuestion
+)
+#: Question kinds whose chosen options can route a branch.
+ROUTING_KINDS = frozenset({"single_choice", "multiple_choice", "key_feature", "script_concordance"})
+
+
+def question_points(question: Question) -> float:
+    """The most a question can earn (reflections are ungraded)."""
+    return 0.0 if isinstance(question, ReflectionQuestion) else question.points
+
+
+# ---- stages and branches --------------------------------------------------------------------
+
+
+class Branch(_Authored):
+    """Leave the stage for `to` when every condition given holds: one of `options` of
+    `question` was chosen, and/or the score so far is at least `score_at_least` and below
+    `score_below`. Branches are tried in order; the first that holds wins."""
+
+    id: Identifier
+    to: Identifier
+    question: Identifier | None = None
+    options: list[Identifier] = Field(default_factory=list, max_length=10)
+    score_at_least: float | None = None
+    score_below: float | None = None
+
+    @property
+    def has_score_condition(self) -> bool:
+        return self.score_at_least is not None or self.score_below is not None
+
+
+class Stage(_Authored):
+    id: Identifier
+    title: PlainText
+    content: Html = ""
+    media: list[MediaItem] = Field(default_factory=list, max_length=20)
+    findings: list[Finding] = Field(default_factory=list, max_length=60)
+    questions: list[Question] = Field(default_factory=list, max_length=20)
+    branches: list[Branch] = Field(default_factory=list, max_length=20)
+    next_stage: Identifier | None = None
+    ending: bool = False
+
+    @model_validator(mode="after")
+    def _routing_well_formed(self) -> "Stage":
+        if self.ending and (self.next_stage or self.branches):
+            raise _error("ending_with_next", stage=self.id)
+        questions = {q.id: q for q in self.questions}
+        for branch in self.branches:
+            where = {"stage": self.id, "branch": branch.id}
+            if branch.question is None and branch.options:
+                raise _error("branch_options_without_question", **where)
+            if branch.question is None and not branch.has_score_condition:
+                raise _error("branch_without_condition", **where)
+            if branch.question is not None:
+                question = questions.get(branch.question)
+                if question is None:
+                    raise _error("branch_unknown_question", question=branch.question, **where)
+                if question.kind not in ROUTING_KINDS:
+                    raise _error("branch_question_kind", question=question.id, **where)
+                if not branch.options:
+                    raise _error("branch_question_without_options", question=question.id, **where)
+                for option in branch.options:
+                    if question.option(option) is None:
+                        raise _error(
+                            "branch_unknown_option", question=question.id, option=option, **where
+                        )
+            low, high = branch.score_at_least, branch.score_below
+            if low is not None and high is not None and low >= high:
+                raise _error("branch_empty_score_range", at_least=low, below=high, **where)
+        return self
+
+    @property
+    def targets(self) -> list[str]:
+        """Every stage this stage can lead to (branch targets, then the next stage)."""
+        found = [branch.to for branch in self.branches]
+        if self.next_stage:
+            found.append(self.next_stage)
+        return list(dict.fromkeys(found))
+
+
+class ScoringPolicy(_Authored):
+    pass_threshold: float = Field(default=0.6, ge=0, le=1)
+    max_attempts: int = Field(default=1, ge=1, le=20)
+    allow_restart: bool = False
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+
+
+# ---- the case -------------------------------------------------------------------------------
+
+
+class Case(_Authored):
+    id: Identifier
+    version: str = Field(default="1", min_length=1, max_length=40)
+    title: PlainText
+    summary: Html = ""
+    discipline: PlainText
+    target_tiers: list[Tier] = Field(default_factory=lambda: ["primary", "secondary", "tertiary"])
+    target_titles: list[ProfessionalTitle] = Field(
+        default_factory=lambda: ["junior", "intermediate", "senior"]
+    )
+    learning_objectives: list[PlainText] = Field(default_factory=list, max_length=30)
+    competencies: list[PlainText] = Field(default_factory=list, max_length=30)
+    estimated_minutes: int = Field(default=20, ge=1, le=600)
+    authors: list[PlainText] = Field(default_factory=list, max_length=30)
+    guidelines: list[GuidelineReference] = Field(default_factory=list, max_length=30)
+    patient: PatientProfile
+    scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
+    stages: list[Stage] = Field(max_length=60)
+
+    @model_validator(mode="after")
+    def _paths_well_formed(self) -> "Case":
+        if not self.stages:
+            raise _error("case_without_stages")
+        _check_unique_ids(self)
+        stages = {stage.id: stage for stage in self.stages}
+        for stage in self.stages:
+            for target in stage.targets:
+                if target not in stages:
+                    raise _error("unknown_stage", stage=stage.id, target=target)
+            if not stage.ending and not stage.next_stage:
+                raise _error("stage_dead_end", stage=stage.id)
+        _check_acyclic(self.stages)
+        start = self.stages[0].id
+        reached = _reachable(stages, start)
+        for stage in self.stages:
+            if stage.id not in reached:
+                raise _error("stage_unreachable", start=start, stage=stage.id)
+        _check_expert_path_is_best(self)
+        return self
+
+    # -- look-ups (indexes are built once per validated case) --
+
+    @cached_property
+    def _stage_index(self) -> dict[str, Stage]:
+        return {stage.id: stage for stage in self.stages}
+
+    @cached_property
+    def _finding_index(self) -> dict[str, tuple[Stage, Finding]]:
+        return {f.id: (stage, f) for stage in self.stages for f in stage.findings}
+
+    @cached_property
+    def _question_index(self) -> dict[str, tuple[Stage, Question]]:
+        return {q.id: (stage, q) for stage in self.stages for q in stage.questions}
+
+    @property
+    def start_stage(self) -> Stage:
+        return self.stages[0]
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return self._stage_index.get(stage_id)
+
+    def finding(self, finding_id: str) -> tuple[Stage, Finding] | None:
+        """The finding and the stage that offers it, or None."""
+        return self._finding_index.get(finding_id)
+
+    def question(self, question_id: str) -> tuple[Stage, Question] | None:
+        """The question and the stage that asks it, or None."""
+        return self._question_index.get(question_id)
+
+    def attempts_allowed(self, question: Question) -> int:
+        """Attempts at `question`: its own limit, else the case's scoring policy."""
+        return question.max_attempts or self.scoring.max_attempts
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> "Case":
+        """A copy whose look-up indexes and fingerprint are rebuilt for the copied content.
+
+        Treat a validated case as immutable; edit a case by validating new data (or through
+        this method, which does not validate)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for cached in ("_stage_index", "_finding_index", "_question_index", "fingerprint"):
+            copied.__dict__.pop(cached, None)
+        return copied
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of the whole case; learner progress remembers the one it started on."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def _check_unique_ids(case: Case) -> None:
+    def check(ids: Iterator[str], what: str) -> None:
+        seen: set[str] = set()
+        for value in ids:
+            if value in seen:
+                raise _error("duplicate_id", id=value, what=what)
+            seen.add(value)
+
+    check((s.id for s in case.stages), "stages")
+    check((f.id for s in case.stages for f in s.findings), "findings")
+    check((q.id for s in case.stages for q in s.questions), "questions")
+    check((g.id for g in case.guidelines), "guideline references")
+    for stage in case.stages:
+        check((b.id for b in stage.branches), f'branches of stage "{stage.id}"')
+
+
+def _check_acyclic(stages: list[Stage]) -> None:
+    """Depth-first search; a back edge is a loop, reported with the stages it runs through."""
+    targets = {stage.id: stage.targets for stage in stages}
+    state: dict[str, str] = {}  # "open" while on the current path, "done" when finished
+
+    def visit(stage_id: str, path: list[str]) -> None:
+        state[stage_id] = "open"
+        path.append(stage_id)
+        for target in targets[stage_id]:
+            if state.get(target) == "open":
+                loop = path[path.index(target) :]
+                via = " -> ".join(f'"{s}"' for s in [*loop[1:], target]) or f'"{target}"'
+                raise _error("stage_cycle", stage=target, via=via)
+            if target not in state:
+                visit(target, path)
+        path.pop()
+        state[stage_id] = "done"
+
+    for stage in stages:
+        if stage.id not in state:
+            visit(stage.id, [])
+
+
+def _reachable(stages: dict[str, Stage], start: str) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for target in stages[todo.pop()].targets:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def _check_expert_path_is_best(case: Case) -> None:
+    """A detour (say, the deterioration after a harmful choice) must not pay better than the
+    right decisions, or a learner who gets everything right could not earn full marks."""
+    from .scoring import best_route, expert_route  # scoring builds on these models
+
+    expert = expert_route(case)
+    expert_points = sum(step.points for step in expert)
+    best_points, best_path = best_route(case)
+    if best_points > expert_points + 1e-9:
+        expert_path = [step.stage for step in expert]
+        detour = next(s for s in best_path if s not in expert_path)
+        raise _error(
+            "detour_outscores_expert_path",
+            stage=detour,
+            points=round(best_points, 2),
+            expert_points=round(expert_points, 2),
+        )
+
+
+def default_stages() -> list[Stage]:
+    """The classic stages, chained in order, the last an ending: a new case's skeleton."""
+    ids = list(DEFAULT_STAGE_TITLES)
+    return [
+        Stage(
+            id=stage_id,
+            title=DEFAULT_STAGE_TITLES[stage_id],
+            next_stage=ids[index + 1] if index + 1 < len(ids) else None,
+            ending=index + 1 == len(ids),
+        )
+        for index, stage_id in enumerate(ids)
+    ]

@@ -1,0 +1,121 @@
+"""Graded referral and follow-up (分级诊疗): the pure domain of the `cme_referral` block.
+
+No `xblock`, no `django`: usable from a plain Python prompt.
+
+The adapter's API, in the order a handler uses it::
+
+    from referral_tracking import (
+        Consortium, RuleSet, ReferralScenario,        # content fields (pydantic; JSON)
+        build_exercise, new_progress, apply, learner_view, Progress, parse_action,
+        decision_record, aggregate, report_to_csv_rows, report_to_svg,
+        scenario_to_xml, scenario_from_xml, load_ruleset, load_demo_consortium,
+        demo_exercise, letter_to_service_request, ReferralError,
+    )
+
+    exercise = build_exercise(scenario, ruleset, consortium)   # ReferralError if they misfit
+    progress = Progress.model_validate_json(self.progress_json) if saved else new_progress()
+    step = apply(exercise, progress, request_json)   # ReferralError / ValidationError -> 400
+    # save step.progress.model_dump_json(); publish step.events (name, data);
+    # grade: step.progress.score / exercise.max_score; complete when phase == "completed";
+    # return step.response (== learner_view(exercise, step.progress)).
+
+Actions (JSON, `step` = the view's `step`): {"kind": "decide", "decision": ReferralDecision},
+{"kind": "redirect", "target_institution_id", "department"} after a decline,
+{"kind": "set_plan", "plan": FollowUpPlan}, {"kind": "visit_choice", "choice":
+"continue" | "adjust" | "re_refer", "plan": optional FollowUpPlan with "adjust"}.
+
+Analytics: store `decision_record(exercise, progress, learner_id)` in the plugin app's table
+after the decision and after the plan; the staff view calls `aggregate(records)` and renders
+`report_to_svg(report)` / streams `report_to_csv_rows(report)`.
+
+Errors: `ReferralError(code, **params)` and pydantic errors with codes from
+`messages.MESSAGES`; translate by code. Rubric labels: `messages.RUBRIC_LABELS`.
+"""
+
+from .analytics import (
+    ChartLabels,
+    DecisionRecord,
+    Report,
+    aggregate,
+    decision_record,
+    report_to_csv_rows,
+    report_to_svg,
+)
+from .catalog import (
+    DEMO_SCENARIOS,
+    available_rulesets,
+    demo_exercise,
+    demo_scenario_xml,
+    load_demo_consortium,
+    load_demo_scenario,
+    load_ruleset,
+)
+from .engine import (
+    Event,
+    Exercise,
+    Progress,
+    Step,
+    apply,
+    build_exercise,
+    learner_view,
+    new_progress,
+    parse_action,
+)
+from .fhir import TIER_EXTENSION_URL, fhir_priority, letter_to_service_request
+from .messages import MESSAGES, RUBRIC_LABELS, ReferralError
+from .rules import ExpectedDecision, RubricResult, expected_decision, score_decision
+from .schema import (
+    Consortium,
+    FollowUpPlan,
+    Institution,
+    ReferralDecision,
+    ReferralLetter,
+    ReferralScenario,
+    RuleSet,
+)
+from .xml_mapping import scenario_from_xml, scenario_to_xml
+
+__all__ = [
+    "DEMO_SCENARIOS",
+    "MESSAGES",
+    "RUBRIC_LABELS",
+    "TIER_EXTENSION_URL",
+    "ChartLabels",
+    "Consortium",
+    "DecisionRecord",
+    "Event",
+    "Exercise",
+    "ExpectedDecision",
+    "FollowUpPlan",
+    "Institution",
+    "Progress",
+    "ReferralDecision",
+    "ReferralError",
+    "ReferralLetter",
+    "ReferralScenario",
+    "Report",
+    "RubricResult",
+    "RuleSet",
+    "Step",
+    "aggregate",
+    "apply",
+    "available_rulesets",
+    "build_exercise",
+    "decision_record",
+    "demo_exercise",
+    "demo_scenario_xml",
+    "expected_decision",
+    "fhir_priority",
+    "learner_view",
+    "letter_to_service_request",
+    "load_demo_consortium",
+    "load_demo_scenario",
+    "load_ruleset",
+    "new_progress",
+    "parse_action",
+    "report_to_csv_rows",
+    "report_to_svg",
+    "scenario_from_xml",
+    "scenario_to_xml",
+    "score_decision",
+]

@@ -1,0 +1,189 @@
+"""English templates for every problem the referral domain reports, keyed by a stable code.
+
+The domain never translates: it raises `ReferralError(code, **params)` (or, inside pydantic
+validators, `PydanticCustomError(code, MESSAGES[code], params)`); the Open edX adapter looks
+the code up and translates the template. Each template names the thing at fault so that an
+author or learner can fix it.
+"""
+
+
+def N_(message: str) -> str:  # the gettext convention: mark now, translate later
+    return message
+
+
+MESSAGES: dict[str, str] = {
+    # ---- consortium ---------------------------------------------------------------------
+    "unknown_capability": N_(
+        'Institution "{institution}" lists capability "{capability}", which is not a known '
+        "capability code."
+    ),
+    "unknown_department": N_(
+        'Department "{department}" does not exist at institution "{institution}".'
+    ),
+    "unknown_department_code": N_('"{department}" in {where} is not a known department code.'),
+    "duplicate_institution": N_('Institution "{institution}" is listed more than once.'),
+    "unknown_institution": N_('There is no institution "{institution}" in the consortium.'),
+    # ---- rule sets ----------------------------------------------------------------------
+    "duplicate_code": N_('Code "{code}" is defined more than once in {where}.'),
+    "duplicate_rule": N_('Rule "{rule}" is defined more than once.'),
+    "rule_without_trigger": N_(
+        'Rule "{rule}" has no finding and no threshold: it would apply to every patient.'
+    ),
+    "rule_unknown_finding": N_(
+        'Rule "{rule}" is triggered by "{code}", which is neither a red flag nor a finding '
+        "of this rule set."
+    ),
+    "rule_unknown_measure": N_(
+        'Rule "{rule}" has a threshold on "{measure}", which is not a measure of this rule set.'
+    ),
+    "rule_unreachable_threshold": N_(
+        'Rule "{rule}" can never apply: its thresholds on "{measure}" leave no possible value.'
+    ),
+    "rule_unknown_capability": N_(
+        'Rule "{rule}" requires capability "{capability}", which is not a known capability code.'
+    ),
+    "rule_local_with_target": N_(
+        'Rule "{rule}" says manage locally but also names a tier, department or required '
+        "capability; remove them or make it a referral."
+    ),
+    "rule_referral_without_tier": N_('Rule "{rule}" refers the patient but names no tier.'),
+    "rule_refers_to_primary": N_(
+        'Rule "{rule}" refers upward to the primary tier; an upward referral goes to secondary '
+        "or tertiary care."
+    ),
+    "rule_transfer_not_emergency": N_(
+        'Rule "{rule}" is an emergency transfer, so its priority must be "emergency".'
+    ),
+    "rules_contradict": N_(
+        'Rules "{rule}" and "{other}" apply to the same patients (same findings, overlapping '
+        "thresholds) but give different answers."
+    ),
+    "threshold_without_bound": N_(
+        'A threshold on "{measure}" needs a lower bound (at_least / above) or an upper bound '
+        "(below / at_most)."
+    ),
+    "threshold_double_bound": N_('A threshold on "{measure}" gives two {side} bounds; keep one.'),
+    "follow_up_bounds_empty": N_(
+        "The follow-up interval bounds are empty: the minimum ({min_days} days) is above the "
+        "maximum ({max_days} days)."
+    ),
+    "closed_loop_unreachable": N_(
+        "The closed-loop follow-up must happen within {closed_loop_days} days, but no "
+        "follow-up interval may be shorter than {min_days} days: no plan could close the loop."
+    ),
+    "unknown_follow_up_code": N_('"{code}" in {where} is not defined in this rule set.'),
+    "ruleset_unknown": N_('There is no rule set "{ruleset}".'),
+    "ruleset_version_unknown": N_(
+        'Rule set "{ruleset}" is at version {available}, not version {version}.'
+    ),
+    "ruleset_mismatch": N_(
+        'Scenario "{scenario}" is written for rule set "{expected}", not "{ruleset}".'
+    ),
+    # ---- scenarios ----------------------------------------------------------------------
+    "duplicate_finding": N_('Finding "{finding}" is listed more than once.'),
+    "visits_out_of_order": N_(
+        "The visit on day {day} must come after the visit on day {previous}."
+    ),
+    "duplicate_visit_item": N_('The visit on day {day} reports "{item}" more than once.'),
+    "visit_unknown_item": N_(
+        'The visit on day {day} reports "{item}", which is not a monitoring item of rule set '
+        '"{ruleset}".'
+    ),
+    "no_receiving_institution": N_(
+        'Rule "{rule}" sends the patient to {tier} care ({department}, needs "{capability}") '
+        "but no institution of the consortium can receive them."
+    ),
+    "every_receiver_declines": N_(
+        'In scenario "{scenario}" every institution that can take the patient (rule "{rule}") '
+        "is scripted to decline: leave at least one that accepts."
+    ),
+    "demo_unknown": N_('There is no demo scenario "{name}".'),
+    # ---- learner input ------------------------------------------------------------------
+    "local_with_target": N_(
+        "When you manage the patient locally, leave the receiving institution, department and "
+        "referral letter empty."
+    ),
+    "referral_needs_target": N_("Choose the institution and department you refer to."),
+    "referral_needs_letter": N_("Write the referral letter."),
+    "transfer_not_emergency": N_('An emergency transfer has priority "emergency".'),
+    "letter_too_large": N_(
+        "The referral letter is {size} characters long; the limit is {limit}. Shorten it."
+    ),
+    "duplicate_choice": N_('"{code}" is chosen more than once in {where}.'),
+    "target_is_own_institution": N_(
+        'You cannot refer the patient to your own institution "{institution}".'
+    ),
+    "target_not_upward": N_(
+        '"{institution}" is {target_tier} care: from your {own_tier} institution that is not an '
+        "upward referral."
+    ),
+    "unknown_red_flag": N_('"{code}" is not one of the red flags you can choose from.'),
+    "letter_unknown_finding": N_(
+        'The letter cites finding "{code}", which is not one of this patient\'s findings.'
+    ),
+    "interval_out_of_bounds": N_(
+        'A follow-up interval of {interval} days is outside what rule set "{ruleset}" allows '
+        "({min_days} to {max_days} days)."
+    ),
+    "unknown_plan_item": N_('"{code}" in {where} is not one of the choices offered.'),
+    "action_replayed": N_(
+        "This step ({step}) was already taken; the exercise is at step {expected}. Reload the page."
+    ),
+    "action_out_of_sequence": N_(
+        "This step ({step}) is ahead of the exercise, which is at step {expected}. Reload the page."
+    ),
+    "action_not_expected": N_('"{action}" is not possible now; the exercise is at "{phase}".'),
+    "exercise_completed": N_("This exercise is finished; nothing more can be changed."),
+    "no_referral": N_("The patient was managed locally: there is no referral letter."),
+    "record_not_decided": N_("No referral decision has been made yet: there is nothing to record."),
+    # ---- receiving side (reasons shown to the learner, not errors) ----------------------
+    "declined_missing_capability": N_(
+        '"{institution}" declines: it cannot provide "{capability}".'
+    ),
+    "declined_by_receiver": N_('"{institution}" declines: {reason}'),
+    "declined_tier_too_low": N_('"{institution}" declines: the patient needs {tier} care.'),
+    # ---- XML ----------------------------------------------------------------------------
+    "xml_syntax": N_("The XML cannot be read (line {line}): {problem}"),
+    "xml_too_large": N_("The XML is {size} bytes; the limit is {limit}."),
+    "xml_doctype_forbidden": N_("The XML must not contain a DOCTYPE or entity declarations."),
+    "xml_unexpected_root": N_("Line {line}: expected <{expected}>, found <{found}>."),
+    "xml_unknown_element": N_("Line {line}: <{element}> is not expected inside <{parent}>."),
+    "xml_unknown_attribute": N_(
+        'Line {line}: attribute "{attribute}" is not expected on <{element}>.'
+    ),
+    "xml_invalid": N_("Line {line}, {field}: {problem}"),
+}
+
+#: English labels of rubric items, by item id (letter items) or by kind with the item's
+#: `subject` as placeholder. The adapter translates them like any message.
+RUBRIC_LABELS: dict[str, str] = {
+    "tier": N_("Referral level"),
+    "department": N_("Receiving department"),
+    "urgency": N_("Urgency"),
+    "red_flags": N_("Red flags recognised"),
+    "letter:reason": N_("Letter: reason for referral"),
+    "letter:history": N_("Letter: history"),
+    "letter:key_findings": N_("Letter: key findings"),
+    "letter:treatment_given": N_("Letter: treatment given"),
+    "letter:question": N_("Letter: specific question for the receiving doctor"),
+    "letter:supporting_info": N_("Letter: supporting information"),
+    "monitoring": N_("Follow-up monitors {subject}"),
+    "target": N_("Follow-up sets target {subject}"),
+    "re_referral": N_("Follow-up names re-referral criterion {subject}"),
+    "closed_loop": N_("Referral result followed up in time"),
+    "visit": N_("Decision at the day {subject} visit"),
+}
+
+
+class ReferralError(Exception):
+    """A problem a person can fix: `.code` names it, `.params` say where; `str()` is English."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        self.code = code
+        self.params = params
+        template = MESSAGES.get(code, code)
+        try:
+            text = template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            text = template
+        super().__init__(text)

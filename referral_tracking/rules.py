@@ -1,0 +1,320 @@
+"""What the rule set asks for at the learner's institution, and how a decision is scored.
+
+The right answer is relative to the learner's own institution: a criterion whose care needs a
+capability (PCI, spirometry, a paediatric ward...) or a tier above the learner's is a referral
+from a township clinic and local care in a county hospital that has it. When several criteria
+match, the most pressing one decides: highest priority, then the furthest-reaching disposition,
+then the highest tier, then the order in the rule set.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .messages import ReferralError
+from .schema import (
+    DISPOSITION_RANK,
+    LETTER_ITEMS,
+    PRIORITY_RANK,
+    TIER_RANK,
+    Consortium,
+    Criterion,
+    Disposition,
+    Institution,
+    Priority,
+    ReferralDecision,
+    ReferralLetter,
+    ReferralScenario,
+    RuleSet,
+    Tier,
+)
+
+Classification = Literal["correct", "over_referral", "under_referral"]
+
+
+class ExpectedDecision(BaseModel):
+    """The rule set's answer for one scenario at one institution."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    disposition: Disposition
+    priority: Priority
+    tier: Tier | None = None
+    department: str | None = None
+    required_capability: str | None = None
+    deciding_rule: str | None = None
+    matched_rules: list[str] = []
+    #: Institutions of the consortium that can take the patient, all at the lowest tier that
+    #: can (empty when computed without a consortium or when no referral is needed).
+    receiving_institutions: list[str] = []
+    receiving_tier: Tier | None = None
+
+    @property
+    def refers(self) -> bool:
+        return self.disposition != "manage_locally"
+
+
+class RubricItem(BaseModel):
+    """One scored element: `id` is stable ("tier", "letter:question", "monitoring:bp"...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: str
+    subject: str = ""
+    points: float
+    max_points: float
+
+    @property
+    def met(self) -> bool:
+        return self.points >= self.max_points
+
+
+class RubricResult(BaseModel):
+    """The scored referral decision, with the rule set's answer it was compared to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[RubricItem]
+    classification: Classification
+    urgency_error: bool
+    missing_letter_items: list[str]
+    missed_red_flags: list[str]
+    overcalled_red_flags: list[str]
+    expected: ExpectedDecision
+
+    @property
+    def points(self) -> float:
+        return sum(item.points for item in self.items)
+
+    @property
+    def max_points(self) -> float:
+        return sum(item.max_points for item in self.items)
+
+
+def matching_criteria(ruleset: RuleSet, scenario: ReferralScenario) -> list[Criterion]:
+    """The criteria whose findings and thresholds match the patient, in rule-set order."""
+    present, measures = scenario.finding_ids, scenario.measure_values()
+    return [c for c in ruleset.criteria if c.matches(present, measures)]
+
+
+def handles_locally(criterion: Criterion, institution: Institution) -> bool:
+    """Can this institution give the care the criterion asks for itself?"""
+    action = criterion.action
+    if action.kind == "manage_locally":
+        return True
+    if action.tier is not None and TIER_RANK[institution.tier] < TIER_RANK[action.tier]:
+        return False
+    capability = criterion.required_capability
+    if capability and capability not in institution.capabilities:
+        return False
+    return not (action.department and action.department not in institution.departments)
+
+
+def decline_reason(institution: Institution, expected: ExpectedDecision) -> dict | None:
+    """Why a receiving institution cannot take this patient (a message code and params)."""
+    if not expected.refers:
+        return None
+    if expected.tier and TIER_RANK[institution.tier] < TIER_RANK[expected.tier]:
+        return {
+            "code": "declined_tier_too_low",
+            "institution": institution.name,
+            "tier": expected.tier,
+        }
+    capability = expected.required_capability
+    if capability and capability not in institution.capabilities:
+        return {
+            "code": "declined_missing_capability",
+            "institution": institution.name,
+            "capability": capability,
+        }
+    return None
+
+
+def _receivers(
+    consortium: Consortium, own: Institution, expected: ExpectedDecision
+) -> tuple[list[str], Tier | None]:
+    lowest_rank = max(TIER_RANK[own.tier], TIER_RANK[expected.tier or "primary"])
+    able = [
+        i
+        for i in consortium.institutions
+        if i.id != own.id
+        and TIER_RANK[i.tier] >= lowest_rank
+        and decline_reason(i, expected) is None
+        and (expected.department is None or expected.department in i.departments)
+    ]
+    if not able:
+        return [], None
+    tier_rank = min(TIER_RANK[i.tier] for i in able)
+    chosen = [i for i in able if TIER_RANK[i.tier] == tier_rank]
+    return [i.id for i in chosen], chosen[0].tier
+
+
+def expected_decision(
+    ruleset: RuleSet,
+    scenario: ReferralScenario,
+    institution: Institution,
+    consortium: Consortium | None = None,
+) -> ExpectedDecision:
+    """The rule set's answer for this scenario when the learner works at `institution`.
+
+    With a consortium, also the institutions that can receive the patient; raises
+    ReferralError("no_receiving_institution") when none can (the exercise cannot be played).
+    """
+    matched = matching_criteria(ruleset, scenario)
+    best: tuple | None = None
+    for order, criterion in enumerate(matched):
+        if handles_locally(criterion, institution):
+            answer = ("manage_locally", criterion.priority, None, None, None)
+        else:
+            action = criterion.action
+            answer = (
+                action.kind,
+                criterion.priority,
+                action.tier,
+                action.department,
+                criterion.required_capability,
+            )
+        key = (
+            PRIORITY_RANK[answer[1]],
+            DISPOSITION_RANK[answer[0]],
+            TIER_RANK.get(answer[2] or "", 0),
+            -order,
+        )
+        if best is None or key > best[0]:
+            best = (key, answer, criterion.id)
+    if best is None:
+        return ExpectedDecision(disposition="manage_locally", priority=ruleset.default_priority)
+    _, (disposition, priority, tier, department, capability), rule = best
+    expected = ExpectedDecision(
+        disposition=disposition,
+        priority=priority,
+        tier=tier,
+        department=department,
+        required_capability=capability,
+        deciding_rule=rule,
+        matched_rules=[c.id for c in matched],
+    )
+    if consortium is None or not expected.refers:
+        return expected
+    receivers, receiving_tier = _receivers(consortium, institution, expected)
+    if not receivers:
+        raise ReferralError(
+            "no_receiving_institution",
+            rule=rule,
+            tier=tier,
+            department=department or "any department",
+            capability=capability or "nothing special",
+        )
+    return expected.model_copy(
+        update={"receiving_institutions": receivers, "receiving_tier": receiving_tier}
+    )
+
+
+def classify(
+    expected: ExpectedDecision, decision: ReferralDecision, consortium: Consortium
+) -> Classification:
+    """Correct, over-referral (sent when not needed or higher than needed) or under-referral
+    (kept when a referral was needed, or sent somewhere that cannot give the care)."""
+    if not expected.refers:
+        return "over_referral" if decision.refers else "correct"
+    if not decision.refers:
+        return "under_referral"
+    target = consortium.institution(decision.target_institution_id or "")
+    if decline_reason(target, expected) is not None:
+        return "under_referral"
+    enough = expected.receiving_tier or expected.tier or "secondary"
+    if TIER_RANK[target.tier] > TIER_RANK[enough]:
+        return "over_referral"
+    return "correct"
+
+
+def letter_item_filled(letter: ReferralLetter | None, item: str, red_flags: set[str]) -> bool:
+    """Is this item of the letter written? Key findings must cite a red flag when there is one."""
+    if letter is None:
+        return False
+    if item == "key_findings":
+        cited = set(letter.key_findings)
+        return bool(cited) and (not red_flags or bool(cited & red_flags))
+    if item == "supporting_info":
+        return any(len(entry) >= 2 for entry in letter.supporting_info)
+    return len(getattr(letter, item)) >= 2
+
+
+def score_decision(
+    ruleset: RuleSet,
+    scenario: ReferralScenario,
+    institution: Institution,
+    decision: ReferralDecision,
+    consortium: Consortium,
+) -> RubricResult:
+    """Score a referral decision item by item against the rule set's answer."""
+    weights = ruleset.weights
+    expected = expected_decision(ruleset, scenario, institution, consortium)
+    classification = classify(expected, decision, consortium)
+    items = [
+        RubricItem(
+            id="tier",
+            kind="tier",
+            points=weights.tier if classification == "correct" else 0,
+            max_points=weights.tier,
+        )
+    ]
+    if expected.refers and expected.department:
+        right_department = decision.refers and decision.department == expected.department
+        items.append(
+            RubricItem(
+                id="department",
+                kind="department",
+                subject=expected.department,
+                points=weights.department if right_department else 0,
+                max_points=weights.department,
+            )
+        )
+    urgency_error = decision.priority != expected.priority
+    items.append(
+        RubricItem(
+            id="urgency",
+            kind="urgency",
+            points=0 if urgency_error else weights.urgency,
+            max_points=weights.urgency,
+        )
+    )
+    present = scenario.finding_ids & ruleset.red_flag_ids
+    recognised = set(decision.recognised_red_flags)
+    if present:
+        hits, overcalled = len(recognised & present), len(recognised - present)
+        items.append(
+            RubricItem(
+                id="red_flags",
+                kind="red_flags",
+                points=max(0, hits - overcalled) * weights.red_flag,
+                max_points=len(present) * weights.red_flag,
+            )
+        )
+    missing = [
+        item
+        for item in LETTER_ITEMS
+        if decision.refers and not letter_item_filled(decision.letter, item, present)
+    ]
+    if expected.refers:
+        for item in LETTER_ITEMS:
+            filled = letter_item_filled(decision.letter, item, present)
+            items.append(
+                RubricItem(
+                    id=f"letter:{item}",
+                    kind="letter",
+                    subject=item,
+                    points=weights.letter_item if filled else 0,
+                    max_points=weights.letter_item,
+                )
+            )
+    return RubricResult(
+        items=items,
+        classification=classification,
+        urgency_error=urgency_error,
+        missing_letter_items=missing,
+        missed_red_flags=sorted(present - recognised),
+        overcalled_red_flags=sorted(recognised - present),
+        expected=expected,
+    )

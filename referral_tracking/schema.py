@@ -1,0 +1,694 @@
+"""The graded-referral exercise, written once: consortium, rule sets, scenarios, learner input.
+
+Storage JSON, Studio validation, JSON import/export and the XML mapping all derive from these
+pydantic models. Everything an author or learner sends is `extra="forbid"`. Texts are plain
+text (no HTML): the adapter escapes them when it renders.
+
+A rule set is data. A criterion fires when its findings and thresholds match the scenario;
+what it asks for depends on the learner's institution: a criterion with a `required_capability`
+(or a tier above the learner's) is a referral for a township clinic and local care for a
+county hospital that has the capability. See `rules.expected_decision`.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .messages import MESSAGES, ReferralError
+
+Tier = Literal["primary", "secondary", "tertiary"]
+TIERS: tuple[Tier, ...] = ("primary", "secondary", "tertiary")
+TIER_RANK: dict[str, int] = {"primary": 1, "secondary": 2, "tertiary": 3}
+
+Disposition = Literal["manage_locally", "refer_upward", "emergency_transfer"]
+DISPOSITION_RANK: dict[str, int] = {"manage_locally": 0, "refer_upward": 1, "emergency_transfer": 2}
+
+Priority = Literal["routine", "urgent", "emergency"]
+PRIORITY_RANK: dict[str, int] = {"routine": 0, "urgent": 1, "emergency": 2}
+
+VisitChoice = Literal["continue", "adjust", "re_refer"]
+
+#: The items of a referral letter, scored one by one as published letter-quality tools do.
+LETTER_ITEMS: tuple[str, ...] = (
+    "reason",
+    "history",
+    "key_findings",
+    "treatment_given",
+    "question",
+    "supporting_info",
+)
+LETTER_SIZE_LIMIT = 8000  # characters over all fields of one letter
+
+#: What an institution can do. A rule's `required_capability` must be one of these.
+CAPABILITIES: dict[str, str] = {
+    "ecg": "12-lead ECG",
+    "pulse_oximetry": "Pulse oximetry",
+    "oxygen_therapy": "Oxygen therapy",
+    "glucose_meter": "Capillary glucose",
+    "hba1c": "HbA1c",
+    "basic_lab": "Blood count, renal function, electrolytes, lipids",
+    "chest_xray": "Chest X-ray",
+    "spirometry": "Spirometry",
+    "blood_gas": "Arterial blood gas",
+    "echocardiography": "Echocardiography",
+    "ct": "CT",
+    "mri": "MRI",
+    "thrombolysis": "Intravenous thrombolysis for stroke",
+    "pci": "Percutaneous coronary intervention (PCI)",
+    "c_peptide": "C-peptide and islet autoantibodies",
+    "insulin_initiation": "Starting and titrating insulin regimens",
+    "retinal_screening": "Retinal screening",
+    "noninvasive_ventilation": "Non-invasive ventilation",
+    "rehabilitation": "Stroke rehabilitation",
+    "paediatric_ward": "Paediatric inpatient ward",
+    "picu": "Paediatric intensive care",
+    "icu": "Adult intensive care",
+}
+
+#: Departments a referral can name. Institutions list the ones they have.
+DEPARTMENTS: dict[str, str] = {
+    "general_practice": "General practice",
+    "emergency": "Emergency",
+    "internal_medicine": "Internal medicine",
+    "cardiology": "Cardiology",
+    "endocrinology": "Endocrinology",
+    "respiratory": "Respiratory medicine",
+    "neurology": "Neurology",
+    "rehabilitation": "Rehabilitation",
+    "obstetrics": "Obstetrics",
+    "paediatrics": "Paediatrics",
+    "picu": "Paediatric intensive care unit",
+    "icu": "Intensive care unit",
+}
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+OptionalLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+RequiredText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+]
+Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+){0,2}$")]
+
+
+def problem(code: str, /, **ctx: object) -> PydanticCustomError:
+    """A validation error carrying our stable code and the English template."""
+    return PydanticCustomError(code, MESSAGES[code], ctx)
+
+
+def _duplicates(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated = []
+    for value in values:
+        if value in seen and value not in repeated:
+            repeated.append(value)
+        seen.add(value)
+    return repeated
+
+
+class Authored(BaseModel):
+    """Base of everything an author or learner writes: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- consortium -----------------------------------------------------------------------------
+
+
+class Institution(Authored):
+    """A member of the consortium: what tier it is and what it can do."""
+
+    id: Identifier
+    name: Label
+    name_zh: OptionalLabel = ""
+    tier: Tier
+    departments: frozenset[Code]
+    capabilities: frozenset[Code] = frozenset()
+
+    @field_serializer("departments", "capabilities")
+    def _sorted(self, codes: frozenset[str]) -> list[str]:
+        return sorted(codes)
+
+    @model_validator(mode="after")
+    def _known_codes(self) -> "Institution":
+        for capability in sorted(self.capabilities):
+            if capability not in CAPABILITIES:
+                raise problem("unknown_capability", institution=self.id, capability=capability)
+        for department in sorted(self.departments):
+            if department not in DEPARTMENTS:
+                raise problem(
+                    "unknown_department_code",
+                    department=department,
+                    where=f'institution "{self.id}"',
+                )
+        return self
+
+
+class Consortium(Authored):
+    """The member institutions of a medical consortium (医联体)."""
+
+    id: Identifier
+    name: Label
+    institutions: list[Institution] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Consortium":
+        repeated = _duplicates(i.id for i in self.institutions)
+        if repeated:
+            raise problem("duplicate_institution", institution=repeated[0])
+        return self
+
+    def institution(self, institution_id: str) -> Institution:
+        for institution in self.institutions:
+            if institution.id == institution_id:
+                return institution
+        raise ReferralError("unknown_institution", institution=institution_id)
+
+
+# ---- rule sets ------------------------------------------------------------------------------
+
+
+class Provenance(Authored):
+    """Where a rule set comes from: the guideline, who issued it, and when."""
+
+    guideline: Label
+    issuing_body: Label
+    year: int = Field(ge=1950, le=2100)
+    url: OptionalLabel = ""
+    note: Text = ""
+
+
+class Term(Authored):
+    """One entry of a rule set's vocabulary (a red flag, finding, monitoring item...)."""
+
+    id: Code
+    label: Label
+    label_zh: OptionalLabel = ""
+
+
+class Measure(Term):
+    """A number a threshold can test, such as systolic blood pressure."""
+
+    unit: OptionalLabel = ""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A set of numbers between two bounds, each open or closed (infinite bounds are open)."""
+
+    low: float = -math.inf
+    low_closed: bool = False
+    high: float = math.inf
+    high_closed: bool = False
+
+    def is_empty(self) -> bool:
+        if self.low < self.high:
+            return False
+        return not (self.low == self.high and self.low_closed and self.high_closed)
+
+    def intersect(self, other: "Interval") -> "Interval":
+        if self.low > other.low or (self.low == other.low and not self.low_closed):
+            low, low_closed = self.low, self.low_closed
+        else:
+            low, low_closed = other.low, other.low_closed
+        if self.high < other.high or (self.high == other.high and not self.high_closed):
+            high, high_closed = self.high, self.high_closed
+        else:
+            high, high_closed = other.high, other.high_closed
+        return Interval(low, low_closed, high, high_closed)
+
+    def contains(self, value: float) -> bool:
+        above_low = value > self.low or (self.low_closed and value == self.low)
+        below_high = value < self.high or (self.high_closed and value == self.high)
+        return above_low and below_high
+
+
+class Threshold(Authored):
+    """A numeric condition on one measure: `at_least`/`above` and/or `below`/`at_most`."""
+
+    measure: Code
+    at_least: float | None = None
+    above: float | None = None
+    below: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound_per_side(self) -> "Threshold":
+        if self.at_least is not None and self.above is not None:
+            raise problem("threshold_double_bound", measure=self.measure, side="lower")
+        if self.below is not None and self.at_most is not None:
+            raise problem("threshold_double_bound", measure=self.measure, side="upper")
+        if all(b is None for b in (self.at_least, self.above, self.below, self.at_most)):
+            raise problem("threshold_without_bound", measure=self.measure)
+        return self
+
+    def interval(self) -> Interval:
+        low, low_closed = -math.inf, False
+        if self.at_least is not None:
+            low, low_closed = self.at_least, True
+        elif self.above is not None:
+            low = self.above
+        high, high_closed = math.inf, False
+        if self.at_most is not None:
+            high, high_closed = self.at_most, True
+        elif self.below is not None:
+            high = self.below
+        return Interval(low, low_closed, high, high_closed)
+
+
+class Action(Authored):
+    """What a criterion asks for: manage locally, refer upward, or transfer as an emergency."""
+
+    kind: Disposition
+    tier: Tier | None = None
+    department: Code | None = None
+
+
+class Criterion(Authored):
+    """One rule: when the findings and thresholds match, this is the decision.
+
+    Findings: all of `findings_all` present, and at least one of `findings_any` when given.
+    Thresholds: all of them hold (`thresholds_mode="all"`) or at least one (`"any"`), as in
+    "systolic >= 180 or diastolic >= 110 mmHg". A referral criterion with a
+    `required_capability` is care the learner's institution gives itself when it has that
+    capability and is at least the named tier.
+    """
+
+    id: Code
+    label: Label
+    label_zh: OptionalLabel = ""
+    findings_any: list[Code] = Field(default_factory=list, max_length=50)
+    findings_all: list[Code] = Field(default_factory=list, max_length=50)
+    thresholds: list[Threshold] = Field(default_factory=list, max_length=20)
+    thresholds_mode: Literal["all", "any"] = "all"
+    required_capability: Code | None = None
+    action: Action
+    priority: Priority
+    rationale: Text = ""
+
+    def matches(self, present: set[str], measures: dict[str, float]) -> bool:
+        if not all(code in present for code in self.findings_all):
+            return False
+        if self.findings_any and not any(code in present for code in self.findings_any):
+            return False
+        if not self.thresholds:
+            return True
+        results = (
+            t.measure in measures and t.interval().contains(measures[t.measure])
+            for t in self.thresholds
+        )
+        return all(results) if self.thresholds_mode == "all" else any(results)
+
+    def regions(self) -> list[dict[str, Interval]]:
+        """The thresholds as a union of boxes (one box for "all", one per threshold for "any").
+
+        An empty list of constraints in a box means "any value"; no thresholds -> one free box.
+        """
+        if not self.thresholds:
+            return [{}]
+        if self.thresholds_mode == "any":
+            return [{t.measure: t.interval()} for t in self.thresholds]
+        box: dict[str, Interval] = {}
+        for threshold in self.thresholds:
+            current = box.get(threshold.measure, Interval())
+            box[threshold.measure] = current.intersect(threshold.interval())
+        return [box]
+
+    def outcome(self) -> tuple:
+        action = self.action
+        return (
+            action.kind,
+            action.tier,
+            action.department,
+            self.priority,
+            self.required_capability,
+        )
+
+
+def _regions_overlap(first: list[dict[str, Interval]], second: list[dict[str, Interval]]) -> bool:
+    for a in first:
+        for b in second:
+            shared = set(a) & set(b)
+            if all(not a[m].intersect(b[m]).is_empty() for m in shared):
+                return True
+    return False
+
+
+class FollowUpRules(Authored):
+    """How follow-up after downward referral should look, and its bounds."""
+
+    min_interval_days: int = Field(ge=1, le=365)
+    max_interval_days: int = Field(ge=1, le=365)
+    closed_loop_days: int = Field(ge=1, le=365)
+    monitoring_items: list[Term] = Field(min_length=1, max_length=40)
+    required_monitoring: list[Code] = Field(default_factory=list, max_length=40)
+    targets: list[Term] = Field(default_factory=list, max_length=20)
+    required_targets: list[Code] = Field(default_factory=list, max_length=20)
+    re_referral_criteria: list[Term] = Field(default_factory=list, max_length=20)
+    required_re_referral: list[Code] = Field(default_factory=list, max_length=20)
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FollowUpRules":
+        if self.min_interval_days > self.max_interval_days:
+            raise problem(
+                "follow_up_bounds_empty",
+                min_days=self.min_interval_days,
+                max_days=self.max_interval_days,
+            )
+        if self.closed_loop_days < self.min_interval_days:
+            raise problem(
+                "closed_loop_unreachable",
+                closed_loop_days=self.closed_loop_days,
+                min_days=self.min_interval_days,
+            )
+        for where, terms, required in (
+            ("monitoring items", self.monitoring_items, self.required_monitoring),
+            ("targets", self.targets, self.required_targets),
+            ("re-referral criteria", self.re_referral_criteria, self.required_re_referral),
+        ):
+            ids = [t.id for t in terms]
+            repeated = _duplicates(ids)
+            if repeated:
+                raise problem("duplicate_code", code=repeated[0], where=where)
+            for code in required:
+                if code not in ids:
+                    raise problem("unknown_follow_up_code", code=code, where=f"required {where}")
+        return self
+
+    @property
+    def monitoring_ids(self) -> set[str]:
+        return {t.id for t in self.monitoring_items}
+
+
+class RubricWeights(Authored):
+    """Points per rubric item; the rule set's authors may weigh differently."""
+
+    tier: int = Field(default=2, ge=0, le=10)
+    department: int = Field(default=1, ge=0, le=10)
+    urgency: int = Field(default=2, ge=0, le=10)
+    red_flag: int = Field(default=1, ge=0, le=10)
+    letter_item: int = Field(default=1, ge=0, le=10)
+    monitoring_item: int = Field(default=1, ge=0, le=10)
+    target: int = Field(default=1, ge=0, le=10)
+    re_referral_criterion: int = Field(default=1, ge=0, le=10)
+    closed_loop: int = Field(default=1, ge=0, le=10)
+    visit_choice: int = Field(default=1, ge=0, le=10)
+
+
+class RuleSet(Authored):
+    """Versioned referral criteria for one condition, with their source."""
+
+    id: Code
+    version: Version
+    condition: Code
+    title: Label
+    title_zh: OptionalLabel = ""
+    provenance: Provenance
+    additional_sources: list[Provenance] = Field(default_factory=list, max_length=10)
+    red_flags: list[Term] = Field(default_factory=list, max_length=60)
+    findings: list[Term] = Field(default_factory=list, max_length=100)
+    measures: list[Measure] = Field(default_factory=list, max_length=40)
+    criteria: list[Criterion] = Field(min_length=1, max_length=100)
+    default_priority: Priority = "routine"
+    follow_up: FollowUpRules
+    weights: RubricWeights = Field(default_factory=RubricWeights)
+
+    @property
+    def red_flag_ids(self) -> set[str]:
+        return {t.id for t in self.red_flags}
+
+    @model_validator(mode="after")
+    def _not_contradictory(self) -> "RuleSet":
+        codes = [t.id for t in self.red_flags] + [t.id for t in self.findings]
+        repeated = _duplicates(codes)
+        if repeated:
+            raise problem("duplicate_code", code=repeated[0], where="red flags and findings")
+        repeated = _duplicates(m.id for m in self.measures)
+        if repeated:
+            raise problem("duplicate_code", code=repeated[0], where="measures")
+        repeated = _duplicates(c.id for c in self.criteria)
+        if repeated:
+            raise problem("duplicate_rule", rule=repeated[0])
+        known_codes, known_measures = set(codes), {m.id for m in self.measures}
+        for criterion in self.criteria:
+            _check_criterion(criterion, known_codes, known_measures)
+        for index, first in enumerate(self.criteria):
+            for second in self.criteria[index + 1 :]:
+                if _contradict(first, second):
+                    raise problem("rules_contradict", rule=first.id, other=second.id)
+        return self
+
+
+def _check_criterion(criterion: Criterion, codes: set[str], measures: set[str]) -> None:
+    rule, action = criterion.id, criterion.action
+    if not (criterion.findings_any or criterion.findings_all or criterion.thresholds):
+        raise problem("rule_without_trigger", rule=rule)
+    for code in [*criterion.findings_all, *criterion.findings_any]:
+        if code not in codes:
+            raise problem("rule_unknown_finding", rule=rule, code=code)
+    for threshold in criterion.thresholds:
+        if threshold.measure not in measures:
+            raise problem("rule_unknown_measure", rule=rule, measure=threshold.measure)
+    for box in criterion.regions():
+        for measure, interval in box.items():
+            if interval.is_empty():
+                raise problem("rule_unreachable_threshold", rule=rule, measure=measure)
+    if criterion.required_capability and criterion.required_capability not in CAPABILITIES:
+        raise problem(
+            "rule_unknown_capability", rule=rule, capability=criterion.required_capability
+        )
+    if action.kind == "manage_locally":
+        if action.tier or action.department or criterion.required_capability:
+            raise problem("rule_local_with_target", rule=rule)
+        return
+    if action.tier is None:
+        raise problem("rule_referral_without_tier", rule=rule)
+    if action.tier == "primary":
+        raise problem("rule_refers_to_primary", rule=rule)
+    if action.department and action.department not in DEPARTMENTS:
+        raise problem(
+            "unknown_department_code", department=action.department, where=f'rule "{rule}"'
+        )
+    if action.kind == "emergency_transfer" and criterion.priority != "emergency":
+        raise problem("rule_transfer_not_emergency", rule=rule)
+
+
+def _contradict(first: Criterion, second: Criterion) -> bool:
+    """Two rules with the same findings whose thresholds overlap must give the same answer."""
+    same_findings = set(first.findings_any) == set(second.findings_any) and set(
+        first.findings_all
+    ) == set(second.findings_all)
+    if not same_findings or first.outcome() == second.outcome():
+        return False
+    return _regions_overlap(first.regions(), second.regions())
+
+
+# ---- scenarios ------------------------------------------------------------------------------
+
+
+class Patient(Authored):
+    age_years: float = Field(ge=0, le=120)
+    sex: Literal["female", "male"]
+
+
+class Finding(Authored):
+    """Something the learner sees at presentation. `id` matches rule-set codes where relevant."""
+
+    id: Code
+    label: Label
+    text: RequiredText
+    measures: dict[Code, float] = Field(default_factory=dict, max_length=10)
+
+
+class ScriptedDecline(Authored):
+    """An institution that declines this patient whatever it can do (no bed, on diversion)."""
+
+    institution_id: Identifier
+    reason: Label
+
+
+class ReceivingResponse(Authored):
+    """What the receiving side answers: who declines and why, then, from the hospital that
+    accepts, the diagnosis, treatment and downward-referral summary with instructions.
+
+    Institutions lacking the tier or capability the patient needs decline by themselves
+    (see `rules.decline_reason`); `declines` adds the author's own story.
+    """
+
+    declines: list[ScriptedDecline] = Field(default_factory=list, max_length=20)
+    diagnosis: RequiredText
+    treatment: RequiredText
+    downward_summary: RequiredText
+    instructions: list[Label] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_decline_per_institution(self) -> "ReceivingResponse":
+        repeated = _duplicates(d.institution_id for d in self.declines)
+        if repeated:
+            raise problem("duplicate_institution", institution=repeated[0])
+        return self
+
+    def scripted_decline(self, institution_id: str) -> str | None:
+        for decline in self.declines:
+            if decline.institution_id == institution_id:
+                return decline.reason
+        return None
+
+
+class VisitFinding(Authored):
+    """What a follow-up visit shows for one monitoring item, if the plan monitors it."""
+
+    item: Code
+    text: Label
+    abnormal: bool = False
+
+
+class Visit(Authored):
+    """One follow-up visit in virtual time (days after the downward referral)."""
+
+    day: int = Field(ge=1, le=3650)
+    findings: list[VisitFinding] = Field(default_factory=list, max_length=40)
+    expected_choice: VisitChoice
+    explanation: RequiredText
+
+    @model_validator(mode="after")
+    def _unique_items(self) -> "Visit":
+        repeated = _duplicates(f.item for f in self.findings)
+        if repeated:
+            raise problem("duplicate_visit_item", day=self.day, item=repeated[0])
+        return self
+
+
+class ReferralScenario(Authored):
+    """A patient presenting at one institution of the consortium, and what happens next."""
+
+    id: Identifier
+    title: Label
+    ruleset_id: Code
+    ruleset_version: Version | None = None
+    institution_id: Identifier
+    arrived_by_downward_referral: bool = False
+    patient: Patient
+    presentation: RequiredText
+    time_course: Text = ""
+    findings: list[Finding] = Field(min_length=1, max_length=60)
+    receiving_response: ReceivingResponse
+    if_not_referred: Text = ""
+    visits: list[Visit] = Field(min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ReferralScenario":
+        repeated = _duplicates(f.id for f in self.findings)
+        if repeated:
+            raise problem("duplicate_finding", finding=repeated[0])
+        for previous, visit in zip(self.visits, self.visits[1:], strict=False):
+            if visit.day <= previous.day:
+                raise problem("visits_out_of_order", day=visit.day, previous=previous.day)
+        return self
+
+    @property
+    def finding_ids(self) -> set[str]:
+        return {f.id for f in self.findings}
+
+    def measure_values(self) -> dict[str, float]:
+        """Every number a threshold can test: the findings' measures and the patient's age."""
+        values = {"age_years": self.patient.age_years, "age_months": self.patient.age_years * 12}
+        for finding in self.findings:
+            values.update(finding.measures)
+        return values
+
+
+# ---- learner input --------------------------------------------------------------------------
+
+LetterText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class ReferralLetter(Authored):
+    """A referral letter shaped like a FHIR ServiceRequest (see `fhir.py`)."""
+
+    reason: LetterText = ""
+    history: LetterText = ""
+    key_findings: list[Code] = Field(default_factory=list, max_length=30)
+    treatment_given: LetterText = ""
+    question: LetterText = ""
+    supporting_info: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+    ] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _within_size(self) -> "ReferralLetter":
+        size = sum(
+            len(text) for text in (self.reason, self.history, self.treatment_given, self.question)
+        ) + sum(len(text) for text in [*self.supporting_info, *self.key_findings])
+        if size > LETTER_SIZE_LIMIT:
+            raise problem("letter_too_large", size=size, limit=LETTER_SIZE_LIMIT)
+        repeated = _duplicates(self.key_findings)
+        if repeated:
+            raise problem("duplicate_choice", code=repeated[0], where="key findings")
+        return self
+
+
+class ReferralDecision(Authored):
+    """The learner's decision about the patient in front of them."""
+
+    disposition: Disposition
+    priority: Priority
+    target_institution_id: Identifier | None = None
+    department: Code | None = None
+    letter: ReferralLetter | None = None
+    recognised_red_flags: list[Code] = Field(default_factory=list, max_length=60)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "ReferralDecision":
+        if self.disposition == "manage_locally":
+            if self.target_institution_id or self.department or self.letter:
+                raise problem("local_with_target")
+        else:
+            if not (self.target_institution_id and self.department):
+                raise problem("referral_needs_target")
+            if self.letter is None:
+                raise problem("referral_needs_letter")
+            if self.disposition == "emergency_transfer" and self.priority != "emergency":
+                raise problem("transfer_not_emergency")
+        repeated = _duplicates(self.recognised_red_flags)
+        if repeated:
+            raise problem("duplicate_choice", code=repeated[0], where="recognised red flags")
+        return self
+
+    @property
+    def refers(self) -> bool:
+        return self.disposition != "manage_locally"
+
+
+class FollowUpPlan(Authored):
+    """The learner's follow-up plan after downward referral (bounds checked by the engine)."""
+
+    interval_days: int = Field(ge=1, le=3650)
+    monitoring: list[Code] = Field(default_factory=list, max_length=40)
+    targets: list[Code] = Field(default_factory=list, max_length=20)
+    re_referral_criteria: list[Code] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "FollowUpPlan":
+        for where, codes in (
+            ("monitoring", self.monitoring),
+            ("targets", self.targets),
+            ("re_referral_criteria", self.re_referral_criteria),
+        ):
+            repeated = _duplicates(codes)
+            if repeated:
+                raise problem("duplicate_choice", code=repeated[0], where=where)
+        return self

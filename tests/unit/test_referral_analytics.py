@@ -1,0 +1,248 @@
+"""Staff analytics: one pass over decision records, a CSV and a chart read at a glance."""
+
+import tracemalloc
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from referral_tracking import (
+    ChartLabels,
+    DecisionRecord,
+    aggregate,
+    apply,
+    decision_record,
+    demo_exercise,
+    new_progress,
+    report_to_csv_rows,
+    report_to_svg,
+)
+from referral_tracking.analytics import CSV_HEADER
+from referral_tracking.messages import ReferralError
+from referral_tracking.schema import LETTER_ITEMS
+
+INSTITUTION_TIERS = {
+    "qingshui-township": "primary",
+    "riverside-community": "primary",
+    "xixian-county": "secondary",
+    "dongxian-county": "secondary",
+    "city-general": "tertiary",
+}
+
+records_strategy = st.lists(
+    st.builds(
+        lambda learner, institution, classification, urgency, missing, due, on_time: DecisionRecord(
+            learner_id=learner,
+            institution_id=institution,
+            tier=INSTITUTION_TIERS[institution],
+            scenario_id="s",
+            ruleset_id="hypertension",
+            classification=classification,
+            urgency_error=urgency,
+            missing_letter_items=tuple(missing),
+            follow_up_due=due,
+            follow_up_on_time=due and on_time,
+            score=3.0,
+            max_score=10.0,
+        ),
+        st.sampled_from(["ana", "bo", "=cmd()", "李医生"]),
+        st.sampled_from(sorted(INSTITUTION_TIERS)),
+        st.sampled_from(["correct", "over_referral", "under_referral"]),
+        st.booleans(),
+        st.lists(st.sampled_from(LETTER_ITEMS), unique=True),
+        st.booleans(),
+        st.booleans(),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(records_strategy)
+def test_the_one_pass_report_matches_a_naive_recount_for_every_group(records):
+    report = aggregate(iter(records))
+    groupings = [
+        (report.by_learner, lambda r: r.learner_id),
+        (report.by_institution, lambda r: r.institution_id),
+        (report.by_tier, lambda r: r.tier),
+    ]
+    for groups, key in groupings:
+        assert set(groups) == {key(r) for r in records}
+        for name, stats in groups.items():
+            mine = [r for r in records if key(r) == name]
+            assert stats.decisions == len(mine)
+            assert stats.over_referrals == sum(r.classification == "over_referral" for r in mine)
+            assert stats.under_referrals == sum(r.classification == "under_referral" for r in mine)
+            assert stats.urgency_errors == sum(r.urgency_error for r in mine)
+            missing = Counter(item for r in mine for item in r.missing_letter_items)
+            assert stats.missing_letter_items == {i: missing[i] for i in LETTER_ITEMS}
+            due = [r for r in mine if r.follow_up_due]
+            assert stats.follow_ups_due == len(due)
+            assert stats.follow_ups_on_time == sum(r.follow_up_on_time for r in due)
+            assert stats.over_referral_rate == stats.over_referrals / len(mine)
+    assert report.overall.decisions == len(records)
+
+
+def test_rates_without_any_follow_up_due_are_unknown_rather_than_zero():
+    report = aggregate([])
+    assert report.overall.follow_up_adherence is None
+    assert report.overall.over_referral_rate is None
+
+
+def test_memory_grows_with_the_groups_not_with_the_records():
+    def records(count):
+        for index in range(count):
+            yield DecisionRecord(
+                learner_id=f"learner-{index % 5}",
+                institution_id="qingshui-township",
+                tier="primary",
+                scenario_id="s",
+                ruleset_id="hypertension",
+                classification="correct",
+                urgency_error=bool(index % 2),
+            )
+
+    peaks = []
+    for count in (2_000, 20_000):
+        tracemalloc.start()
+        report = aggregate(records(count))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert report.overall.decisions == count
+    assert peaks[1] < peaks[0] * 2, peaks
+
+
+def test_a_played_exercise_becomes_a_record_with_its_classification_and_follow_up():
+    exercise = demo_exercise("hypertension_township")
+    decided = apply(
+        exercise,
+        new_progress(),
+        {
+            "kind": "decide",
+            "step": 0,
+            "decision": {"disposition": "manage_locally", "priority": "urgent"},
+        },
+    ).progress
+    record = decision_record(exercise, decided, "learner-7")
+    assert (record.classification, record.urgency_error, record.follow_up_due) == (
+        "under_referral",
+        True,
+        False,
+    )
+    planned = apply(
+        exercise, decided, {"kind": "set_plan", "step": 1, "plan": {"interval_days": 14}}
+    ).progress
+    record = decision_record(exercise, planned, "learner-7")
+    assert record.follow_up_due and record.follow_up_on_time
+    assert (record.tier, record.institution_id) == ("primary", "qingshui-township")
+
+
+def test_no_record_before_a_decision():
+    try:
+        decision_record(demo_exercise("stroke_downward_referral"), new_progress(), "x")
+    except ReferralError as error:
+        assert error.code == "record_not_decided"
+    else:
+        raise AssertionError("a record without a decision must be refused")
+
+
+# ---- CSV ------------------------------------------------------------------------------------
+
+
+def sample_report():
+    rows = [
+        ("=HYPERLINK(1)", "qingshui-township", "under_referral", True, ("question",)),
+        ("ana", "qingshui-township", "correct", False, ()),
+        ("ana", "xixian-county", "over_referral", False, ("history", "question")),
+    ]
+    return aggregate(
+        DecisionRecord(
+            learner_id=learner,
+            institution_id=institution,
+            tier=INSTITUTION_TIERS[institution],
+            scenario_id="s",
+            ruleset_id="r",
+            classification=classification,
+            urgency_error=urgency,
+            missing_letter_items=missing,
+            follow_up_due=True,
+            follow_up_on_time=classification == "correct",
+        )
+        for learner, institution, classification, urgency, missing in rows
+    )
+
+
+def test_the_csv_has_one_row_per_tier_institution_and_learner_after_the_overall_row():
+    rows = list(report_to_csv_rows(sample_report()))
+    assert rows[0] == CSV_HEADER
+    assert [(r[0], r[1]) for r in rows[1:]] == [
+        ("all", "all"),
+        ("tier", "primary"),
+        ("tier", "secondary"),
+        ("institution", "qingshui-township"),
+        ("institution", "xixian-county"),
+        ("learner", "'=HYPERLINK(1)"),
+        ("learner", "ana"),
+    ]
+    primary = dict(zip(CSV_HEADER, rows[2], strict=True))
+    assert primary["under_referral_rate"] == "0.500"
+    assert primary["letter_missing_question"] == "1"
+    assert primary["follow_up_adherence"] == "0.500"
+    assert all(len(r) == len(CSV_HEADER) for r in rows)
+
+
+def test_no_csv_cell_can_start_a_spreadsheet_formula():
+    for row in report_to_csv_rows(sample_report()):
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+# ---- SVG ------------------------------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse_svg(text: str):
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(text.encode(), parser)
+
+
+def test_the_chart_is_well_formed_self_contained_and_readable_by_a_screen_reader():
+    svg = parse_svg(report_to_svg(sample_report()))
+    assert svg.get("role") == "img"
+    title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
+    assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert "Primary / community (2 decisions)" in desc.text
+    assert "Under-referral 50%" in desc.text
+    assert "Tertiary: no data." in desc.text
+    text = etree.tostring(svg).decode()
+    assert "href" not in text and "<script" not in text and "url(" not in text
+
+
+def test_the_chart_draws_four_bars_per_tier_with_their_values_written_out():
+    svg = parse_svg(report_to_svg(sample_report()))
+    bars = [r for r in svg.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+    assert len(bars) == 12
+    tooltips = [bar.find(f"{SVG}title").text for bar in bars]
+    assert "Secondary / county: Over-referral 100%" in tooltips
+    labels = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "50%" in labels and "100%" in labels
+
+
+XML_UNSAFE = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n") + "\ufffe\uffff"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\r"), min_size=1))
+def test_every_text_in_the_chart_is_escaped_whatever_the_translation_says(label):
+    labels = ChartLabels(
+        title=label,
+        tiers={"primary": label, "secondary": "<b>&amp;", "tertiary": "]]>"},
+        decisions="{count} decisions",
+    )
+    svg = parse_svg(report_to_svg(sample_report(), labels))
+    readable = "".join(c for c in label if c not in XML_UNSAFE)
+    assert (svg.find(f"{SVG}title").text or "") == readable
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "<b>&amp;" in texts and "]]>" in texts
