@@ -57,3 +57,22 @@ clean:  ## remove the virtualenv, build output and workbench state (var/)
 tox: $(STAMP)  ## run tox (Django 4.2 and 5.2, quality, translations) with Python 3.12 on PATH
 	@PATH="$$(dirname $$(tools/find-python312)):$$PATH" $(VENV)/bin/tox $(TOXARGS)
 .PHONY: tox
+
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat requirements/test.txt requirements/bench.txt setup.py | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): requirements/test.txt requirements/bench.txt setup.py
+	@py=$$(tools/find-python312) || exit 1; \
+	if [ ! -x $(BENCH_PY) ]; then echo "Creating $(BENCH_VENV) with $$py"; "$$py" -m venv $(BENCH_VENV) || exit 1; fi
+	@echo "Installing the suite, test requirements and peer XBlocks into $(BENCH_VENV)..."
+	@$(BENCH_PY) -m pip install -q --disable-pip-version-check -r requirements/test.txt -r requirements/bench.txt 2>&1 | { $(QUIET_PIP); }
+	@$(BENCH_PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | { $(QUIET_PIP); }
+	@rm -f $(BENCH_VENV)/.installed-* && touch $@
+
+bench: $(BENCH_STAMP) chromium  ## benchmarks beside the runtime floor and peer XBlocks (updates benchmarks/README.md)
+	@$(BENCH_PY) -m benchmarks.run $(BENCHARGS)
+
+bench-quick: $(BENCH_STAMP) chromium  ## the benchmark harness in a few rounds (numbers never fail it)
+	@$(BENCH_PY) -m benchmarks.run --quick
+.PHONY: bench bench-quick

@@ -71,21 +71,26 @@ class WorkbenchI18nService(NullI18nService):
     """gettext from our shipped catalogs in the request's language, as the LMS's service does."""
 
     @staticmethod
-    def _catalog():
+    def _request_catalog():
         return catalog(to_locale(translation.get_language() or settings.LANGUAGE_CODE))
 
     def gettext(self, message: str) -> str:
-        return self._catalog().gettext(message)
+        return self._request_catalog().gettext(message)
 
     ugettext = gettext
 
+    def __getattr__(self, name):
+        # xblock.utils' {% trans %} merges the service into Django's catalog and reads
+        # catalog attributes (plural, _catalog) from it: hand it the request's catalog.
+        return getattr(self._request_catalog(), name)
+
     def ngettext(self, singular: str, plural: str, number: int) -> str:
-        return self._catalog().ngettext(singular, plural, number)
+        return self._request_catalog().ngettext(singular, plural, number)
 
     ungettext = ngettext
 
     def pgettext(self, context: str, message: str) -> str:
-        return self._catalog().pgettext(context, message)
+        return self._request_catalog().pgettext(context, message)
 
     def get_language(self) -> str:
         return translation.get_language() or settings.LANGUAGE_CODE
