@@ -155,8 +155,6 @@ def _notes(results: dict) -> list[str]:
         notes.append(
             f"- Skipped {skipped['name']}: scenario `{skipped['scenario_id']}` not installed."
         )
-    for shim in results["runtime_shims"]:
-        notes.append(f"- Runtime shim in this run: {shim}.")
     for row in results["bytes"]:
         if row["failed_requests"]:
             urls = ", ".join(f"`{u}`" for u in row["failed_requests"])

@@ -15,9 +15,7 @@ a run; a wrong answer from a handler or page does (exit status 1).
 
 import argparse
 import json
-import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,41 +26,11 @@ from playwright.sync_api import sync_playwright
 from benchmarks import browser, growth, report
 from benchmarks.targets import BLOCKS, HANDLER_FLOOR, PAGE_FLOOR, Block, target_text
 from benchmarks.timing import Session, Target, measure, ratios, summarize
-from tests.support.workbench_server import REPO_ROOT, WorkbenchServer
+from tests.support.workbench_server import WorkbenchServer
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 PAGE_STUDENT = "bench-page"
-
-
-class BenchWorkbench(WorkbenchServer):
-    """`WorkbenchServer`, but started through `benchmarks.serve` to add benchmark scenarios.
-
-    Same as the parent's `start()` except the module run (the parent hard-codes it).
-    """
-
-    def start(self, timeout: float = 90.0) -> "BenchWorkbench":
-        env = {**os.environ, "CME_VAR_DIR": self.var_dir, "PYTHONUNBUFFERED": "1"}
-        env.pop("DJANGO_SETTINGS_MODULE", None)
-        self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.serve", "--port", str(self.port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"workbench exited early:\n{self.output()}")
-            try:
-                if Session(self.url).request("GET", "/")[0] == 200:
-                    return self
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"workbench did not answer within {timeout}s:\n{self.output()}")
 
 
 def free_port() -> int:
@@ -210,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (3 if args.quick else 30)
     started = time.time()
 
-    server = BenchWorkbench(free_port(), tempfile.mkdtemp(prefix="cme-bench-"))
+    server = WorkbenchServer(
+        free_port(), tempfile.mkdtemp(prefix="cme-bench-"), module="benchmarks.serve"
+    )
     server.start()
     try:
         session = Session(server.url)
@@ -219,11 +189,6 @@ def main(argv: list[str] | None = None) -> int:
         results = measure_server(session, found, rounds)
         print(f"browser: {rounds} rounds, interleaved ...", flush=True)
         results.update(measure_browser(server.url, found, rounds))
-        shims = [
-            line.split(": ", 1)[1]
-            for line in server.output().splitlines()
-            if line.startswith("benchmarks.serve: ")
-        ]
     except AssertionError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
@@ -241,7 +206,6 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": rounds,
         "machine": report.machine(results.pop("chromium")),
         "skipped": skipped,
-        "runtime_shims": shims,
         **results,
         "growth_plot": f"results/{plot_name}",
         "duration_s": round(time.time() - started, 1),

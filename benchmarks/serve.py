@@ -5,7 +5,7 @@ keeps them in a module-level dict filled when the first request arrives), and th
 may not change `xblocks/`. So this module configures Django exactly as
 `xblocks.workbench.serve` does, wraps the scenario loader our settings installed (the tolerant
 one) so that it also adds `BENCH_SCENARIOS`, and then hands over to `xblocks.workbench.serve`.
-Nothing else about the server differs from `make run`, except the shim below while it is needed.
+Nothing else about the server differs from `make run`.
 
 branching-xblock needs a scenario from us: its own `workbench_scenarios` lacks `@staticmethod`
 (so the tolerant loader skips it) and would give an empty scenario anyway.
@@ -101,40 +101,12 @@ def install_bench_scenarios() -> None:
     runtime_util.init_scenarios = init_scenarios_with_bench
 
 
-def install_mergeable_i18n_service() -> bool:
-    """Shim, only while `xblocks.workbench.services.WorkbenchI18nService` has the defect below.
-
-    xblock-poll and drag-and-drop-v2 render templates with xblock.utils' `{% trans %}`, which
-    merges the runtime's i18n service into Django's catalog the way the LMS's service allows:
-    Django reads `service._catalog` (a message dict, falsy for a pass-through) and
-    `service.plural`. Our service names a helper method `_catalog`, so Django takes it for a
-    catalog and the page answers 500 (`'NullTranslations' object has no attribute 'plural'`).
-    The fix belongs in `xblocks/workbench/services.py` (rename the helper, forward other
-    attributes to the request's catalog, as `benchmarks.i18n_shim` does); once it is
-    there, this returns False and the shim can be deleted.
-    """
-    from django.conf import settings
-
-    from xblocks.workbench.services import WorkbenchI18nService
-
-    if not callable(getattr(WorkbenchI18nService, "_catalog", None)):
-        return False
-    settings.WORKBENCH["services"]["i18n"] = "benchmarks.i18n_shim.LmsShapedI18nService"
-    return True
-
-
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", serve.SETTINGS)
     import django
 
     django.setup()  # runs our app's ready(): the tolerant loader is in place before we wrap it
     install_bench_scenarios()
-    if install_mergeable_i18n_service():
-        print(
-            "benchmarks.serve: our workbench i18n service was replaced by benchmarks/i18n_shim.py "
-            "for this run, because xblocks/workbench/services.py names a method `_catalog`, "
-            "which makes xblock-poll and drag-and-drop-v2 pages answer 500"
-        )
     return serve.main(argv)
 
 

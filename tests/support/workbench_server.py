@@ -15,8 +15,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 class WorkbenchServer:
     """`python -m xblocks.workbench.serve` on a free port with a fresh `var/` directory."""
 
-    def __init__(self, port: int, var_dir: str | None = None):
+    def __init__(
+        self, port: int, var_dir: str | None = None, module: str = "xblocks.workbench.serve"
+    ):
         self.port = port
+        self.module = module  # the benchmarks start `benchmarks.serve`, which adds scenarios
         self.var_dir = var_dir or tempfile.mkdtemp(prefix="cme-workbench-")
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = Path(self.var_dir) / "server-output.log"
@@ -27,7 +30,7 @@ class WorkbenchServer:
         env.pop("DJANGO_SETTINGS_MODULE", None)
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "xblocks.workbench.serve", "--port", str(self.port)],
+            [sys.executable, "-m", self.module, "--port", str(self.port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=self._log,
