@@ -49,6 +49,9 @@ def _template_messages(path: Path):
     from django.utils.translation.template import templatize
 
     source = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    # templatize keeps the template's indentation, which Python's tokenizer (unlike xgettext)
+    # refuses; line numbers survive the strip.
+    source = "\n".join(line.lstrip() for line in source.splitlines())
     yield from extract(extract_python, io.BytesIO(source.encode()), KEYWORDS)
 
 

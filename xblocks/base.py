@@ -67,6 +67,22 @@ class CmeBlockMixin:
     def user_is_staff(self) -> bool:
         return bool(self._user_attr("edx-platform.user_is_staff", False))
 
+    @property
+    def user_can_author(self) -> bool:
+        """May this user change the block's content?
+
+        In Studio the user service carries no staff flag (the preview runtime builds it with
+        the default), but Studio offers `studio_user_permissions` (declare
+        `@XBlock.wants("studio_user_permissions")`): write access to the course decides. In the
+        LMS and the workbench, course staff may author.
+        """
+        permissions = self.runtime.service(self, "studio_user_permissions")
+        if permissions is not None:
+            context = getattr(self.scope_ids.usage_id, "context_key", None)
+            if context is not None:
+                return bool(permissions.can_write(context))
+        return self.user_is_staff
+
     # ---- translation ----------------------------------------------------------------------
     @property
     def i18n(self):
@@ -76,10 +92,15 @@ class CmeBlockMixin:
         return self.i18n.gettext(message)
 
 
-def json_action(request_model: type[BaseModel] | None = None, staff_only: bool = False) -> Callable:
+def json_action(
+    request_model: type[BaseModel] | None = None,
+    staff_only: bool = False,
+    author_only: bool = False,
+) -> Callable:
     """Decorate a handler `(self, data, suffix)` of a `CmeBlockMixin` block.
 
     `data` is the request body validated by `request_model` (or the raw JSON when None).
+    `staff_only`: course staff (403 otherwise); `author_only`: whoever may edit the content.
     The handler returns a dict (200) or raises a domain error (400 with its message).
     """
 
@@ -92,7 +113,9 @@ def json_action(request_model: type[BaseModel] | None = None, staff_only: bool =
                 response = json_response({"error": _(NOT_POST)}, status=405)
                 response.allow = ["POST"]
                 return response
-            if staff_only and not self.user_is_staff:
+            if (staff_only and not self.user_is_staff) or (
+                author_only and not self.user_can_author
+            ):
                 return json_response({"error": _(STAFF_ONLY)}, status=403)
             try:
                 body = json.loads(request.body.decode("utf-8"))

@@ -19,7 +19,9 @@ _ENGINE_OPTIONS = {
 
 @lru_cache(maxsize=1)
 def _engine() -> Engine:
-    return Engine(**_ENGINE_OPTIONS)
+    # `dirs` lets a template `{% include %}` another one (installed as real files, wheel or
+    # editable install alike).
+    return Engine(dirs=[str(resources.files("xblocks").joinpath("templates"))], **_ENGINE_OPTIONS)
 
 
 @lru_cache(maxsize=64)

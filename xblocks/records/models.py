@@ -19,6 +19,9 @@ class LearnerOutcome(models.Model):
     score = models.FloatField()
     max_score = models.FloatField()
     completed_at = models.DateTimeField()
+    #: What the staff view aggregates: the path taken, findings requested, answers given
+    #: (reflections included). Never sent to other learners.
+    detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -30,3 +33,25 @@ class LearnerOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} {self.usage_id} #{self.attempt}: {self.score}/{self.max_score}"
+
+
+class AttemptReset(models.Model):
+    """Staff asked to reset one learner's attempt at one block.
+
+    A block cannot write another user's state; the learner's block applies the reset the next
+    time it loads (a new attempt, score back to zero) and stamps `applied_at`. Kept as an audit
+    trail: who reset whom, when and why.
+    """
+
+    learner_id = models.CharField(max_length=255, db_index=True)
+    usage_id = models.CharField(max_length=255, db_index=True)
+    requested_by = models.CharField(max_length=255)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    requested_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"reset {self.learner_id} {self.usage_id} by {self.requested_by}"

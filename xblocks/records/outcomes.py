@@ -1,11 +1,12 @@
 """Writing and reading learner outcomes (the evidence credit rules read)."""
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from .models import LearnerOutcome
+from .models import AttemptReset, LearnerOutcome
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class OutcomeWrite:
     max_score: float
     completed_at: datetime
     course_id: str = ""
+    detail: dict = field(default_factory=dict)
 
 
 def record_outcome(outcome: OutcomeWrite) -> tuple[LearnerOutcome, bool]:
@@ -39,6 +41,7 @@ def record_outcome(outcome: OutcomeWrite) -> tuple[LearnerOutcome, bool]:
         "score": outcome.score,
         "max_score": outcome.max_score,
         "completed_at": outcome.completed_at,
+        "detail": outcome.detail,
     }
     try:
         with transaction.atomic():
@@ -58,3 +61,43 @@ def best_outcomes(learner_id: str, usage_ids: list[str]) -> dict[str, LearnerOut
         ):
             best[row.usage_id] = row
     return best
+
+
+def block_outcomes(usage_id: str) -> Iterator[LearnerOutcome]:
+    """Every learner's completed attempts at one block, oldest first (for the staff view)."""
+    return LearnerOutcome.objects.filter(usage_id=usage_id).iterator(chunk_size=500)
+
+
+def request_reset(
+    learner_id: str, usage_id: str, requested_by: str, now: datetime, reason: str = ""
+) -> AttemptReset:
+    """Staff reset of one learner's attempt, applied when the learner's block next loads."""
+    return AttemptReset.objects.create(
+        learner_id=learner_id,
+        usage_id=usage_id,
+        requested_by=requested_by,
+        reason=reason,
+        requested_at=now,
+    )
+
+
+def take_pending_reset(learner_id: str, usage_id: str, now: datetime) -> AttemptReset | None:
+    """The learner's pending reset for this block, marked applied; None if there is none.
+
+    Marked with a conditional UPDATE so that two concurrent page loads apply it only once.
+    """
+    pending = AttemptReset.objects.filter(
+        learner_id=learner_id, usage_id=usage_id, applied_at__isnull=True
+    ).first()
+    if pending is None:
+        return None
+    claimed = AttemptReset.objects.filter(pk=pending.pk, applied_at__isnull=True).update(
+        applied_at=now
+    )
+    if not claimed:
+        return None
+    # Every other pending request for the same learner and block is covered by this one.
+    AttemptReset.objects.filter(
+        learner_id=learner_id, usage_id=usage_id, applied_at__isnull=True
+    ).update(applied_at=now)
+    return pending

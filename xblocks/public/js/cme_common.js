@@ -76,6 +76,7 @@
 
   /* Wire one block: `element` is the block root, `runtime` the XBlock JS runtime. */
   function init(runtime, element, handlerName) {
+    element = element && element.jquery ? element[0] : element;
     var root = element.querySelector('[data-cme-root]') || element;
     var busy = false;
 
@@ -113,12 +114,16 @@
             showError(form, result.body.error || root.dataset.errorText || 'Error');
             return;
           }
-          if (typeof result.body.html === 'string') {
-            region().innerHTML = result.body.html;
-            var focus = region().querySelector('[data-focus]');
+          var target = form.dataset.target ?
+            root.querySelector('[data-region="' + form.dataset.target + '"]') : region();
+          if (typeof result.body.html === 'string' && target) {
+            target.innerHTML = result.body.html;
+            var focus = target.querySelector('[data-focus]');
             if (focus) { focus.setAttribute('tabindex', '-1'); focus.focus(); }
           }
-          announce(result.body.announce);
+          var status = form.isConnected && form.querySelector('[data-role="status"]');
+          if (status && result.body.message) { status.textContent = result.body.message; }
+          announce(result.body.announce || result.body.message);
         })
         .catch(function () { showError(form, root.dataset.networkErrorText || 'Network error'); })
         .then(function () {
@@ -132,4 +137,6 @@
   }
 
   global.CmeBlocks = {init: init, postJSON: postJSON, formData: formData};
+  /* The initializers named by the blocks' fragments (initialize_js). */
+  global.CmeCaseInit = function (runtime, element) { init(runtime, element, 'act'); };
 }(window));

@@ -1,14 +1,20 @@
-/* Studio editor shared by the suite's blocks: the author edits readable XML (or pastes JSON),
- * the server validates with the domain schema and either saves or lists each problem with the
- * line or field at fault. Nothing is saved unless everything is valid. */
+/* Studio editor shared by the suite's blocks: the author edits readable XML (or pastes or
+ * imports JSON), the server validates with the domain schema as they type and either saves or
+ * lists each problem with the line or field at fault. Nothing is saved unless all is valid. */
 (function (global) {
   'use strict';
 
+  var LIVE_DELAY_MS = 700;
+
   function init(runtime, element) {
+    element = element && element.jquery ? element[0] : element;
     var form = element.querySelector('form[data-cme-studio]');
     if (!form) { return; }
     var problems = form.querySelector('[data-role="problems"]');
     var status = form.querySelector('[data-role="status"]');
+    var source = form.querySelector('[data-role="source"]');
+    var timer = null;
+    var sequence = 0;
 
     function show(list, message) {
       problems.innerHTML = '';
@@ -21,31 +27,54 @@
       status.textContent = message || '';
     }
 
-    function submit(mode) {
+    /* live: validation while typing; no notifications and no focus moves. */
+    function submit(mode, live) {
       var payload = global.CmeBlocks.formData(form);
       payload.mode = mode;
-      if (runtime.notify) { runtime.notify('save', {state: 'start', message: form.dataset.savingText}); }
+      var mine = ++sequence;
+      if (!live && runtime.notify) {
+        runtime.notify('save', {state: 'start', message: form.dataset.savingText});
+      }
       return global.CmeBlocks.postJSON(runtime.handlerUrl(element, 'studio_submit'), payload)
         .then(function (result) {
+          if (mine !== sequence) { return; }  // an older answer arriving late
           if (result.ok) {
             show([], result.body.message);
             if (mode === 'save' && runtime.notify) { runtime.notify('save', {state: 'end'}); }
-          } else {
-            var list = result.body.problems || [{message: result.body.error || 'Error'}];
-            show(list, result.body.error);
-            if (runtime.notify) {
-              runtime.notify('error', {title: form.dataset.errorTitle, message: result.body.error});
-            }
-            var first = problems.querySelector('li');
-            if (first) { first.setAttribute('tabindex', '-1'); first.focus(); }
+            return;
           }
-        });
+          var list = result.body.problems || [{message: result.body.error || 'Error'}];
+          show(list, result.body.error);
+          if (live) { return; }
+          if (runtime.notify) {
+            runtime.notify('error', {title: form.dataset.errorTitle, message: result.body.error});
+          }
+          var first = problems.querySelector('li');
+          if (first) { first.setAttribute('tabindex', '-1'); first.focus(); }
+        })
+        .catch(function () { status.textContent = form.dataset.networkErrorText || 'Network error'; });
     }
 
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      submit(event.submitter && event.submitter.value === 'validate' ? 'validate' : 'save');
+      clearTimeout(timer);
+      submit(event.submitter && event.submitter.value === 'validate' ? 'validate' : 'save', false);
     });
+    form.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { submit('validate', true); }, LIVE_DELAY_MS);
+    });
+    var importer = form.querySelector('[data-role="import"]');
+    if (importer && source) {
+      importer.addEventListener('change', function () {
+        var file = importer.files && importer.files[0];
+        if (!file) { return; }
+        file.text().then(function (text) {
+          source.value = text;
+          submit('validate', false);
+        });
+      });
+    }
     var cancel = form.querySelector('[data-role="cancel"]');
     if (cancel) {
       cancel.addEventListener('click', function (event) {
@@ -56,4 +85,5 @@
   }
 
   global.CmeStudio = {init: init};
+  global.CmeStudioInit = init;
 }(window));

@@ -1,0 +1,460 @@
+"""`cme_case`: a staged clinical case with findings on request, decisions, branches and a grade.
+
+The block only adapts `case_teaching` to Open edX: it loads its fields, calls the engine,
+saves, publishes and renders. What the browser receives is always built from
+`case_teaching.learner_view`, which holds only what the learner has earned.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from web_fragments.fragment import Fragment
+from webob import Response
+from xblock.completable import CompletableXBlockMixin
+from xblock.core import XBlock
+from xblock.fields import Float, Integer, Scope, String
+from xblock.scorable import ScorableXBlockMixin, Score
+
+from case_teaching import (
+    Case,
+    CaseError,
+    CaseProgress,
+    apply_action,
+    case_from_xml,
+    case_to_element,
+    case_to_xml,
+    demo_case_names,
+    demo_case_xml,
+    learner_view,
+    load_demo_case,
+    max_score,
+    new_progress,
+    reconcile,
+    start,
+)
+
+from .base import STAFF_ONLY, CmeBlockMixin, json_action, json_response
+from .case_view import CaseViewModel
+from .messages import N_, translate_domain_error, translate_validation_error
+from .olx import parse_safely
+from .templates_engine import render_template
+
+#: Block attributes in OLX that belong to Open edX, not to the case.
+BLOCK_ATTRIBUTES = frozenset({"display_name", "weight", "url_name", "xblock-family"})
+DEFAULT_CASE = "chest_pain_gp"
+
+ANNOUNCE = {
+    "finding": N_("Result received: {label}."),
+    "answer": N_("Answer saved. Feedback is shown below the question."),
+    "stage": N_("Next stage: {title}."),
+    "completed": N_("Case complete. Your summary is shown."),
+    "restarted": N_("The case starts again from the first stage."),
+}
+
+
+@lru_cache(maxsize=128)
+def parse_case_json(text: str) -> Case:
+    """Stored case JSON -> Case, validated once per process per content (a case is immutable
+    once validated; every learner request of the same block reuses it)."""
+    return Case.model_validate_json(text)
+
+
+def default_case_json() -> str:
+    return load_demo_case(DEFAULT_CASE).model_dump_json()
+
+
+def read_case_source(source: str) -> Case:
+    """Author input from Studio: readable case XML, or the JSON of an exported case."""
+    text = source.strip()
+    if text.startswith("{"):
+        return Case.model_validate_json(text)
+    return case_from_xml(text, ignore_attributes=BLOCK_ATTRIBUTES)
+
+
+# ---- handler requests (pydantic) ------------------------------------------------------------
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseRequest(_Request):
+    """What the learner's page posts: one action with the step it was rendered at."""
+
+    action: Literal["request_finding", "submit_answer", "continue", "restart"]
+    step: int = Field(ge=0)
+    finding: str | None = Field(default=None, max_length=64)
+    question: str | None = Field(default=None, max_length=64)
+    options: list[str] | None = Field(default=None, max_length=10)
+    order: list[str] | None = Field(default=None, max_length=10)
+    text: str | None = Field(default=None, max_length=20_000)
+
+    def to_domain(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.action, "step": self.step}
+        if self.action == "request_finding":
+            data["finding"] = self.finding or ""
+        elif self.action == "submit_answer":
+            data["question"] = self.question or ""
+            answer: dict[str, Any] = {}
+            for name in ("options", "order", "text"):
+                value = getattr(self, name)
+                if value is not None:
+                    answer[name] = value
+            data["answer"] = answer
+        return data
+
+
+class StudioRequest(_Request):
+    mode: Literal["save", "validate"]
+    display_name: str = Field(min_length=1, max_length=200)
+    weight: float = Field(ge=0, le=1000)
+    case_source: str = Field(min_length=1, max_length=2_000_000)
+
+
+class ResetRequest(_Request):
+    action: Literal["reset"] = "reset"
+    learner: str = Field(min_length=1, max_length=255)
+    reason: str = Field(default="", max_length=500)
+
+
+# ---- the block ------------------------------------------------------------------------------
+
+
+@XBlock.needs("i18n")
+@XBlock.wants("user")
+@XBlock.wants("studio_user_permissions")
+class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlock):
+    """A clinical case taught in stages."""
+
+    display_name = String(
+        display_name=N_("Display name"),
+        scope=Scope.settings,
+        default=N_("Clinical case"),
+    )
+    weight = Float(
+        display_name=N_("Problem weight"),
+        help=N_("The case's share of the course grade; 0 makes it ungraded."),
+        scope=Scope.settings,
+        default=1.0,
+        values={"min": 0},
+    )
+    case_json = String(
+        help=N_("The case (validated JSON of case_teaching.Case); edited in Studio."),
+        scope=Scope.content,
+        default="",
+    )
+    progress_json = String(scope=Scope.user_state, default="")
+    attempt = Integer(scope=Scope.user_state, default=1)
+    raw_earned = Float(scope=Scope.user_state, default=None)
+    raw_possible = Float(scope=Scope.user_state, default=None)
+
+    has_score = True
+    icon_class = "problem"
+    editable_fields = ("display_name", "weight")
+
+    # ---- content ----------------------------------------------------------------------------
+    @property
+    def case(self) -> Case:
+        return parse_case_json(self.case_json or default_case_json())
+
+    def max_score(self) -> float:
+        return max_score(self.case)
+
+    @property
+    def usage_key(self) -> str:
+        return str(self.scope_ids.usage_id)
+
+    @property
+    def course_key(self) -> str:
+        return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
+
+    # ---- learner state ----------------------------------------------------------------------
+    def _load_progress(self) -> tuple[CaseProgress, str | None]:
+        """The learner's progress on the case as it is now, started if new (events published),
+        reset if staff asked for it, fitted to an edited case (notice)."""
+        case = self.case
+        notice = None
+        if self._apply_pending_reset():
+            notice = "attempt_reset"
+        if not self.progress_json:
+            started = start(case)
+            self._save_progress(started.progress)
+            self._publish_events(started.events)
+            return started.progress, notice
+        progress = CaseProgress.model_validate_json(self.progress_json)
+        progress, changed = reconcile(case, progress)
+        if changed:
+            self._save_progress(progress)
+            notice = changed
+        return progress, notice
+
+    def _apply_pending_reset(self) -> bool:
+        from .records.outcomes import take_pending_reset
+
+        if take_pending_reset(self.learner_id, self.usage_key, datetime.now(UTC)) is None:
+            return False
+        step = 0
+        if self.progress_json:
+            step = CaseProgress.model_validate_json(self.progress_json).step + 1
+        self.progress_json = new_progress(self.case, step=step).model_dump_json()
+        self.attempt += 1
+        self.set_score(Score(raw_earned=0, raw_possible=self.max_score()))
+        self._publish_grade(self.get_score(), only_if_higher=False)
+        self.runtime.publish(self, "cme.case.attempt_reset", {"attempt": self.attempt})
+        return True
+
+    def _save_progress(self, progress: CaseProgress) -> None:
+        self.progress_json = progress.model_dump_json()
+
+    def _publish_events(self, events: list[dict]) -> None:
+        for event in events:
+            self.runtime.publish(self, event["name"], event["data"])
+
+    # ---- rendering --------------------------------------------------------------------------
+    def _view_context(self, progress: CaseProgress, notice: str | None) -> dict[str, Any]:
+        i18n = self.i18n
+        model = CaseViewModel(i18n.gettext, getattr(i18n, "ngettext", None))
+        context = model.context(learner_view(self.case, progress), notice)
+        context["uid"] = hashlib.sha1(self.usage_key.encode("utf-8")).hexdigest()[:10]  # noqa: S324
+        context["can_restart"] = self.case.scoring.allow_restart and progress.completed
+        return context
+
+    def student_view(self, context=None) -> Fragment:
+        progress, notice = self._load_progress()
+        view_context = self._view_context(progress, notice)
+        view_context["staff"] = self.user_is_staff
+        html = render_template("case/student.html", view_context, self.i18n)
+        fragment = Fragment(html)
+        fragment.add_css_url(self.runtime.local_resource_url(self, "public/css/cme_common.css"))
+        fragment.add_javascript_url(
+            self.runtime.local_resource_url(self, "public/js/cme_common.js")
+        )
+        fragment.initialize_js("CmeCaseInit")
+        return fragment
+
+    def student_view_data(self, context=None) -> dict[str, Any]:
+        """For the mobile apps: exactly the learner view (nothing unearned)."""
+        progress, _notice = self._load_progress()
+        return learner_view(self.case, progress)
+
+    # ---- the learner's actions --------------------------------------------------------------
+    @json_action(CaseRequest)
+    def act(self, data: CaseRequest, suffix: str = "") -> dict[str, Any]:
+        progress, notice = self._load_progress()
+        case = self.case
+        result = apply_action(case, progress, data.to_domain())
+        self._save_progress(result.progress)
+        self._publish_events(result.events)
+        outcome = result.response.get("outcome") or {}
+        if outcome.get("kind") == "restarted":
+            self.attempt += 1
+        if outcome.get("kind") == "completed":
+            self._complete(result.progress)
+        html = render_template(
+            "case/view.html", self._view_context(result.progress, notice), self.i18n
+        )
+        return {"html": html, "announce": self._announce(case, outcome)}
+
+    def _announce(self, case: Case, outcome: dict[str, Any]) -> str:
+        kind = outcome.get("kind", "")
+        template = ANNOUNCE.get(kind)
+        if template is None:
+            return ""
+        params: dict[str, Any] = {}
+        if kind == "finding":
+            located = case.finding(outcome["finding"])
+            params["label"] = located[1].label if located else ""
+        elif kind == "stage":
+            stage = case.stage(outcome["stage"])
+            params["title"] = stage.title if stage else ""
+        return self.gettext(template).format(**params)
+
+    def _complete(self, progress: CaseProgress) -> None:
+        """Grade (only if higher than before), completion and the durable outcome row."""
+        from .records.outcomes import OutcomeWrite, record_outcome
+
+        score = Score(raw_earned=progress.score, raw_possible=progress.max_score)
+        if progress.max_score > 0:
+            previous = self.get_score()
+            if self.raw_earned is None or score.raw_earned > previous.raw_earned:
+                self.set_score(score)
+            self._publish_grade(self.get_score(), only_if_higher=False)
+        self.emit_completion(1.0)
+        record_outcome(
+            OutcomeWrite(
+                learner_id=self.learner_id,
+                usage_id=self.usage_key,
+                course_id=self.course_key,
+                block_type="cme_case",
+                attempt=self.attempt,
+                score=progress.score,
+                max_score=progress.max_score,
+                completed_at=datetime.now(UTC),
+                detail={
+                    "case_fingerprint": progress.case_fingerprint,
+                    "case_version": progress.case_version,
+                    "path": list(progress.path),
+                    "findings": list(progress.findings),
+                    "answers": [a.model_dump(mode="json") for a in progress.answers],
+                },
+            )
+        )
+
+    # ---- ScorableXBlockMixin ----------------------------------------------------------------
+    def has_submitted_answer(self) -> bool:
+        return bool(self.progress_json) and bool(
+            CaseProgress.model_validate_json(self.progress_json).answers
+        )
+
+    def get_score(self) -> Score:
+        return Score(raw_earned=self.raw_earned or 0.0, raw_possible=self.max_score())
+
+    def set_score(self, score: Score) -> None:
+        self.raw_earned = score.raw_earned
+        self.raw_possible = score.raw_possible
+
+    def calculate_score(self) -> Score:
+        """Rescoring (e.g. after the author fixed a key): replay the learner on the case now."""
+        if not self.progress_json:
+            return Score(raw_earned=0.0, raw_possible=self.max_score())
+        progress, _notice = reconcile(
+            self.case, CaseProgress.model_validate_json(self.progress_json)
+        )
+        if not progress.completed:
+            return self.get_score()
+        return Score(raw_earned=progress.score, raw_possible=progress.max_score)
+
+    # ---- staff ------------------------------------------------------------------------------
+    @json_action(ResetRequest, staff_only=True)
+    def reset_learner(self, data: ResetRequest, suffix: str = "") -> dict[str, Any]:
+        """Start one learner's attempt again; applied when their page next loads."""
+        from .records.outcomes import request_reset
+
+        request_reset(
+            data.learner.strip(),
+            self.usage_key,
+            requested_by=self.learner_id,
+            now=datetime.now(UTC),
+            reason=data.reason,
+        )
+        return {
+            "message": self.gettext(
+                "{learner} will start this case again the next time they open it."
+            ).format(learner=data.learner.strip())
+        }
+
+    # ---- Studio -----------------------------------------------------------------------------
+    def studio_view(self, context=None) -> Fragment:
+        if not self.user_can_author:  # the editor shows the answer keys
+            return Fragment('<p class="cme-block">' + self.gettext(STAFF_ONLY) + "</p>")
+        source = case_to_xml(self.case)
+        html = render_template(
+            "case/studio.html",
+            {
+                "display_name": self.display_name,
+                "weight": self.weight,
+                "case_source": source,
+                "export_url": self.runtime.handler_url(self, "export_case"),
+            },
+            self.i18n,
+        )
+        fragment = Fragment(html)
+        fragment.add_css_url(self.runtime.local_resource_url(self, "public/css/cme_common.css"))
+        fragment.add_javascript_url(
+            self.runtime.local_resource_url(self, "public/js/cme_common.js")
+        )
+        fragment.add_javascript_url(
+            self.runtime.local_resource_url(self, "public/js/cme_studio.js")
+        )
+        fragment.initialize_js("CmeStudioInit")
+        return fragment
+
+    @json_action(StudioRequest, author_only=True)
+    def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:
+        """Validate (and on "save" store) the author's case. Nothing is stored unless all of it
+        is valid; the problems come back one per line or field."""
+        _ = self.gettext
+        try:
+            case = read_case_source(data.case_source)
+        except ValidationError as exc:
+            problems = translate_validation_error(_, exc)
+            return json_response(
+                {
+                    "error": _("The case was not saved: fix the problems listed."),
+                    "problems": problems,
+                },
+                status=400,
+            )
+        except CaseError as exc:
+            message = translate_domain_error(_, exc)
+            return json_response(
+                {
+                    "error": _("The case was not saved: fix the problems listed."),
+                    "problems": [{"field": "", "message": message}],
+                },
+                status=400,
+            )
+        summary = _("{stages} stages, up to {points} points.").format(
+            stages=len(case.stages), points=f"{max_score(case):g}"
+        )
+        if data.mode == "validate":
+            return {"message": _("The case is valid: {summary}").format(summary=summary)}
+        self.display_name = data.display_name.strip()
+        self.weight = data.weight
+        self.case_json = case.model_dump_json()
+        return {"message": _("Saved: {summary}").format(summary=summary)}
+
+    @XBlock.handler
+    def export_case(self, request, suffix: str = "") -> Response:
+        """Download the case as JSON (staff only), for import into another block or course."""
+        if not self.user_can_author:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        body = json.dumps(json.loads(self.case.model_dump_json()), ensure_ascii=False, indent=2)
+        response = Response(body, content_type="application/json", charset="utf8")
+        response.content_disposition = f'attachment; filename="{self.case.id}.json"'
+        return response
+
+    # ---- OLX --------------------------------------------------------------------------------
+    @classmethod
+    def parse_xml(cls, node, runtime, keys, id_generator=None):
+        """`<cme_case display_name=".." weight="..">` + the case's readable XML as children.
+
+        An invalid case stops the import with the line and field at fault (CaseError)."""
+        block = runtime.construct_xblock_from_class(cls, keys)
+        for name in ("display_name", "weight"):
+            if name in node.attrib:
+                setattr(block, name, cls.fields[name].from_string(node.attrib[name]))
+        if len(node) or node.get("id"):
+            block.case_json = case_from_xml(
+                node, ignore_attributes=BLOCK_ATTRIBUTES
+            ).model_dump_json()
+        return block
+
+    def add_xml_to_node(self, node) -> None:
+        """Settings as attributes, the case as nested XML; never user state."""
+        element = case_to_element(self.case)
+        node.tag = self.scope_ids.block_type
+        for name, value in element.attrib.items():
+            node.set(name, value)
+        for name in ("display_name", "weight"):
+            if self.fields[name].is_set_on(self):
+                node.set(name, self.fields[name].to_string(getattr(self, name)))
+        node.text = element.text
+        for child in element:
+            node.append(child)
+
+    # ---- the workbench ----------------------------------------------------------------------
+    @staticmethod
+    def workbench_scenarios() -> list[tuple[str, str]]:
+        scenarios = []
+        for name in demo_case_names():
+            root = parse_safely(demo_case_xml(name))
+            title = root.findtext("title") or name
+            root.set("display_name", title)
+            scenarios.append((f"Case: {title}", etree.tostring(root, encoding="unicode")))
+        return scenarios

@@ -1,0 +1,304 @@
+"""The learner's case page: `case_teaching.learner_view` turned into template context.
+
+Only the domain's learner view goes in (it holds nothing the learner has not earned); here its
+values become sentences in the learner's language, so templates hold literal strings only.
+Author HTML arrives sanitized by the domain schema and is marked safe here, field by field.
+"""
+
+from typing import Any
+
+from django.utils.safestring import mark_safe
+
+from .messages import N_
+
+RELEVANCE = {
+    "essential": N_("Essential"),
+    "useful": N_("Useful"),
+    "unnecessary": N_("Not needed"),
+    "harmful": N_("Harmful"),
+}
+FINDING_KINDS = {
+    "history": N_("History"),
+    "examination": N_("Examination"),
+    "investigation": N_("Investigation"),
+}
+SEX = {"female": N_("female"), "male": N_("male")}
+TIERS = {
+    "primary": N_("primary care"),
+    "secondary": N_("secondary hospital"),
+    "tertiary": N_("tertiary hospital"),
+}
+TITLES = {"junior": N_("junior"), "intermediate": N_("intermediate"), "senior": N_("senior")}
+QUESTION_HINTS = {
+    "single_choice": N_("Choose one answer."),
+    "multiple_choice": N_("Choose all that apply."),
+    "key_feature": N_("Choose up to {count} answers: only the critical decisions score."),
+    "ranking": N_("Put the items in order, most likely first. Use the arrow buttons."),
+    "script_concordance": N_("How does the new information change the hypothesis?"),
+    "reflection": N_("Write at least {count} characters. Your teachers can read this."),
+}
+NOTICES = {
+    "case_updated_progress_kept": N_(
+        "The author has updated this case since your last visit. Your answers were kept and "
+        "scored with the updated case."
+    ),
+    "case_changed_restarted": N_(
+        "The author has changed this case since your last visit, so it starts again from the "
+        "beginning."
+    ),
+    "attempt_reset": N_("Course staff have reset your attempt: the case starts again."),
+}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+class CaseViewModel:
+    """Builds the template context from a learner view, translating with `gettext`."""
+
+    def __init__(self, gettext, ngettext=None):
+        self._ = gettext
+        self.ngettext = ngettext or (lambda s, p, n: gettext(s if n == 1 else p))
+
+    def _label(self, labels: dict[str, str], key: str) -> str:
+        return self._(labels[key])
+
+    def context(self, view: dict[str, Any], notice: str | None = None) -> dict[str, Any]:
+        case = view["case"]
+        progress = view["progress"]
+        return {
+            "step": view["step"],
+            "notice": self._label(NOTICES, notice) if notice in NOTICES else "",
+            "case": self._header(case),
+            "progress": {
+                "position": progress["position"],
+                "total": progress["total"],
+                "completed": progress["completed"],
+                "label": self._("Stage {position} of about {total}").format(
+                    position=progress["position"], total=progress["total"]
+                ),
+                "score": self._points(progress["score"], progress["max_score"]),
+                "spent": self._spent(
+                    progress["minutes_spent"], progress["money_spent"], case["currency"]
+                ),
+            },
+            "history": [self._stage(s, case["currency"]) for s in view["history"]],
+            "stage": self._stage(view["stage"], case["currency"]) if view["stage"] else None,
+            "summary": self._summary(view["summary"], case["currency"])
+            if view["summary"]
+            else None,
+        }
+
+    # ---- pieces -----------------------------------------------------------------------------
+    def _points(self, earned: float, possible: float) -> str:
+        return self._("{earned} of {possible} points").format(
+            earned=_number(earned), possible=_number(possible)
+        )
+
+    def _spent(self, minutes: int, money: float, currency: str) -> str:
+        if not minutes and not money:
+            return ""
+        return self._("Time used: {minutes} min; cost: {money} {currency}").format(
+            minutes=minutes, money=_number(money), currency=currency
+        )
+
+    def _cost(self, minutes: int, money: float, currency: str) -> str:
+        parts = []
+        if minutes:
+            parts.append(self._("{minutes} min").format(minutes=minutes))
+        if money:
+            parts.append(f"{_number(money)} {currency}")
+        return ", ".join(parts)
+
+    def _header(self, case: dict[str, Any]) -> dict[str, Any]:
+        patient = case["patient"]
+        if patient["age_years"] == 0:
+            age = self._("{months} months old").format(months=patient["age_months"])
+        else:
+            age = self.ngettext(
+                "{years} year old", "{years} years old", patient["age_years"]
+            ).format(years=patient["age_years"])
+        return {
+            "title": case["title"],
+            "summary": mark_safe(case["summary"]),  # noqa: S308 (sanitized by the schema)
+            "discipline": case["discipline"],
+            "patient": self._("Patient: {age}, {sex}. Setting: {setting}").format(
+                age=age, sex=self._label(SEX, patient["sex"]), setting=patient["setting"]
+            ),
+            "minutes": self._("About {minutes} minutes").format(minutes=case["estimated_minutes"]),
+            "audience": self._("For: {tiers}; {titles} titles").format(
+                tiers=", ".join(self._label(TIERS, t) for t in case["target_tiers"]),
+                titles=", ".join(self._label(TITLES, t) for t in case["target_titles"]),
+            ),
+            "objectives": case["learning_objectives"],
+            "competencies": case["competencies"],
+            "authors": ", ".join(case["authors"]),
+            "guidelines": case["guidelines"],
+        }
+
+    def _stage(self, stage: dict[str, Any], currency: str) -> dict[str, Any]:
+        obtained = [self._finding(f, currency) for f in stage["findings_obtained"]]
+        available = [
+            {
+                "id": f["id"],
+                "label": f["label"],
+                "kind": self._label(FINDING_KINDS, f["kind"]),
+                "cost": self._cost(f["minutes"], f["money"], currency),
+            }
+            for f in stage.get("findings_available", [])
+        ]
+        groups = []
+        for kind, label in FINDING_KINDS.items():
+            items = [
+                a
+                for a, f in zip(available, stage.get("findings_available", []), strict=True)
+                if f["kind"] == kind
+            ]
+            if items:
+                groups.append({"label": self._(label), "items": items})
+        questions = [self._question(q) for q in stage["questions"]]
+        return {
+            "id": stage["id"],
+            "title": stage["title"],
+            "content": mark_safe(stage["content"]),  # noqa: S308 (sanitized by the schema)
+            "media": stage["media"],
+            "findings": obtained,
+            "finding_groups": groups,
+            "questions": questions,
+            "ending": stage["ending"],
+            "can_continue": stage.get("can_continue", False),
+            "open_questions": any(q["can_answer"] and q["required"] for q in questions),
+        }
+
+    def _finding(self, finding: dict[str, Any], currency: str) -> dict[str, Any]:
+        measured = ""
+        if finding["value"]:
+            measured = " ".join(x for x in (finding["value"], finding["unit"] or "") if x)
+            if finding["normal_range"]:
+                measured += " " + self._("(normal: {range})").format(range=finding["normal_range"])
+        penalty = ""
+        if finding["penalty"]:
+            penalty = self._("Penalty: {points} points").format(points=_number(finding["penalty"]))
+        return {
+            "id": finding["id"],
+            "label": finding["label"],
+            "kind": self._label(FINDING_KINDS, finding["kind"]),
+            "result": mark_safe(finding["result"]),  # noqa: S308 (sanitized by the schema)
+            "measured": measured,
+            "relevance": finding["relevance"],
+            "relevance_label": self._label(RELEVANCE, finding["relevance"]),
+            "feedback": mark_safe(finding["feedback"]),  # noqa: S308 (sanitized by the schema)
+            "cost": self._cost(finding["minutes"], finding["money"], currency),
+            "penalty": penalty,
+        }
+
+    def _question(self, question: dict[str, Any]) -> dict[str, Any]:
+        kind = question["kind"]
+        answer = question["answer"]
+        allowed, used = question["attempts_allowed"], question["attempts_used"]
+        closed = bool(answer and answer["closed"])
+        can_answer = not closed and used < allowed
+        hint = self._label(QUESTION_HINTS, kind)
+        count = question.get("max_selections") or question.get("min_chars") or 0
+        hint = hint.format(count=count)
+        vm: dict[str, Any] = {
+            "id": question["id"],
+            "kind": kind,
+            "prompt": mark_safe(question["prompt"]),  # noqa: S308 (sanitized by the schema)
+            "hint": hint,
+            "required": question["required"],
+            "points": self.ngettext(
+                "{count} point", "{count} points", int(question["points"])
+            ).format(count=_number(question["points"]))
+            if question["points"]
+            else "",
+            "input": {"single_choice": "radio", "script_concordance": "radio"}.get(
+                kind, "checkbox"
+            ),
+            "options": question.get("options", []),
+            "hypothesis": question.get("hypothesis", ""),
+            "new_information": question.get("new_information", ""),
+            "min_chars": question.get("min_chars", 0),
+            "max_chars": question.get("max_chars", 0),
+            "can_answer": can_answer,
+            "attempts": self._("Attempt {next} of {allowed}").format(next=used + 1, allowed=allowed)
+            if can_answer and allowed > 1
+            else "",
+            "answer": self._answer(question, answer) if answer else None,
+        }
+        return vm
+
+    def _answer(self, question: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+        last = answer["attempts"][-1]
+        options = {o["id"]: o["text"] for o in question.get("options", [])}
+        credit = answer["credit"]
+        tone = "good" if credit >= 1 else ("partial" if credit > 0 else "poor")
+        if question["kind"] == "reflection":
+            tone, result = "good", self._("Your reflection is saved.")
+        elif question["points"]:
+            result = self._("You earned {points}.").format(
+                points=self._points(answer["points"], question["points"])
+            )
+        else:
+            result = self._("Answer saved.")
+        return {
+            "text": last.get("text", ""),
+            "order": [options.get(o, o) for o in last.get("order", [])],
+            "feedback": [
+                {"text": f["text"], "feedback": mark_safe(f["feedback"])}  # noqa: S308
+                for f in last.get("feedback", [])
+            ],
+            "tone": tone,
+            "result": result,
+            "closed": answer["closed"],
+            "commentary": mark_safe(answer.get("commentary") or ""),  # noqa: S308
+        }
+
+    def _summary(self, summary: dict[str, Any], currency: str) -> dict[str, Any]:
+        path = summary["path"]
+        expert = summary["expert_path"]
+        rows = []
+        for index in range(max(len(path), len(expert))):
+            mine = path[index]["title"] if index < len(path) else ""
+            theirs = expert[index]["title"] if index < len(expert) else ""
+            rows.append(
+                {"number": index + 1, "mine": mine, "expert": theirs, "same": mine == theirs}
+            )
+        return {
+            "score": self._("Your score: {points} ({percent}%).").format(
+                points=self._points(summary["score"], summary["max_score"]),
+                percent=round(summary["fraction"] * 100),
+            ),
+            "passed": summary["passed"],
+            "verdict": self._("Passed: the pass mark is {percent}%.").format(
+                percent=round(summary["pass_threshold"] * 100)
+            )
+            if summary["passed"]
+            else self._("Not passed yet: the pass mark is {percent}%.").format(
+                percent=round(summary["pass_threshold"] * 100)
+            ),
+            "paths": rows,
+            "followed_expert_path": summary["followed_expert_path"],
+            "decisions": [
+                {
+                    "prompt": mark_safe(d["prompt"]),  # noqa: S308 (sanitized by the schema)
+                    "result": self._points(d["points"], d["max_points"]),
+                    "tone": "good"
+                    if d["credit"] >= 1
+                    else ("partial" if d["credit"] > 0 else "poor"),
+                    "chosen": [f["text"] for f in d["answer"].get("feedback", [])],
+                    "feedback": [
+                        mark_safe(f["feedback"])  # noqa: S308 (sanitized by the schema)
+                        for f in d["answer"].get("feedback", [])
+                        if f["feedback"]
+                    ],
+                    "commentary": mark_safe(d["commentary"]),  # noqa: S308
+                }
+                for d in summary["decisions"]
+            ],
+            "missed": [f["label"] for f in summary["essential_findings_missed"]],
+            "unnecessary": [f["label"] for f in summary["unnecessary_findings_requested"]],
+            "harmful": [f["label"] for f in summary["harmful_findings_requested"]],
+            "spent": self._spent(summary["minutes_spent"], summary["money_spent"], currency),
+        }
