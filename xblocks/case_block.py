@@ -382,7 +382,7 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         try:
             case = read_case_source(data.case_source)
         except ValidationError as exc:
-            problems = translate_validation_error(_, exc)
+            problems = translate_validation_error(_, exc, package="case_teaching")
             return json_response(
                 {
                     "error": _("The case was not saved: fix the problems listed."),

@@ -59,13 +59,14 @@ FALLBACK = N_("{field}: this value is not accepted.")
 WHOLE_REQUEST = N_("the request")
 
 
-@lru_cache(maxsize=1)
-def domain_messages() -> dict[str, str]:
-    """Every domain package's code -> English template."""
+@lru_cache(maxsize=8)
+def domain_messages(package: str | None = None) -> dict[str, str]:
+    """Code -> English template: one domain package's, or all of them merged (codes are only
+    unique within a package: "xml_invalid" of a case and of a referral scenario differ)."""
     merged: dict[str, str] = {}
-    for package in DOMAIN_PACKAGES:
+    for name in DOMAIN_PACKAGES if package is None else (package,):
         try:
-            module = importlib.import_module(f"{package}.messages")
+            module = importlib.import_module(f"{name}.messages")
         except ImportError:
             continue
         merged.update(getattr(module, "MESSAGES", {}))
@@ -79,18 +80,32 @@ def _format(template: str, params: dict) -> str:
         return template
 
 
-def translate_code(gettext: Callable[[str], str], code: str, params: dict, default: str) -> str:
-    """The message for a domain error code in the user's language."""
-    template = domain_messages().get(code)
+def translate_code(
+    gettext: Callable[[str], str],
+    code: str,
+    params: dict,
+    default: str,
+    package: str | None = None,
+) -> str:
+    """The message for a domain error code in the user's language (`package` first)."""
+    template = None
+    if package is not None:
+        template = domain_messages(package).get(code)
+    if template is None:
+        template = domain_messages().get(code)
     if template is None:
         return default
-    return _format(gettext(template), {k: v for k, v in params.items()})
+    return _format(gettext(template), dict(params))
 
 
 def translate_domain_error(gettext: Callable[[str], str], error: Exception) -> str:
     """A domain package's error (`.code`, `.params`) as a sentence in the user's language."""
     return translate_code(
-        gettext, getattr(error, "code", ""), dict(getattr(error, "params", {})), default=str(error)
+        gettext,
+        getattr(error, "code", ""),
+        dict(getattr(error, "params", {})),
+        default=str(error),
+        package=type(error).__module__.split(".")[0],
     )
 
 
@@ -105,8 +120,12 @@ def field_label(loc: Iterable) -> str:
     return out
 
 
-def translate_validation_error(gettext: Callable[[str], str], exc: ValidationError) -> list[dict]:
-    """Each problem as {"field": path, "message": sentence}, in the user's language."""
+def translate_validation_error(
+    gettext: Callable[[str], str], exc: ValidationError, package: str | None = None
+) -> list[dict]:
+    """Each problem as {"field": path, "message": sentence}, in the user's language.
+
+    `package`: the domain package whose model raised it (its codes take precedence)."""
     problems = []
     for error in exc.errors(include_url=False):
         loc = [
@@ -121,7 +140,7 @@ def translate_validation_error(gettext: Callable[[str], str], exc: ValidationErr
             params["error"] = str(ctx["error"])
         code = error["type"]
         if code in domain_messages():
-            message = translate_code(gettext, code, params, default=error["msg"])
+            message = translate_code(gettext, code, params, default=error["msg"], package=package)
             message = message if field in message or not loc else f"{field}: {message}"
         else:
             message = _format(gettext(PYDANTIC_MESSAGES.get(code, FALLBACK)), params)

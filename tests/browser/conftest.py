@@ -4,6 +4,8 @@ Every page fixture here fails the test on any JavaScript error, console error or
 request: a learner would see a broken block.
 """
 
+import re
+
 import pytest
 
 from tests.conftest import free_port
@@ -48,6 +50,7 @@ class PageProblems:
 
     def __init__(self, page):
         self.items: list[str] = []
+        self.expected: list[tuple[int, re.Pattern]] = []
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.items.append(f"uncaught: {exc}"))
         page.on(
@@ -56,12 +59,24 @@ class PageProblems:
         )
         page.on("response", self._response)
 
+    def expect(self, status: int, url: str) -> None:
+        """A test that provokes an error answer on purpose (a refused edit) declares it."""
+        self.expected.append((status, re.compile(url)))
+
+    def _is_expected(self, status: int, url: str) -> bool:
+        return any(status == s and pattern.search(url) for s, pattern in self.expected)
+
     def _console(self, message) -> None:
-        if message.type in ("error", "assert"):
-            self.items.append(f"console.{message.type}: {message.text}")
+        if message.type not in ("error", "assert"):
+            return
+        refused = re.search(r"status of (\d{3})", message.text)
+        url = (message.location or {}).get("url", "")
+        if refused and self._is_expected(int(refused.group(1)), url):
+            return
+        self.items.append(f"console.{message.type}: {message.text}")
 
     def _response(self, response) -> None:
-        if response.status >= 400:
+        if response.status >= 400 and not self._is_expected(response.status, response.url):
             self.items.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
 

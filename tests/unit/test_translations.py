@@ -6,6 +6,7 @@ import io
 
 from babel.messages.mofile import write_mo
 
+from case_teaching.messages import MESSAGES as CASE_MESSAGES
 from tests.conftest import REPO_ROOT
 
 
@@ -45,3 +46,17 @@ def test_the_checker_reports_an_untranslated_string(monkeypatch):
 
     monkeypatch.setattr(tool, "build_template", with_new_message)
     assert any("A sentence nobody has translated yet" in line for line in tool.problems())
+
+
+def test_an_error_code_two_domains_share_is_told_in_the_words_of_the_domain_that_raised_it():
+    """ "xml_invalid" of a case and of a referral scenario have different templates and
+    parameters: an author must get the case's sentence, not the other template unfilled."""
+    from case_teaching import CaseError
+    from referral_tracking.messages import MESSAGES as REFERRAL
+    from xblocks.messages import translate_domain_error
+
+    assert REFERRAL["xml_invalid"] != CASE_MESSAGES["xml_invalid"]
+    error = CaseError("xml_invalid", line=52, problem="Attribute next-stage redefined")
+    assert translate_domain_error(lambda s: s, error) == (
+        "The XML cannot be read (line 52): Attribute next-stage redefined"
+    )

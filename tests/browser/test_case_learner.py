@@ -1,0 +1,157 @@
+"""A doctor works through a clinical case in Chromium, on a phone-sized screen and by keyboard;
+a staff author edits the case in Studio, and a broken edit is refused with its reason."""
+
+import re
+
+import pytest
+
+from case_teaching import expert_route, load_demo_case
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+REFLECTION = "I will count the respiratory rate for a full minute and check SpO2 first."
+
+
+def scenario_path(page, title: str, student: str, view: str = "") -> str:
+    page.goto(f"/?student={student}")
+    href = page.get_by_role("link", name=f"Case: {title}").get_attribute("href")
+    path = href.split("?")[0]
+    return f"{path}{view + '/' if view else ''}?student={student}"
+
+
+def act(page, click) -> None:
+    """Do something that posts to the block and wait until the new view is in place."""
+    with page.expect_response(re.compile(r"/handler/.*/act/")) as response:
+        click()
+    assert response.value.status == 200, response.value.text()
+    page.wait_for_function("document.activeElement && document.activeElement.tagName !== 'BODY'")
+
+
+def answer_question(page, question, options: list[str]) -> None:
+    form = page.locator(f'[data-question="{question.id}"] form[data-action="submit_answer"]')
+    if question.kind == "reflection":
+        form.get_by_label("Your reflection").fill(REFLECTION)
+    elif question.kind == "ranking":
+        # By keyboard: focus an item's "Move up" button and press Enter until it is in place.
+        for position, option_id in enumerate(options):
+            item = form.locator(f'li[data-value="{option_id}"]')
+            while (
+                form.locator("li[data-value]").nth(position).get_attribute("data-value")
+                != option_id
+            ):
+                item.get_by_role("button", name=re.compile("^Move up")).focus()
+                page.keyboard.press("Enter")
+    else:
+        for option in question.options:
+            if option.id in options:
+                form.get_by_label(option.text, exact=True).check()
+    act(page, lambda: form.get_by_role("button", name="Submit answer").click())
+
+
+def play(page, case, decisions: dict[str, list[str]]) -> None:
+    """Request the expert's findings, answer as the expert except `decisions`, continue."""
+    route = expert_route(case)
+    ideal = {q: a for step in route for q, a in step.answers.items()}
+    wanted = {f for step in route for f in step.findings}
+    while page.locator(".cme-case-summary").count() == 0:
+        stage_id = page.locator(".cme-case-stage").get_attribute("data-stage")
+        stage = case.stage(stage_id)
+        for finding in stage.findings:
+            if finding.id in wanted:
+                button = page.locator(".cme-case-request-list button", has_text=finding.label)
+                act(page, button.click)
+                expect_text = page.locator(f'[data-finding="{finding.id}"]')
+                assert expect_text.is_visible()
+        for question in stage.questions:
+            given = ideal.get(question.id)
+            if question.id in decisions:
+                options = decisions[question.id]
+            elif given is not None:
+                options = list(given.order or given.options)
+            else:  # a stage off the expert path: any answer
+                options = [question.options[0].id] if hasattr(question, "options") else []
+            answer_question(page, question, options)
+            feedback = page.locator(f'[data-question="{question.id}"] .cme-feedback')
+            assert feedback.first.is_visible()
+        finish = page.get_by_role(
+            "button", name=re.compile("^(Continue to the next stage|Finish the case)$")
+        )
+        act(page, finish.click)
+
+
+def test_a_gp_on_a_phone_follows_the_expert_path_and_passes(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    case = load_demo_case("child_pneumonia")
+    page.goto(scenario_path(page, case.title, "bt_doctor_a"))
+    assert page.locator(".cme-case-stage h3").inner_text() == case.start_stage.title
+    # Nothing sticks out of a 360 px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    play(page, case, decisions={})
+
+    summary = page.locator(".cme-case-summary")
+    assert "Case complete" in summary.inner_text()
+    assert "You followed the expert path." in summary.inner_text()
+    assert "Passed" in summary.inner_text()
+    assert page.evaluate("document.activeElement.textContent") == "Case complete"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.reload()  # resume where left: the summary is still there
+    assert page.locator(".cme-case-summary").is_visible()
+
+
+def test_a_gp_who_sends_the_child_home_wrongly_meets_the_deterioration_branch(clean_page):
+    page = clean_page
+    case = load_demo_case("child_pneumonia")
+    management = case.stage("management")
+    branch = next(b for b in management.branches if b.to == "deterioration")
+    page.goto(scenario_path(page, case.title, "bt_doctor_b"))
+
+    play(page, case, decisions={branch.question: [branch.options[0]]})
+
+    summary = page.locator(".cme-case-summary").inner_text()
+    assert case.stage("deterioration").title in summary
+    assert "You followed the expert path." not in summary
+    assert page.locator(".cme-case-paths tr.cme-case-diverged").count() >= 1
+
+
+def test_the_case_page_speaks_chinese(clean_page):
+    page = clean_page
+    case = load_demo_case("hypertensive_emergency")
+    path = scenario_path(page, case.title, "bt_doctor_c")
+    page.goto(path + "&lang=zh-cn")
+    assert page.get_by_role("button", name="提交答案").first.is_visible()
+    assert "病例进度" in page.locator("progress").get_attribute("aria-label")
+
+
+def test_a_staff_author_edits_the_case_in_studio_and_a_broken_edit_is_refused(
+    clean_page, page_problems
+):
+    page = clean_page
+    page_problems.expect(400, r"/studio_submit/")
+    case = load_demo_case("acute_limb_ischaemia")
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    source = page.get_by_label("Case (XML or JSON)")
+    original = source.input_value()
+    assert "<stage" in original
+
+    edited = original.replace(f"<title>{case.title}</title>", "<title>Cold leg (edited)</title>")
+    source.fill(edited)
+    with page.expect_response(re.compile(r"/studio_submit/")):
+        page.get_by_role("button", name="Save").click()
+    page.get_by_text(re.compile("^Saved:")).wait_for()
+
+    broken = re.sub(r'(<stage id="history" next-stage=)"[^"]*"', r'\1"nowhere"', edited, count=1)
+    assert broken != edited
+    source.fill(broken)
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Save").click()
+    assert response.value.status == 400
+    problems = page.locator('[data-role="problems"]')
+    problems.wait_for()
+    assert "nowhere" in problems.inner_text()
+    assert re.search(r"[Ll]ine \d+", problems.inner_text())
+
+    page.goto(scenario_path(page, case.title, "bt_doctor_d"))
+    assert page.locator(".cme-case-view h2").inner_text() == "Cold leg (edited)"
