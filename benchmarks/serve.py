@@ -17,6 +17,7 @@ import os
 import sys
 from xml.sax.saxutils import quoteattr
 
+from benchmarks.cases import twenty_stage_olx
 from xblocks.workbench import serve
 
 log = logging.getLogger("xblocks.workbench")
@@ -72,6 +73,7 @@ BENCH_SCENARIOS = [
         "<branching_xblock enable_scoring='true' "
         f"scenario_data={quoteattr(json.dumps(BRANCHING_CASE))}/>",
     ),
+    ("cme_case.bench20", "cme_case: a 20-stage case (benchmark)", twenty_stage_olx()),
 ]
 
 

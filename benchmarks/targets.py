@@ -110,6 +110,19 @@ BLOCKS: list[Block] = [
         action=LearnerAction("select_choice", lambda r: {"choice_index": 0}, "success", True),
         ready_selector="[data-role=submit-choice]",
     ),
+    Block(
+        name="cme_case answer",
+        block_type="cme_case",
+        scenario_id="cme_case.bench20",  # registered by benchmarks.serve: 20 stages
+        role="ours",
+        # A new learner per round answers the first stage's question (step 0).
+        action=LearnerAction(
+            "act",
+            lambda r: {"action": "submit_answer", "step": 0, "question": "q1", "options": ["a"]},
+            expect_key="html",
+        ),
+        ready_selector="form[data-action=submit_answer] button",
+    ),
 ]
 
 #: The issue's targets (issue 6), shown beside each measured ratio.

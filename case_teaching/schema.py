@@ -616,7 +616,13 @@ class Case(_Authored):
         Treat a validated case as immutable; edit a case by validating new data (or through
         this method, which does not validate)."""
         copied = super().model_copy(update=update, deep=deep)
-        for cached in ("_stage_index", "_finding_index", "_question_index", "fingerprint"):
+        for cached in (
+            "_stage_index",
+            "_finding_index",
+            "_question_index",
+            "fingerprint",
+            "_max_score",
+        ):
             copied.__dict__.pop(cached, None)
         return copied
 

@@ -298,5 +298,9 @@ def best_route(case: Case) -> tuple[float, list[str]]:
 
 def max_score(case: Case) -> float:
     """The best score over the case's paths (the grade's denominator). Case validation makes
-    sure that the expert path reaches it."""
-    return round(best_route(case)[0], 6)
+    sure that the expert path reaches it. Computed once per validated case: every learner
+    action needs it (new progress, grades) and a validated case does not change."""
+    cached = case.__dict__.get("_max_score")
+    if cached is None:
+        cached = case.__dict__["_max_score"] = round(best_route(case)[0], 6)
+    return cached

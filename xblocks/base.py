@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from importlib import resources
 
 from pydantic import BaseModel, ValidationError
 from webob import Response
@@ -30,6 +31,25 @@ def is_domain_error(exc: Exception) -> bool:
     return module in ("case_teaching", "referral_tracking", "credit_export") and hasattr(
         exc, "code"
     )
+
+
+@functools.lru_cache(maxsize=16)
+def public_text(name: str) -> str:
+    """A file of `xblocks/public/`, read once per process."""
+    return resources.files("xblocks").joinpath("public", name).read_text(encoding="utf-8")
+
+
+def add_assets(fragment, css: tuple[str, ...] = (), js: tuple[str, ...] = ()) -> None:
+    """Put our CSS and JS into a fragment inline.
+
+    They are small (about 3 KiB gzipped together) and shared by every block of the suite:
+    inline they cost a learner on a phone no extra round trips on the first view, and the
+    platform drops identical inline resources when several of our blocks share a page.
+    """
+    for name in css:
+        fragment.add_css(public_text(name))
+    for name in js:
+        fragment.add_javascript(public_text(name))
 
 
 def json_response(payload: dict, status: int = 200) -> Response:

@@ -38,7 +38,7 @@ from case_teaching import (
     start,
 )
 
-from .base import STAFF_ONLY, CmeBlockMixin, json_action, json_response
+from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response
 from .case_view import CaseViewModel
 from .messages import N_, translate_domain_error, translate_validation_error
 from .olx import parse_safely
@@ -160,7 +160,14 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
     # ---- content ----------------------------------------------------------------------------
     @property
     def case(self) -> Case:
-        return parse_case_json(self.case_json or default_case_json())
+        """The validated case, read once per block instance (each field read is a store
+        round-trip) and parsed once per process per content."""
+        text = self.case_json
+        cached = getattr(self, "_case_cache", None)
+        if cached is None or cached[0] is not text:
+            cached = (text, parse_case_json(text or default_case_json()))
+            self._case_cache = cached
+        return cached[1]
 
     def max_score(self) -> float:
         return max_score(self.case)
@@ -174,12 +181,13 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
 
     # ---- learner state ----------------------------------------------------------------------
-    def _load_progress(self) -> tuple[CaseProgress, str | None]:
+    def _load_progress(self, check_reset: bool = False) -> tuple[CaseProgress, str | None]:
         """The learner's progress on the case as it is now, started if new (events published),
-        reset if staff asked for it, fitted to an edited case (notice)."""
+        fitted to an edited case (notice), and, when a page opens (`check_reset`), restarted
+        if staff reset it."""
         case = self.case
         notice = None
-        if self._apply_pending_reset():
+        if check_reset and self._apply_pending_reset():
             notice = "attempt_reset"
         if not self.progress_json:
             started = start(case)
@@ -216,30 +224,30 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
             self.runtime.publish(self, event["name"], event["data"])
 
     # ---- rendering --------------------------------------------------------------------------
-    def _view_context(self, progress: CaseProgress, notice: str | None) -> dict[str, Any]:
+    def _view_context(
+        self, progress: CaseProgress, notice: str | None, view: dict | None = None
+    ) -> dict[str, Any]:
+        """Template context of the learner view (`view`: the engine's, when it has one)."""
         i18n = self.i18n
         model = CaseViewModel(i18n.gettext, getattr(i18n, "ngettext", None))
-        context = model.context(learner_view(self.case, progress), notice)
+        context = model.context(view or learner_view(self.case, progress), notice)
         context["uid"] = hashlib.sha1(self.usage_key.encode("utf-8")).hexdigest()[:10]  # noqa: S324
         context["can_restart"] = self.case.scoring.allow_restart and progress.completed
         return context
 
     def student_view(self, context=None) -> Fragment:
-        progress, notice = self._load_progress()
+        progress, notice = self._load_progress(check_reset=True)
         view_context = self._view_context(progress, notice)
         view_context["staff"] = self.user_is_staff
         html = render_template("case/student.html", view_context, self.i18n)
         fragment = Fragment(html)
-        fragment.add_css_url(self.runtime.local_resource_url(self, "public/css/cme_common.css"))
-        fragment.add_javascript_url(
-            self.runtime.local_resource_url(self, "public/js/cme_common.js")
-        )
+        add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
         fragment.initialize_js("CmeCaseInit")
         return fragment
 
     def student_view_data(self, context=None) -> dict[str, Any]:
         """For the mobile apps: exactly the learner view (nothing unearned)."""
-        progress, _notice = self._load_progress()
+        progress, _notice = self._load_progress(check_reset=True)
         return learner_view(self.case, progress)
 
     # ---- the learner's actions --------------------------------------------------------------
@@ -256,7 +264,9 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         if outcome.get("kind") == "completed":
             self._complete(result.progress)
         html = render_template(
-            "case/view.html", self._view_context(result.progress, notice), self.i18n
+            "case/view.html",
+            self._view_context(result.progress, notice, result.response["view"]),
+            self.i18n,
         )
         return {"html": html, "announce": self._announce(case, outcome)}
 
@@ -364,12 +374,10 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
             self.i18n,
         )
         fragment = Fragment(html)
-        fragment.add_css_url(self.runtime.local_resource_url(self, "public/css/cme_common.css"))
-        fragment.add_javascript_url(
-            self.runtime.local_resource_url(self, "public/js/cme_common.js")
-        )
-        fragment.add_javascript_url(
-            self.runtime.local_resource_url(self, "public/js/cme_studio.js")
+        add_assets(
+            fragment,
+            css=("css/cme_common.css",),
+            js=("js/cme_common.js", "js/cme_studio.js"),
         )
         fragment.initialize_js("CmeStudioInit")
         return fragment
