@@ -52,6 +52,15 @@ def add_assets(fragment, css: tuple[str, ...] = (), js: tuple[str, ...] = ()) ->
         fragment.add_javascript(public_text(name))
 
 
+def script_json(value) -> str:
+    """JSON safe inside `<script type="application/json">` (no `</script>` breaking out)."""
+    from django.utils.safestring import mark_safe
+
+    text = json.dumps(value, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 (escaped above)
+
+
 def json_response(payload: dict, status: int = 200) -> Response:
     return Response(
         json.dumps(payload, ensure_ascii=False),

@@ -38,7 +38,15 @@ from case_teaching import (
     start,
 )
 
-from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response
+from .base import (
+    STAFF_ONLY,
+    CmeBlockMixin,
+    add_assets,
+    json_action,
+    json_response,
+    script_json,
+)
+from .case_editor import editor_config
 from .case_view import CaseViewModel
 from .messages import N_, translate_domain_error, translate_validation_error
 from .olx import parse_safely
@@ -370,6 +378,8 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
                 "weight": self.weight,
                 "case_source": source,
                 "export_url": self.runtime.handler_url(self, "export_case"),
+                "editor_config_json": script_json(editor_config(self.gettext)),
+                "case_data_json": script_json(json.loads(self.case.model_dump_json())),
             },
             self.i18n,
         )
@@ -377,7 +387,7 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         add_assets(
             fragment,
             css=("css/cme_common.css",),
-            js=("js/cme_common.js", "js/cme_studio.js"),
+            js=("js/cme_common.js", "js/cme_schema_form.js", "js/cme_studio.js"),
         )
         fragment.initialize_js("CmeStudioInit")
         return fragment
@@ -410,8 +420,12 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         summary = _("{stages} stages, up to {points} points.").format(
             stages=len(case.stages), points=f"{max_score(case):g}"
         )
-        if data.mode == "validate":
-            return {"message": _("The case is valid: {summary}").format(summary=summary)}
+        if data.mode == "validate":  # the editor carries the case between form and XML
+            return {
+                "message": _("The case is valid: {summary}").format(summary=summary),
+                "case": json.loads(case.model_dump_json()),
+                "case_xml": case_to_xml(case),
+            }
         self.display_name = data.display_name.strip()
         self.weight = data.weight
         self.case_json = case.model_dump_json()

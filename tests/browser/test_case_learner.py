@@ -132,6 +132,8 @@ def test_a_staff_author_edits_the_case_in_studio_and_a_broken_edit_is_refused(
     page_problems.expect(400, r"/studio_submit/")
     case = load_demo_case("acute_limb_ischaemia")
     page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    with page.expect_response(re.compile(r"/studio_submit/")):
+        page.get_by_role("button", name="XML or JSON").click()
     source = page.get_by_label("Case (XML or JSON)")
     original = source.input_value()
     assert "<stage" in original
@@ -139,14 +141,14 @@ def test_a_staff_author_edits_the_case_in_studio_and_a_broken_edit_is_refused(
     edited = original.replace(f"<title>{case.title}</title>", "<title>Cold leg (edited)</title>")
     source.fill(edited)
     with page.expect_response(re.compile(r"/studio_submit/")):
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text(re.compile("^Saved:")).wait_for()
 
     broken = re.sub(r'(<stage id="history" next-stage=)"[^"]*"', r'\1"nowhere"', edited, count=1)
     assert broken != edited
     source.fill(broken)
     with page.expect_response(re.compile(r"/studio_submit/")) as response:
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save", exact=True).click()
     assert response.value.status == 400
     problems = page.locator('[data-role="problems"]')
     problems.wait_for()
@@ -155,3 +157,36 @@ def test_a_staff_author_edits_the_case_in_studio_and_a_broken_edit_is_refused(
 
     page.goto(scenario_path(page, case.title, "bt_doctor_d"))
     assert page.locator(".cme-case-view h2").inner_text() == "Cold leg (edited)"
+
+
+def test_a_staff_author_edits_a_finding_in_the_form_and_a_blank_label_is_marked(
+    clean_page, page_problems
+):
+    page = clean_page
+    page_problems.expect(400, r"/studio_submit/")
+    case = load_demo_case("hypertensive_emergency")
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    form = page.locator('[data-role="form-editor"]')
+    assert form.is_visible()
+    label = form.locator('[data-path="stages[1].findings[0].label"]')
+    assert label.input_value() == case.stages[1].findings[0].label
+
+    label.fill("")  # a finding the learner cannot name
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Check", exact=True).click()
+    assert response.value.status == 400
+    assert label.get_attribute("aria-invalid") == "true"
+    assert "stages[1].findings[0].label" in page.locator('[data-role="problems"]').inner_text()
+
+    label.fill("Ask about chest pain and breathlessness")
+    stages = form.locator('fieldset.cme-sf-list[data-path="stages"]')
+    before = stages.locator(":scope > ol > li").count()
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert response.value.status == 200
+    page.get_by_text(re.compile("^Saved:")).wait_for()
+    assert stages.locator(":scope > ol > li").count() == before
+
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    label = page.locator('[data-path="stages[1].findings[0].label"]')
+    assert label.input_value() == "Ask about chest pain and breathlessness"

@@ -447,3 +447,38 @@ def test_olx_export_is_readable_xml_without_user_state_and_imports_to_the_same_c
     assert case_from_xml(node, ignore_attributes=frozenset({"display_name", "weight"})) == (
         block.case
     )
+
+
+def test_every_field_and_choice_of_the_case_schema_has_a_label_for_the_studio_form():
+    from xblocks.case_editor import FIELD_LABELS, VALUE_LABELS, case_schema
+
+    names, values = set(), set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            values.update(node.get("enum", []))
+            if "const" in node:
+                values.add(node["const"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(case_schema())
+    assert names - set(FIELD_LABELS) == set()
+    assert values - set(VALUE_LABELS) == set()
+
+
+def test_the_studio_editor_holds_the_case_and_its_schema_and_nothing_breaks_out_of_the_script(
+    workbench, usages
+):
+    usage_id = usages["chest_pain_gp"]
+    case = load_demo_case("chest_pain_gp")
+    hostile = case.model_copy(update={"title": "Chest pain </script><script>alert(1)</script>"})
+    assert studio(workbench, usage_id, hostile.model_dump_json()).status_code == 200
+    page = workbench.block(usage_id, "staff").studio_view().content
+    assert "</script><script>alert(1)" not in page
+    config = re.search(r'data-role="case-data">(.*?)</script>', page, flags=re.S).group(1)
+    assert json.loads(config)["title"] == hostile.title

@@ -15,6 +15,7 @@
     var source = form.querySelector('[data-role="source"]');
     var timer = null;
     var sequence = 0;
+    var editor = null;  // the structured form, when the block offers one
 
     function show(list, message) {
       problems.innerHTML = '';
@@ -27,7 +28,8 @@
       status.textContent = message || '';
     }
 
-    /* live: validation while typing; no notifications and no focus moves. */
+    /* live: validation while typing; no notifications and no focus moves. Resolves to the
+     * response body when the content is valid, null otherwise. */
     function submit(mode, live) {
       var payload = global.CmeBlocks.formData(form);
       payload.mode = mode;
@@ -37,22 +39,63 @@
       }
       return global.CmeBlocks.postJSON(runtime.handlerUrl(element, 'studio_submit'), payload)
         .then(function (result) {
-          if (mine !== sequence) { return; }  // an older answer arriving late
+          if (mine !== sequence) { return null; }  // an older answer arriving late
           if (result.ok) {
             show([], result.body.message);
+            if (editor) { editor.mark([]); }
             if (mode === 'save' && runtime.notify) { runtime.notify('save', {state: 'end'}); }
-            return;
+            return result.body;
           }
           var list = result.body.problems || [{message: result.body.error || 'Error'}];
           show(list, result.body.error);
-          if (live) { return; }
+          if (editor) { editor.mark(list); }
+          if (live) { return null; }
           if (runtime.notify) {
             runtime.notify('error', {title: form.dataset.errorTitle, message: result.body.error});
           }
           var first = problems.querySelector('li');
           if (first) { first.setAttribute('tabindex', '-1'); first.focus(); }
+          return null;
         })
-        .catch(function () { status.textContent = form.dataset.networkErrorText || 'Network error'; });
+        .catch(function () {
+          status.textContent = form.dataset.networkErrorText || 'Network error';
+          return null;
+        });
+    }
+
+    /* The structured form and the XML (or JSON) source edit the same case; switching checks
+     * the content on the server and carries it across. */
+    var formPane = form.querySelector('[data-role="form-editor"]');
+    var sourcePane = form.querySelector('[data-role="source-editor"]');
+    var configNode = element.querySelector('script[data-role="editor-config"]');
+    var caseNode = element.querySelector('script[data-role="case-data"]');
+    function showMode(mode) {
+      formPane.hidden = mode !== 'form';
+      sourcePane.hidden = mode === 'form';
+      Array.prototype.forEach.call(form.querySelectorAll('[data-editor-mode]'), function (b) {
+        b.setAttribute('aria-pressed', String(b.dataset.editorMode === mode));
+      });
+    }
+    function startForm(value) {
+      editor = new global.CmeSchemaForm(formPane, JSON.parse(configNode.textContent), value,
+        function (current) { source.value = JSON.stringify(current, null, 2); });
+      source.value = JSON.stringify(value, null, 2);
+    }
+    if (formPane && sourcePane && configNode && caseNode && global.CmeSchemaForm) {
+      startForm(JSON.parse(caseNode.textContent));
+      showMode('form');
+      form.addEventListener('click', function (event) {
+        var button = event.target.closest('[data-editor-mode]');
+        if (!button) { return; }
+        event.preventDefault();
+        var mode = button.dataset.editorMode;
+        if ((mode === 'form') === !formPane.hidden) { return; }
+        submit('validate', false).then(function (body) {
+          if (!body) { return; }
+          if (mode === 'form') { startForm(body.case); } else { source.value = body.case_xml; }
+          showMode(mode);
+        });
+      });
     }
 
     form.addEventListener('submit', function (event) {
@@ -71,6 +114,7 @@
         if (!file) { return; }
         file.text().then(function (text) {
           source.value = text;
+          if (editor && formPane && !formPane.hidden) { showMode('source'); }
           submit('validate', false);
         });
       });
