@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from importlib import resources
 
+from django.db import transaction
 from pydantic import BaseModel, ValidationError
 from webob import Response
 from xblock.core import XBlock
@@ -164,7 +165,10 @@ def json_action(
                         status=400,
                     )
             try:
-                result = func(self, data, suffix)
+                # One transaction: the handler's records (events, outcomes, resets) are written
+                # together or not at all, and committed once.
+                with transaction.atomic():
+                    result = func(self, data, suffix)
             except ValidationError as exc:
                 problems = translate_validation_error(_, exc)
                 return json_response(
