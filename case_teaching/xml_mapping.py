@@ -343,5 +343,10 @@ def case_from_xml(
                     line, field = found, f'{key} "{ctx[key]}"'
                     break
         raise CaseError(
-            "xml_field", line=line, field=field, problem=error["msg"], error_code=error["type"]
+            "xml_field",
+            line=line,
+            field=field,
+            problem=error["msg"],
+            error_code=error["type"],
+            problem_params={k: str(v) for k, v in ctx.items()},
         ) from exc

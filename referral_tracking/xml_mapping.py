@@ -327,4 +327,5 @@ def scenario_from_xml(text: str | bytes) -> ReferralScenario:
             field=_field(loc),
             problem=error["msg"],
             error_code=error["type"],
+            problem_params={k: str(v) for k, v in (error.get("ctx") or {}).items()},
         ) from exc

@@ -99,14 +99,41 @@ def translate_code(
 
 
 def translate_domain_error(gettext: Callable[[str], str], error: Exception) -> str:
-    """A domain package's error (`.code`, `.params`) as a sentence in the user's language."""
+    """A domain package's error (`.code`, `.params`) as a sentence in the user's language.
+
+    An import error that wraps a validation problem (`error_code`, `problem_params`: a line
+    of XML whose field is wrong) gets that problem translated too, not pydantic's English.
+    """
+    package = type(error).__module__.split(".")[0]
+    params = dict(getattr(error, "params", {}))
+    inner = params.get("error_code")
+    if inner:
+        problem = _problem_text(gettext, inner, params, package)
+        if problem:
+            params["problem"] = problem
     return translate_code(
         gettext,
         getattr(error, "code", ""),
-        dict(getattr(error, "params", {})),
+        params,
         default=str(error),
-        package=type(error).__module__.split(".")[0],
+        package=package,
     )
+
+
+def _problem_text(gettext: Callable[[str], str], code: str, params: dict, package: str) -> str:
+    inner_params = {**dict(params.get("problem_params") or {}), "field": params.get("field", "")}
+    template = domain_messages(package).get(code) or domain_messages().get(code)
+    if template is None:
+        template = PYDANTIC_MESSAGES.get(code)
+        if template is None:
+            return ""
+        # "{field}: enter text." -> "enter text.": the field is already named by the caller.
+        template = gettext(template)
+        text = _format(template, inner_params)
+        field = str(inner_params["field"])
+        return text[len(field) + 2 :] if field and text.startswith(field + ": ") else text
+    text = _format(gettext(template), inner_params)
+    return "" if "{" in text else text
 
 
 def field_label(loc: Iterable) -> str:

@@ -60,3 +60,22 @@ def test_an_error_code_two_domains_share_is_told_in_the_words_of_the_domain_that
     assert translate_domain_error(lambda s: s, error) == (
         "The XML cannot be read (line 52): Attribute next-stage redefined"
     )
+
+
+def test_a_wrong_field_in_imported_xml_is_explained_in_the_authors_language():
+    """A Chinese author importing a case with a dangling branch reads the whole sentence in
+    Chinese, line and stage named, not pydantic's English."""
+    from case_teaching import CaseError, case_from_xml, case_to_xml, load_demo_case
+    from xblocks.i18n import catalog
+    from xblocks.messages import translate_domain_error
+
+    xml = case_to_xml(load_demo_case("chest_pain_gp"))
+    broken = xml.replace('next-stage="examination"', 'next-stage="nowhere"', 1)
+    try:
+        case_from_xml(broken)
+    except CaseError as error:
+        english = translate_domain_error(lambda s: s, error)
+        chinese = translate_domain_error(catalog("zh_CN").gettext, error)
+    assert '"nowhere"' in english and "Line" in english
+    assert "nowhere" in chinese and "行" in chinese
+    assert "which is not a stage" not in chinese
