@@ -119,6 +119,9 @@ class CaseRequest(_Request):
 
 class StudioRequest(_Request):
     mode: Literal["save", "validate"]
+    #: The fingerprint of the case the editor was opened on: a save over someone else's newer
+    #: save is refused instead of silently replacing it.
+    base_fingerprint: str = Field(default="", max_length=64)
     display_name: str = Field(min_length=1, max_length=200)
     weight: float = Field(ge=0, le=1000)
     case_source: str = Field(min_length=1, max_length=2_000_000)
@@ -380,6 +383,7 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
                 "export_url": self.runtime.handler_url(self, "export_case"),
                 "editor_config_json": script_json(editor_config(self.gettext)),
                 "case_data_json": script_json(json.loads(self.case.model_dump_json())),
+                "fingerprint": self.case.fingerprint,
             },
             self.i18n,
         )
@@ -426,10 +430,24 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
                 "case": json.loads(case.model_dump_json()),
                 "case_xml": case_to_xml(case),
             }
+        if data.base_fingerprint and data.base_fingerprint != self.case.fingerprint:
+            return json_response(
+                {
+                    "error": _(
+                        "Someone else saved this case after you opened it. Nothing was saved: "
+                        "copy your changes, reload the editor and apply them again."
+                    ),
+                    "code": "edit_conflict",
+                },
+                status=409,
+            )
         self.display_name = data.display_name.strip()
         self.weight = data.weight
         self.case_json = case.model_dump_json()
-        return {"message": _("Saved: {summary}").format(summary=summary)}
+        return {
+            "message": _("Saved: {summary}").format(summary=summary),
+            "fingerprint": case.fingerprint,
+        }
 
     @XBlock.handler
     def export_case(self, request, suffix: str = "") -> Response:

@@ -42,6 +42,8 @@
           if (mine !== sequence) { return null; }  // an older answer arriving late
           if (result.ok) {
             show([], result.body.message);
+            var base = form.querySelector('[data-role="fingerprint"]');
+            if (base && result.body.fingerprint) { base.value = result.body.fingerprint; }
             if (editor) { editor.mark([]); }
             if (mode === 'save' && runtime.notify) { runtime.notify('save', {state: 'end'}); }
             return result.body;
