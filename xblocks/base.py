@@ -121,6 +121,12 @@ class CmeBlockMixin:
     def gettext(self, message: str) -> str:
         return self.i18n.gettext(message)
 
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        ngettext = getattr(self.i18n, "ngettext", None)
+        if ngettext is None:
+            return self.gettext(singular if count == 1 else plural)
+        return ngettext(singular, plural, count)
+
 
 def json_action(
     request_model: type[BaseModel] | None = None,

@@ -5,20 +5,17 @@ saves, publishes and renders. What the browser receives is always built from
 `case_teaching.learner_view`, which holds only what the learner has earned.
 """
 
-import hashlib
 import json
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from web_fragments.fragment import Fragment
 from webob import Response
-from xblock.completable import CompletableXBlockMixin
 from xblock.core import XBlock
 from xblock.fields import Float, Integer, Scope, String
-from xblock.scorable import ScorableXBlockMixin, Score
+from xblock.scorable import Score
 
 from case_teaching import (
     Case,
@@ -38,16 +35,10 @@ from case_teaching import (
     start,
 )
 
-from .base import (
-    STAFF_ONLY,
-    CmeBlockMixin,
-    add_assets,
-    json_action,
-    json_response,
-    script_json,
-)
+from .base import STAFF_ONLY, add_assets, json_action, json_response, script_json
 from .case_editor import editor_config
 from .case_view import CaseViewModel
+from .exercise import ExerciseMixin, StrictRequest
 from .messages import N_, translate_domain_error, translate_validation_error
 from .olx import parse_safely
 from .templates_engine import render_template
@@ -87,11 +78,7 @@ def read_case_source(source: str) -> Case:
 # ---- handler requests (pydantic) ------------------------------------------------------------
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CaseRequest(_Request):
+class CaseRequest(StrictRequest):
     """What the learner's page posts: one action with the step it was rendered at."""
 
     action: Literal["request_finding", "submit_answer", "continue", "restart"]
@@ -117,7 +104,7 @@ class CaseRequest(_Request):
         return data
 
 
-class StudioRequest(_Request):
+class StudioRequest(StrictRequest):
     mode: Literal["save", "validate"]
     #: The fingerprint of the case the editor was opened on: a save over someone else's newer
     #: save is refused instead of silently replacing it.
@@ -127,19 +114,13 @@ class StudioRequest(_Request):
     case_source: str = Field(min_length=1, max_length=2_000_000)
 
 
-class ResetRequest(_Request):
-    action: Literal["reset"] = "reset"
-    learner: str = Field(min_length=1, max_length=255)
-    reason: str = Field(default="", max_length=500)
-
-
 # ---- the block ------------------------------------------------------------------------------
 
 
 @XBlock.needs("i18n")
 @XBlock.wants("user")
 @XBlock.wants("studio_user_permissions")
-class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlock):
+class CaseBlock(ExerciseMixin, XBlock):
     """A clinical case taught in stages."""
 
     display_name = String(
@@ -164,9 +145,7 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
     raw_earned = Float(scope=Scope.user_state, default=None)
     raw_possible = Float(scope=Scope.user_state, default=None)
 
-    has_score = True
-    icon_class = "problem"
-    editable_fields = ("display_name", "weight")
+    block_type_name = "cme_case"
 
     # ---- content ----------------------------------------------------------------------------
     @property
@@ -182,14 +161,6 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
 
     def max_score(self) -> float:
         return max_score(self.case)
-
-    @property
-    def usage_key(self) -> str:
-        return str(self.scope_ids.usage_id)
-
-    @property
-    def course_key(self) -> str:
-        return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
 
     # ---- learner state ----------------------------------------------------------------------
     def _load_progress(self, check_reset: bool = False) -> tuple[CaseProgress, str | None]:
@@ -212,20 +183,13 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
             notice = changed
         return progress, notice
 
-    def _apply_pending_reset(self) -> bool:
-        from .records.outcomes import take_pending_reset
-
-        if take_pending_reset(self.learner_id, self.usage_key, datetime.now(UTC)) is None:
-            return False
+    def _restart_for_reset(self) -> int:
         step = 0
         if self.progress_json:
             step = CaseProgress.model_validate_json(self.progress_json).step + 1
         self.progress_json = new_progress(self.case, step=step).model_dump_json()
         self.attempt += 1
-        self.set_score(Score(raw_earned=0, raw_possible=self.max_score()))
-        self._publish_grade(self.get_score(), only_if_higher=False)
-        self.runtime.publish(self, "cme.case.attempt_reset", {"attempt": self.attempt})
-        return True
+        return self.attempt
 
     def _save_progress(self, progress: CaseProgress) -> None:
         self.progress_json = progress.model_dump_json()
@@ -242,7 +206,7 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         i18n = self.i18n
         model = CaseViewModel(i18n.gettext, getattr(i18n, "ngettext", None))
         context = model.context(view or learner_view(self.case, progress), notice)
-        context["uid"] = hashlib.sha1(self.usage_key.encode("utf-8")).hexdigest()[:10]  # noqa: S324
+        context["uid"] = self.uid
         context["can_restart"] = self.case.scoring.allow_restart and progress.completed
         return context
 
@@ -296,34 +260,17 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         return self.gettext(template).format(**params)
 
     def _complete(self, progress: CaseProgress) -> None:
-        """Grade (only if higher than before), completion and the durable outcome row."""
-        from .records.outcomes import OutcomeWrite, record_outcome
-
-        score = Score(raw_earned=progress.score, raw_possible=progress.max_score)
-        if progress.max_score > 0:
-            previous = self.get_score()
-            if self.raw_earned is None or score.raw_earned > previous.raw_earned:
-                self.set_score(score)
-            self._publish_grade(self.get_score(), only_if_higher=False)
-        self.emit_completion(1.0)
-        record_outcome(
-            OutcomeWrite(
-                learner_id=self.learner_id,
-                usage_id=self.usage_key,
-                course_id=self.course_key,
-                block_type="cme_case",
-                attempt=self.attempt,
-                score=progress.score,
-                max_score=progress.max_score,
-                completed_at=datetime.now(UTC),
-                detail={
-                    "case_fingerprint": progress.case_fingerprint,
-                    "case_version": progress.case_version,
-                    "path": list(progress.path),
-                    "findings": list(progress.findings),
-                    "answers": [a.model_dump(mode="json") for a in progress.answers],
-                },
-            )
+        self._finish(
+            self.attempt,
+            progress.score,
+            progress.max_score,
+            detail={
+                "case_fingerprint": progress.case_fingerprint,
+                "case_version": progress.case_version,
+                "path": list(progress.path),
+                "findings": list(progress.findings),
+                "answers": [a.model_dump(mode="json") for a in progress.answers],
+            },
         )
 
     # ---- ScorableXBlockMixin ----------------------------------------------------------------
@@ -331,13 +278,6 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
         return bool(self.progress_json) and bool(
             CaseProgress.model_validate_json(self.progress_json).answers
         )
-
-    def get_score(self) -> Score:
-        return Score(raw_earned=self.raw_earned or 0.0, raw_possible=self.max_score())
-
-    def set_score(self, score: Score) -> None:
-        self.raw_earned = score.raw_earned
-        self.raw_possible = score.raw_possible
 
     def calculate_score(self) -> Score:
         """Rescoring (e.g. after the author fixed a key): replay the learner on the case now."""
@@ -350,51 +290,24 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
             return self.get_score()
         return Score(raw_earned=progress.score, raw_possible=progress.max_score)
 
-    # ---- staff ------------------------------------------------------------------------------
-    @json_action(ResetRequest, staff_only=True)
-    def reset_learner(self, data: ResetRequest, suffix: str = "") -> dict[str, Any]:
-        """Start one learner's attempt again; applied when their page next loads."""
-        from .records.outcomes import request_reset
-
-        request_reset(
-            data.learner.strip(),
-            self.usage_key,
-            requested_by=self.learner_id,
-            now=datetime.now(UTC),
-            reason=data.reason,
-        )
-        return {
-            "message": self.gettext(
-                "{learner} will start this case again the next time they open it."
-            ).format(learner=data.learner.strip())
-        }
-
     # ---- Studio -----------------------------------------------------------------------------
     def studio_view(self, context=None) -> Fragment:
-        if not self.user_can_author:  # the editor shows the answer keys
-            return Fragment('<p class="cme-block">' + self.gettext(STAFF_ONLY) + "</p>")
-        source = case_to_xml(self.case)
-        html = render_template(
-            "case/studio.html",
-            {
-                "display_name": self.display_name,
-                "weight": self.weight,
-                "case_source": source,
-                "export_url": self.runtime.handler_url(self, "export_case"),
-                "editor_config_json": script_json(editor_config(self.gettext)),
-                "case_data_json": script_json(json.loads(self.case.model_dump_json())),
-                "fingerprint": self.case.fingerprint,
-            },
-            self.i18n,
-        )
-        fragment = Fragment(html)
-        add_assets(
-            fragment,
-            css=("css/cme_common.css",),
-            js=("js/cme_common.js", "js/cme_schema_form.js", "js/cme_studio.js"),
-        )
-        fragment.initialize_js("CmeStudioInit")
-        return fragment
+        def render() -> str:
+            return render_template(
+                "case/studio.html",
+                {
+                    "display_name": self.display_name,
+                    "weight": self.weight,
+                    "case_source": case_to_xml(self.case),
+                    "export_url": self.runtime.handler_url(self, "export_case"),
+                    "editor_config_json": script_json(editor_config(self.gettext)),
+                    "case_data_json": script_json(json.loads(self.case.model_dump_json())),
+                    "fingerprint": self.case.fingerprint,
+                },
+                self.i18n,
+            )
+
+        return self._studio_fragment(render)
 
     @json_action(StudioRequest, author_only=True)
     def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:
@@ -466,9 +379,7 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
 
         An invalid case stops the import with the line and field at fault (CaseError)."""
         block = runtime.construct_xblock_from_class(cls, keys)
-        for name in ("display_name", "weight"):
-            if name in node.attrib:
-                setattr(block, name, cls.fields[name].from_string(node.attrib[name]))
+        cls._read_settings(block, node)
         if len(node) or node.get("id"):
             block.case_json = case_from_xml(
                 node, ignore_attributes=BLOCK_ATTRIBUTES
@@ -478,12 +389,9 @@ class CaseBlock(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin, XBlo
     def add_xml_to_node(self, node) -> None:
         """Settings as attributes, the case as nested XML; never user state."""
         element = case_to_element(self.case)
-        node.tag = self.scope_ids.block_type
         for name, value in element.attrib.items():
             node.set(name, value)
-        for name in ("display_name", "weight"):
-            if self.fields[name].is_set_on(self):
-                node.set(name, self.fields[name].to_string(getattr(self, name)))
+        self._write_settings(node)
         node.text = element.text
         for child in element:
             node.append(child)

@@ -1,0 +1,157 @@
+"""What the suite's graded exercises (`cme_case`, `cme_referral`) share with each other.
+
+Grades (the best attempt counts), completion, the durable outcome row, staff resets, block
+settings in OLX and the Studio fragment. Each block keeps what is its own: its domain, its
+learner state and its views. A block using this mixin declares the fields `display_name`,
+`weight`, `raw_earned` and `raw_possible`, and implements `max_score()` and
+`_restart_for_reset()`.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from web_fragments.fragment import Fragment
+from xblock.completable import CompletableXBlockMixin
+from xblock.scorable import ScorableXBlockMixin, Score
+
+from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action
+from .messages import N_
+
+RESET_REQUESTED = N_("{learner} will start again the next time they open this.")
+SETTINGS_ATTRIBUTES = ("display_name", "weight")
+
+
+class StrictRequest(BaseModel):
+    """A handler's JSON body: unknown fields are refused (400), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResetRequest(StrictRequest):
+    action: Literal["reset"] = "reset"
+    learner: str = Field(min_length=1, max_length=255)
+    reason: str = Field(default="", max_length=500)
+
+
+class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
+    """A graded exercise of the suite (see the module docstring for what a block provides)."""
+
+    has_score = True
+    icon_class = "problem"
+    editable_fields = SETTINGS_ATTRIBUTES
+
+    #: The block type written into outcome rows and the prefix of its own events.
+    block_type_name = ""
+
+    # ---- where the block is -----------------------------------------------------------------
+    @property
+    def usage_key(self) -> str:
+        return str(self.scope_ids.usage_id)
+
+    @property
+    def course_key(self) -> str:
+        return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
+
+    @property
+    def uid(self) -> str:
+        """A short id for HTML ids, unique per block on a page."""
+        return hashlib.sha1(self.usage_key.encode("utf-8")).hexdigest()[:10]  # noqa: S324
+
+    # ---- grades and completion --------------------------------------------------------------
+    def get_score(self) -> Score:
+        return Score(raw_earned=self.raw_earned or 0.0, raw_possible=self.max_score())
+
+    def set_score(self, score: Score) -> None:
+        self.raw_earned = score.raw_earned
+        self.raw_possible = score.raw_possible
+
+    def _finish(self, attempt: int, score: float, max_score: float, detail: dict) -> None:
+        """A completed attempt: the grade (the best attempt counts), completion, and the
+        outcome row that credit rules read (written once per attempt)."""
+        from .records.outcomes import OutcomeWrite, record_outcome
+
+        if max_score > 0:
+            if self.raw_earned is None or score > self.get_score().raw_earned:
+                self.set_score(Score(raw_earned=score, raw_possible=max_score))
+            self._publish_grade(self.get_score(), only_if_higher=False)
+        self.emit_completion(1.0)
+        record_outcome(
+            OutcomeWrite(
+                learner_id=self.learner_id,
+                usage_id=self.usage_key,
+                course_id=self.course_key,
+                block_type=self.block_type_name,
+                attempt=attempt,
+                score=score,
+                max_score=max_score,
+                completed_at=datetime.now(UTC),
+                detail=detail,
+            )
+        )
+
+    # ---- staff resets -----------------------------------------------------------------------
+    def _apply_pending_reset(self) -> bool:
+        """When a page opens: restart the learner if staff asked for it (once)."""
+        from .records.outcomes import take_pending_reset
+
+        if take_pending_reset(self.learner_id, self.usage_key, datetime.now(UTC)) is None:
+            return False
+        attempt = self._restart_for_reset()
+        self.set_score(Score(raw_earned=0, raw_possible=self.max_score()))
+        self._publish_grade(self.get_score(), only_if_higher=False)
+        self.runtime.publish(
+            self,
+            f"cme.{self.block_type_name.removeprefix('cme_')}.attempt_reset",
+            {"attempt": attempt},
+        )
+        return True
+
+    def _restart_for_reset(self) -> int:
+        """Start the learner's new attempt; return its number."""
+        raise NotImplementedError
+
+    @json_action(ResetRequest, staff_only=True)
+    def reset_learner(self, data: ResetRequest, suffix: str = "") -> dict[str, Any]:
+        """Start one learner's attempt again; applied when their page next loads."""
+        from .records.outcomes import request_reset
+
+        learner = data.learner.strip()
+        request_reset(
+            learner,
+            self.usage_key,
+            requested_by=self.learner_id,
+            now=datetime.now(UTC),
+            reason=data.reason,
+        )
+        return {"message": self.gettext(RESET_REQUESTED).format(learner=learner)}
+
+    # ---- OLX and Studio ---------------------------------------------------------------------
+    @classmethod
+    def _read_settings(cls, block, node) -> None:
+        """`display_name` and `weight` from the block's OLX attributes."""
+        for name in SETTINGS_ATTRIBUTES:
+            if name in node.attrib:
+                setattr(block, name, cls.fields[name].from_string(node.attrib[name]))
+
+    def _write_settings(self, node) -> None:
+        """The settings the author set, as OLX attributes (never user state)."""
+        node.tag = self.scope_ids.block_type
+        for name in SETTINGS_ATTRIBUTES:
+            if self.fields[name].is_set_on(self):
+                node.set(name, self.fields[name].to_string(getattr(self, name)))
+
+    def _studio_fragment(self, render) -> Fragment:
+        """The Studio editor: `render()` -> HTML, only for those who may author (the editor
+        shows the answer keys)."""
+        if not self.user_can_author:
+            return Fragment('<p class="cme-block">' + self.gettext(STAFF_ONLY) + "</p>")
+        fragment = Fragment(render())
+        add_assets(
+            fragment,
+            css=("css/cme_common.css",),
+            js=("js/cme_common.js", "js/cme_schema_form.js", "js/cme_studio.js"),
+        )
+        fragment.initialize_js("CmeStudioInit")
+        return fragment
