@@ -33,6 +33,9 @@ test: $(STAMP) chromium  ## run every test (unit, xblock, browser, integration, 
 	@$(PY) tools/i18n.py compile
 	@$(PY) -m pytest
 
+fuzz: $(STAMP)  ## every JSON handler with 5,000 generated bodies each (CI runs a few hundred)
+	@CME_FUZZ_EXAMPLES=$${CME_FUZZ_EXAMPLES:-5000} $(PY) -m pytest tests/xblock/test_fuzz_handlers.py -q
+
 quality: $(STAMP)  ## ruff lint and format check
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
@@ -52,7 +55,7 @@ upgrade: $(STAMP)  ## recompile requirements/*.txt from requirements/*.in
 clean:  ## remove the virtualenv, build output and workbench state (var/)
 	rm -rf $(VENV) build dist *.egg-info var .tox
 
-.PHONY: help venv run chromium test quality translations upgrade clean
+.PHONY: help venv run chromium test fuzz quality translations upgrade clean
 
 tox: $(STAMP)  ## run tox (Django 4.2 and 5.2, quality, translations) with Python 3.12 on PATH
 	@PATH="$$(dirname $$(tools/find-python312)):$$PATH" $(VENV)/bin/tox $(TOXARGS)

@@ -70,7 +70,10 @@ setup(
     },
     entry_points={
         # Each block is registered here as it lands: cme_case, cme_referral, cme_credit.
-        "xblock.v1": ["cme_case = xblocks.case_block:CaseBlock"],
+        "xblock.v1": [
+            "cme_case = xblocks.case_block:CaseBlock",
+            "cme_referral = xblocks.referral_block:ReferralBlock",
+        ],
         "lms.djangoapp": ["cme_records = xblocks.records.apps:CmeRecordsConfig"],
         "cms.djangoapp": ["cme_records = xblocks.records.apps:CmeRecordsConfig"],
     },

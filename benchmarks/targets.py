@@ -123,6 +123,25 @@ BLOCKS: list[Block] = [
         ),
         ready_selector="form[data-action=submit_answer] button",
     ),
+    Block(
+        name="cme_referral decision",
+        block_type="cme_referral",
+        scenario_id="cme_referral.0",  # the first demo scenario, alone
+        role="ours",
+        # A new learner per round records the first decision (keeping the patient is a valid,
+        # if wrong, decision: it is scored and stored like any other).
+        action=LearnerAction(
+            "act",
+            lambda r: {
+                "action": "decide",
+                "step": 0,
+                "disposition": "manage_locally",
+                "priority": "routine",
+            },
+            expect_key="html",
+        ),
+        ready_selector="form[data-action=decide] button",
+    ),
 ]
 
 #: The issue's targets (issue 6), shown beside each measured ratio.

@@ -378,6 +378,10 @@ class CaseBlock(ExerciseMixin, XBlock):
         """`<cme_case display_name=".." weight="..">` + the case's readable XML as children.
 
         An invalid case stops the import with the line and field at fault (CaseError)."""
+        docinfo = node.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            # The runtime's parser may already have expanded its entities: refuse the file.
+            raise CaseError("xml_doctype_forbidden")
         block = runtime.construct_xblock_from_class(cls, keys)
         cls._read_settings(block, node)
         if len(node) or node.get("id"):

@@ -55,3 +55,45 @@ class AttemptReset(models.Model):
 
     def __str__(self) -> str:
         return f"reset {self.learner_id} {self.usage_id} by {self.requested_by}"
+
+
+class ReferralDecisionRecord(models.Model):
+    """A learner's graded referral decision and its follow-up: what referral analytics read.
+
+    One row per (learner, block, attempt), written when the learner decides and brought up to
+    date when they set the follow-up plan and when they finish; a replayed request rewrites the
+    same row, so a decision is never counted twice. The columns are those of
+    `referral_tracking.DecisionRecord`, plus where and when, so that the staff view can
+    aggregate a course in one pass without parsing JSON.
+    """
+
+    learner_id = models.CharField(max_length=255)
+    course_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    usage_id = models.CharField(max_length=255, db_index=True)
+    attempt = models.PositiveIntegerField(default=1)
+    institution_id = models.CharField(max_length=64)
+    tier = models.CharField(max_length=16)
+    scenario_id = models.CharField(max_length=64)
+    ruleset_id = models.CharField(max_length=64)
+    classification = models.CharField(max_length=16)
+    urgency_error = models.BooleanField(default=False)
+    #: Letter items left out, space-separated codes of `referral_tracking.schema.LETTER_ITEMS`.
+    missing_letter_items = models.CharField(max_length=255, blank=True, default="")
+    follow_up_due = models.BooleanField(default=False)
+    follow_up_on_time = models.BooleanField(default=False)
+    score = models.FloatField(default=0.0)
+    max_score = models.FloatField(default=0.0)
+    decided_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner_id", "usage_id", "attempt"],
+                name="cme_referral_decision_once_per_attempt",
+            ),
+        ]
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.usage_id} #{self.attempt}: {self.classification}"

@@ -1,0 +1,124 @@
+"""A township doctor plays a referral exercise in Chromium from the first decision to the last
+follow-up visit, once referring correctly and once keeping an emergency at the clinic; the
+staff analytics then show both decisions."""
+
+import re
+
+import pytest
+
+from referral_tracking import demo_exercise
+
+pytestmark = pytest.mark.browser
+
+NAME = "hypertension_township"
+PHONE = {"width": 360, "height": 740}
+
+
+def scenario_path(page, title: str, student: str) -> str:
+    page.goto(f"/?student={student}")
+    href = page.get_by_role("link", name=f"Referral: {title}").get_attribute("href")
+    return f"{href.split('?')[0]}?student={student}"
+
+
+def act(page, button_name: str) -> None:
+    with page.expect_response(re.compile(r"/handler/.*/act/")) as response:
+        page.get_by_role("button", name=button_name).click()
+    assert response.value.status == 200, response.value.text()
+    page.wait_for_function("document.activeElement && document.activeElement.tagName !== 'BODY'")
+
+
+def tick(form, name: str, values) -> None:
+    for value in values:
+        form.locator(f'input[name="{name}"][value="{value}"]').check()
+
+
+def decide(page, fields: dict) -> None:
+    form = page.locator('form[data-action="decide"]')
+    tick(form, "disposition", [fields["disposition"]])
+    tick(form, "priority", [fields["priority"]])
+    tick(form, "recognised_red_flags", fields.get("red_flags", []))
+    if "target" in fields:
+        form.locator('select[name="target_institution_id"]').select_option(fields["target"])
+        form.locator('select[name="department"]').select_option(fields["department"])
+        form.locator('textarea[name="letter_reason"]').fill(
+            "BP 200/120 mmHg with chest pain: suspected hypertensive emergency."
+        )
+        form.locator('textarea[name="letter_history"]').fill("Hypertension for 8 years.")
+        tick(form, "letter_key_findings", fields["key_findings"])
+        form.locator('textarea[name="letter_treatment_given"]').fill("Oxygen, monitoring.")
+        form.locator('textarea[name="letter_question"]').fill("Please assess for ACS?")
+    act(page, "Record my decision")
+
+
+def plan(page, fields: dict) -> None:
+    form = page.locator('form[data-action="set_plan"]')
+    form.locator('input[name="interval_days"]').fill(str(fields["interval_days"]))
+    tick(form, "monitoring", fields["monitoring"])
+    tick(form, "targets", fields["targets"])
+    tick(form, "re_referral_criteria", fields["re_referral_criteria"])
+    act(page, "Save the plan and see the first visit")
+
+
+def visits(page, choices: list[str]) -> None:
+    for choice in choices:
+        form = page.locator('form[data-action="visit_choice"]')
+        tick(form, "choice", [choice])
+        act(page, "Record this visit")
+
+
+def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    exercise = demo_exercise(NAME)
+    expected, scenario, rules = exercise.expected, exercise.scenario, exercise.ruleset.follow_up
+    accepting = [
+        i
+        for i in expected.receiving_institutions
+        if not scenario.receiving_response.scripted_decline(i)
+    ]
+    right = {
+        "disposition": expected.disposition,
+        "priority": expected.priority,
+        "red_flags": sorted(scenario.finding_ids & exercise.ruleset.red_flag_ids),
+        "target": accepting[0],
+        "department": expected.department,
+        "key_findings": sorted(scenario.finding_ids),
+    }
+    follow_up = {
+        "interval_days": rules.closed_loop_days,
+        "monitoring": list(rules.required_monitoring),
+        "targets": list(rules.required_targets),
+        "re_referral_criteria": list(rules.required_re_referral),
+    }
+    choices = []
+    for visit in scenario.visits:
+        choices.append(visit.expected_choice)
+        if visit.expected_choice == "re_refer":
+            break
+
+    page.goto(scenario_path(page, scenario.title, "bt_township_a"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    decide(page, right)
+    plan(page, follow_up)
+    visits(page, choices)
+    summary = page.locator('[data-region="view"]').inner_text()
+    assert "Exercise complete" in summary
+    assert "Correct: the right level of care." in summary
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.goto(scenario_path(page, scenario.title, "bt_township_b"))
+    decide(page, {"disposition": "manage_locally", "priority": "urgent"})
+    plan(page, dict(follow_up, interval_days=30))
+    visits(page, ["continue"] * len(scenario.visits))
+    summary = page.locator('[data-region="view"]').inner_text()
+    assert "Under-referral" in summary
+
+    page.goto(scenario_path(page, scenario.title, "staff"))
+    page.get_by_text("Referral analytics of this course").click()
+    with page.expect_response(re.compile(r"/handler/.*/analytics/")):
+        page.get_by_role("button", name="Show the analytics").click()
+    panel = page.locator('[data-region="analytics"]')
+    panel.locator("svg").wait_for()
+    text = panel.inner_text()
+    assert "Learner bt_township_a" in text and "Learner bt_township_b" in text
+    assert panel.locator("svg title").count() >= 1

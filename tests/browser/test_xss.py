@@ -1,0 +1,259 @@
+"""Author content is never a way to run script in a learner's (or a teacher's) browser.
+
+Every author-editable text and HTML field of a case gets one of 100+ injection vectors
+(`tests/support/xss_vectors.py`) through the Studio handler; Chromium then loads the Studio
+editor, the learner's page at every stage to the end, and the staff view. Each vector calls
+`__xss(n)` if it runs; dialogs are caught too. The test fails on the first vector that runs.
+"""
+
+import json
+import re
+
+import pytest
+
+from case_teaching import load_demo_case
+from tests.support.xss_vectors import HOOK, VECTORS
+
+pytestmark = pytest.mark.browser
+
+TEXT_FIELDS = {
+    "title",
+    "summary",
+    "discipline",
+    "setting",
+    "issuer",
+    "label",
+    "text",
+    "prompt",
+    "content",
+    "result",
+    "feedback",
+    "commentary",
+    "hypothesis",
+    "new_information",
+    "value",
+    "unit",
+    "normal_range",
+}
+TEXT_LISTS = {"learning_objectives", "competencies", "authors"}
+LIMITS = {"unit": 50, "value": 200, "normal_range": 200}  # the schema's own lengths
+
+
+def poisoned(data, counter: list[int]):
+    """The case with every author text replaced by 'Text n: <vector n>' (n cycling)."""
+
+    def vector(limit: int = 2000) -> str:
+        n = counter[0] % len(VECTORS)
+        counter[0] += 1
+        return f"Text {n}: {VECTORS[n]}"[:limit]
+
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if key in TEXT_FIELDS and isinstance(value, str):
+                out[key] = vector(LIMITS.get(key, 2000))
+            elif key in TEXT_LISTS and isinstance(value, list):
+                out[key] = [vector() for _ in value] or [vector()]
+            else:
+                out[key] = poisoned(value, counter)
+        return out
+    if isinstance(data, list):
+        return [poisoned(item, counter) for item in data]
+    return data
+
+
+class ScriptWatch:
+    def __init__(self, page):
+        self.page = page
+        self.dialogs: list[str] = []
+        page.add_init_script(HOOK)
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def assert_nothing_ran(self, where: str) -> None:
+        hits = self.page.evaluate("window.__xssHits || []")
+        ran = [VECTORS[n] for n in hits]
+        assert not ran and not self.dialogs, f"script ran on {where}: {ran} {self.dialogs}"
+
+
+def post_json(page, url: str, body: dict) -> tuple[int, str]:
+    return page.evaluate(
+        """async ([url, body]) => {
+            const token = (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || '';
+            const response = await fetch(url, {method: 'POST', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+              body: JSON.stringify(body)});
+            return [response.status, await response.text()];
+        }""",
+        [url, body],
+    )
+
+
+def act(page, click) -> None:
+    with page.expect_response(re.compile(r"/handler/.*/act/")) as response:
+        click()
+    assert response.value.status == 200, response.value.text()
+
+
+def walk_to_the_end(page, watch: ScriptWatch) -> int:
+    """A learner who asks for everything, answers with the first option, and continues."""
+    steps = 0
+    while page.locator(".cme-case-summary").count() == 0:
+        steps += 1
+        assert steps < 300
+        request = page.locator(".cme-case-request-list button").first
+        answer = page.locator('form[data-action="submit_answer"]').first
+        if request.count():
+            act(page, request.click)
+        elif answer.count():
+            text = answer.locator("textarea")
+            if text.count():
+                text.fill("A reflection long enough to be accepted.")
+            elif answer.locator("input[type=radio], input[type=checkbox]").count():
+                answer.locator("input[type=radio], input[type=checkbox]").first.check()
+            act(page, answer.get_by_role("button", name="Submit answer").click)
+        else:
+            finish = page.get_by_role(
+                "button", name=re.compile("^(Continue to the next stage|Finish the case)$")
+            )
+            act(page, finish.click)
+        watch.assert_nothing_ran(f"the learner's page, step {steps}")
+    for summary in page.locator("details summary").all():
+        summary.click()  # open every collapsed stage and commentary
+    watch.assert_nothing_ran("the learner's summary with every section open")
+    return steps
+
+
+def test_no_injected_script_runs_in_studio_the_learner_view_or_the_staff_view(page):
+    watch = ScriptWatch(page)
+    page.set_default_timeout(15_000)
+    case = load_demo_case("child_pneumonia")
+    page.goto("/?student=staff")
+    href = page.get_by_role("link", name=f"Case: {case.title}").get_attribute("href")
+    path = href.split("?")[0]
+    page.goto(f"{path}studio_view/?student=staff")
+    usage_id = page.locator("[data-usage]").first.get_attribute("data-usage")
+
+    counter = [0]
+    data = poisoned(json.loads(case.model_dump_json()), counter)
+    status, body = post_json(
+        page,
+        f"/handler/{usage_id}/studio_submit/?student=staff",
+        {
+            "mode": "save",
+            "display_name": VECTORS[0],
+            "weight": 1,
+            "case_source": json.dumps(data),
+        },
+    )
+    assert status == 200, body
+    assert counter[0] > len(VECTORS)  # every vector placed at least once
+
+    page.goto(f"{path}studio_view/?student=staff")
+    watch.assert_nothing_ran("the Studio editor (form)")
+    page.get_by_role("button", name="XML or JSON").click()
+    page.wait_for_timeout(500)
+    watch.assert_nothing_ran("the Studio editor (XML)")
+
+    page.goto(f"{path}?student=bt_xss_learner")
+    watch.assert_nothing_ran("the learner's first page")
+    assert walk_to_the_end(page, watch) > 5
+
+    page.goto(f"{path}?student=staff")
+    watch.assert_nothing_ran("the staff view")
+
+
+REFERRAL_TEXT = {
+    "title": 300,
+    "label": 300,
+    "reason": 300,
+    "text": 300,
+    "presentation": 4000,
+    "time_course": 4000,
+    "diagnosis": 4000,
+    "treatment": 4000,
+    "downward_summary": 4000,
+    "explanation": 4000,
+    "if_not_referred": 4000,
+}
+
+
+def poisoned_scenario(data, counter: list[int]):
+    def vector(limit: int) -> str:
+        n = counter[0] % len(VECTORS)
+        counter[0] += 1
+        return f"Text {n}: {VECTORS[n]}"[:limit]
+
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if key in REFERRAL_TEXT and isinstance(value, str):
+                out[key] = vector(REFERRAL_TEXT[key])
+            elif key == "instructions" and isinstance(value, list):
+                out[key] = [vector(300) for _ in value]
+            else:
+                out[key] = poisoned_scenario(value, counter)
+        return out
+    if isinstance(data, list):
+        return [poisoned_scenario(item, counter) for item in data]
+    return data
+
+
+def test_no_injected_script_runs_in_a_referral_exercise(page):
+    from referral_tracking import demo_exercise
+
+    watch = ScriptWatch(page)
+    page.set_default_timeout(15_000)
+    scenario = demo_exercise("hypertension_township").scenario
+    page.goto("/?student=staff")
+    href = page.get_by_role("link", name=f"Referral: {scenario.title}").get_attribute("href")
+    path = href.split("?")[0]
+    page.goto(f"{path}studio_view/?student=staff")
+    usage_id = page.locator("[data-usage]").first.get_attribute("data-usage")
+    counter = [0]
+    data = poisoned_scenario(json.loads(scenario.model_dump_json()), counter)
+    status, body = post_json(
+        page,
+        f"/handler/{usage_id}/studio_submit/?student=staff",
+        {
+            "mode": "save",
+            "display_name": VECTORS[1],
+            "weight": 1,
+            "scenario_source": json.dumps(data),
+        },
+    )
+    assert status == 200, body
+    assert counter[0] >= 20
+    page.goto(f"{path}studio_view/?student=staff")
+    watch.assert_nothing_ran("the referral Studio editor")
+
+    page.goto(f"{path}?student=bt_xss_referral")
+    watch.assert_nothing_ran("the learner's first page")
+    form = page.locator('form[data-action="decide"]')
+    form.locator('input[name="disposition"][value="manage_locally"]').check()
+    form.locator('input[name="priority"]').first.check()
+    act(page, form.get_by_role("button", name="Record my decision").click)
+    watch.assert_nothing_ran("the feedback on the decision")
+    plan = page.locator('form[data-action="set_plan"]')
+    interval = plan.locator('input[name="interval_days"]')
+    interval.fill(interval.get_attribute("min") or "14")
+    plan.locator('input[name="monitoring"]').first.check()
+    act(page, plan.get_by_role("button", name="Save the plan and see the first visit").click)
+    while page.locator('form[data-action="visit_choice"]').count():
+        visit = page.locator('form[data-action="visit_choice"]')
+        visit.locator('input[name="choice"][value="continue"]').check()
+        act(page, visit.get_by_role("button", name="Record this visit").click)
+        watch.assert_nothing_ran("a follow-up visit")
+    for summary in page.locator("details summary").all():
+        summary.click()
+    watch.assert_nothing_ran("the referral summary")
+
+    page.goto(f"{path}?student=staff")
+    page.get_by_text("Referral analytics of this course").click()
+    with page.expect_response(re.compile(r"/handler/.*/analytics/")):
+        page.get_by_role("button", name="Show the analytics").click()
+    page.locator('[data-region="analytics"] svg').wait_for()
+    watch.assert_nothing_ran("the referral analytics")

@@ -1,0 +1,896 @@
+"""`cme_referral`: a graded-referral exercise, from the referral decision to the last follow-up.
+
+The block only adapts `referral_tracking` to Open edX: it loads its fields, calls the engine,
+saves, publishes and renders. What the browser receives is always built from
+`referral_tracking.learner_view`, which holds only what the learner has earned.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from web_fragments.fragment import Fragment
+from webob import Response
+from xblock.core import XBlock
+from xblock.fields import Float, Scope, String
+from xblock.scorable import Score
+
+from referral_tracking import (
+    DEMO_SCENARIOS,
+    ChartLabels,
+    Consortium,
+    Exercise,
+    Progress,
+    ReferralError,
+    ReferralScenario,
+    RuleSet,
+    aggregate,
+    apply,
+    build_exercise,
+    decision_record,
+    demo_scenario_xml,
+    learner_view,
+    load_demo_consortium,
+    load_demo_scenario,
+    load_ruleset,
+    parse_action,
+    report_to_csv_rows,
+    report_to_svg,
+    scenario_from_xml,
+    scenario_to_xml,
+)
+
+from .base import STAFF_ONLY, add_assets, json_action, json_response
+from .exercise import ExerciseMixin, StrictRequest
+from .messages import N_, translate_domain_error, translate_validation_error
+from .olx import parse_safely
+from .referral_view import DISPOSITIONS, PRIORITY_SHORT, TIERS, ReferralViewModel
+from .templates_engine import render_template
+
+DEFAULT_SCENARIO = "hypertension_township"
+SCENARIO_TAG = "referral-scenario"
+RULESET_TAG = "ruleset"
+CONSORTIUM_TAG = "consortium"
+#: Learners listed one by one in the staff view (all of them are in the CSV).
+LEARNER_ROWS_SHOWN = 50
+
+ANNOUNCE = {
+    "accepted": N_("Decision recorded. {institution} accepted the patient; the feedback is shown."),
+    "declined": N_("{institution} declined the referral. Choose another hospital."),
+    "kept": N_("Decision recorded. The feedback is shown; now plan the follow-up."),
+    "planned": N_("Follow-up plan saved. Visit 1: day {day}."),
+    "visit": N_("Visit {number}: day {day}."),
+    "completed": N_("Exercise complete. Your summary is shown."),
+}
+#: What the learner's form calls the fields the domain names (problems are told in these words).
+FORM_FIELDS = {
+    "decision.disposition": N_("What do you do?"),
+    "decision.priority": N_("How urgent is it?"),
+    "decision.recognised_red_flags": N_("Red flags"),
+    "decision.target_institution_id": N_("Receiving hospital"),
+    "decision.department": N_("Department"),
+    "decision.letter.reason": N_("Reason for referral"),
+    "decision.letter.history": N_("History"),
+    "decision.letter.key_findings": N_("Key findings"),
+    "decision.letter.treatment_given": N_("Treatment given"),
+    "decision.letter.question": N_("Your specific question for the receiving doctor"),
+    "decision.letter.supporting_info": N_("Supporting information"),
+    "decision.letter": N_("Referral letter"),
+    "decision": N_("Your decision"),
+    "plan.interval_days": N_("Days until the first follow-up visit"),
+    "plan.monitoring": N_("What you monitor at each visit"),
+    "plan.targets": N_("Targets"),
+    "plan.re_referral_criteria": N_("When to refer upward again"),
+    "plan": N_("Follow-up plan"),
+    "choice": N_("What do you do now?"),
+    "note": N_("Your note"),
+    "target_institution_id": N_("Receiving hospital"),
+    "department": N_("Department"),
+}
+CHART_METRICS = {
+    "over_referral_rate": N_("Over-referral"),
+    "under_referral_rate": N_("Under-referral"),
+    "urgency_error_rate": N_("Urgency errors"),
+    "follow_up_adherence": N_("Follow-up on time"),
+}
+#: Short enough to sit under a group of bars.
+CHART_TIERS = {
+    "primary": N_("Primary / community"),
+    "secondary": N_("Secondary / county"),
+    "tertiary": N_("Tertiary"),
+}
+NOT_SAVED = N_("The referral exercise was not saved: fix the problems listed.")
+
+
+# ---- content --------------------------------------------------------------------------------
+
+
+class StoredContent(BaseModel):
+    """What the block's content field holds: the scenario and, when the author has their own,
+    the rule set and the consortium (None: the shipped rule set the scenario names, the demo
+    consortium). One field, so that a handler reads its content in one store round-trip."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: ReferralScenario
+    ruleset: RuleSet | None = None
+    consortium: Consortium | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    """The block's exercise, validated, and fingerprints of it: `structure` changes only when a
+    learner's progress no longer fits (another patient, institution, rule set or visit days);
+    `full` changes with any edit."""
+
+    stored: StoredContent
+    exercise: Exercise
+    structure: str
+    full: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.structure}:{self.full}"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def fit(stored: StoredContent) -> Exercise:
+    """The exercise the stored content describes (ReferralError when its parts misfit)."""
+    scenario = stored.scenario
+    return build_exercise(
+        scenario,
+        stored.ruleset or load_ruleset(scenario.ruleset_id, scenario.ruleset_version),
+        stored.consortium or load_demo_consortium(),
+    )
+
+
+@lru_cache(maxsize=128)
+def load_content(content_json: str) -> Content:
+    """The content field -> the exercise, validated once per process per content (handlers of
+    every learner of the same block reuse it). Empty: the default demo scenario."""
+    if content_json:
+        stored = StoredContent.model_validate_json(content_json)
+    else:
+        stored = StoredContent(scenario=load_demo_scenario(DEFAULT_SCENARIO))
+    exercise = fit(stored)
+    scenario, ruleset, consortium = exercise.scenario, exercise.ruleset, exercise.consortium
+    structure = _digest(
+        scenario.id,
+        scenario.institution_id,
+        ruleset.id,
+        ruleset.version,
+        " ".join(str(v.day) for v in scenario.visits),
+    )
+    full = _digest(
+        scenario.model_dump_json(), ruleset.model_dump_json(), consortium.model_dump_json()
+    )
+    return Content(stored=stored, exercise=exercise, structure=structure, full=full)
+
+
+class SourceProblem(Exception):
+    """Author input that cannot be used: `problems` as the Studio editor lists them."""
+
+    def __init__(self, problems: list[dict[str, str]]):
+        super().__init__(problems[0]["message"] if problems else "")
+        self.problems = problems
+
+
+def _json_object(text: str, what: str, gettext) -> dict:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        message = gettext("The JSON cannot be read (line {line}, column {column}): {problem}.")
+        raise SourceProblem(
+            [
+                {
+                    "field": what,
+                    "message": message.format(line=exc.lineno, column=exc.colno, problem=exc.msg),
+                }
+            ]
+        ) from exc
+    if not isinstance(data, dict):
+        raise SourceProblem(
+            [{"field": what, "message": gettext("Give one JSON object with named fields.")}]
+        )
+    return data
+
+
+def _validate(model: type[BaseModel], data: dict, what: str, gettext) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = translate_validation_error(gettext, exc, package="referral_tracking")
+        for problem in problems:
+            problem["field"] = f"{what}: {problem['field']}"
+        raise SourceProblem(problems) from exc
+
+
+def read_sources(
+    scenario_source: str, ruleset_source: str, consortium_source: str, gettext
+) -> tuple[ReferralScenario, RuleSet | None, Consortium | None, Exercise]:
+    """Author input from Studio: the scenario as readable XML or JSON; optionally their own
+    rule set and consortium as JSON (None: the shipped ones). Raises SourceProblem."""
+    scenario_what = gettext("Scenario")
+    text = scenario_source.strip()
+    if text.startswith("{"):
+        data = _json_object(text, scenario_what, gettext)
+        scenario = _validate(ReferralScenario, data, scenario_what, gettext)
+    else:
+        try:
+            scenario = scenario_from_xml(text)
+        except ReferralError as exc:
+            message = translate_domain_error(gettext, exc)
+            raise SourceProblem([{"field": scenario_what, "message": message}]) from exc
+    ruleset = consortium = None
+    if ruleset_source.strip():
+        what = gettext("Rule set")
+        ruleset = _validate(RuleSet, _json_object(ruleset_source, what, gettext), what, gettext)
+    if consortium_source.strip():
+        what = gettext("Consortium")
+        consortium = _validate(
+            Consortium, _json_object(consortium_source, what, gettext), what, gettext
+        )
+    try:
+        exercise = fit(StoredContent(scenario=scenario, ruleset=ruleset, consortium=consortium))
+    except ReferralError as exc:
+        message = translate_domain_error(gettext, exc)
+        raise SourceProblem([{"field": "", "message": message}]) from exc
+    return scenario, ruleset, consortium, exercise
+
+
+def _shift_line(exc: ReferralError, offset: int) -> ReferralError:
+    """The same error with its line counted from the start of the whole OLX file."""
+    if offset <= 0 or "line" not in exc.params:
+        return exc
+    params = dict(exc.params)
+    params["line"] = int(params["line"]) + offset
+    return ReferralError(exc.code, **params)
+
+
+# ---- handler requests (pydantic) ------------------------------------------------------------
+
+
+def _code():
+    return Field(default=None, max_length=64)
+
+
+def _codes():
+    return Field(default=None, max_length=100)
+
+
+def _long_text():
+    return Field(default=None, max_length=20_000)
+
+
+class ReferralRequest(StrictRequest):
+    """What the learner's page posts: the fields of one form, with the step it was rendered at.
+
+    Limits here only bound the request; the domain's own limits (letter size, interval bounds,
+    codes the consortium and rule set know) answer with their own sentences.
+    """
+
+    action: Literal["decide", "redirect", "set_plan", "visit_choice"]
+    step: int = Field(ge=0)
+    # decide
+    disposition: str | None = _code()
+    priority: str | None = _code()
+    recognised_red_flags: list[str] | None = _codes()
+    target_institution_id: str | None = _code()
+    department: str | None = _code()
+    letter_reason: str | None = _long_text()
+    letter_history: str | None = _long_text()
+    letter_key_findings: list[str] | None = _codes()
+    letter_treatment_given: str | None = _long_text()
+    letter_question: str | None = _long_text()
+    letter_supporting_info: str | None = _long_text()
+    # set_plan, and visit_choice with "adjust"
+    interval_days: int | None = None
+    monitoring: list[str] | None = _codes()
+    targets: list[str] | None = _codes()
+    re_referral_criteria: list[str] | None = _codes()
+    # visit_choice
+    choice: str | None = _code()
+    note: str | None = Field(default=None, max_length=5000)
+
+    def _plan(self) -> dict[str, Any]:
+        plan: dict[str, Any] = {
+            "monitoring": self.monitoring or [],
+            "targets": self.targets or [],
+            "re_referral_criteria": self.re_referral_criteria or [],
+        }
+        if self.interval_days is not None:
+            plan["interval_days"] = self.interval_days
+        return plan
+
+    def _present(self, **values: Any) -> dict[str, Any]:
+        """Only the values given (an unchosen select posts ""): the domain then says what is
+        missing."""
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    def to_domain(self) -> dict[str, Any]:
+        """The form's flat fields as the domain's action JSON."""
+        data: dict[str, Any] = {"kind": self.action, "step": self.step}
+        if self.action == "decide":
+            decision = self._present(disposition=self.disposition, priority=self.priority)
+            decision["recognised_red_flags"] = self.recognised_red_flags or []
+            # Referral fields count only for a referral: a learner who typed a letter and then
+            # chose to manage locally is not refused for it.
+            if self.disposition != "manage_locally":
+                decision |= self._present(
+                    target_institution_id=self.target_institution_id,
+                    department=self.department,
+                )
+                decision["letter"] = {
+                    "reason": self.letter_reason or "",
+                    "history": self.letter_history or "",
+                    "key_findings": self.letter_key_findings or [],
+                    "treatment_given": self.letter_treatment_given or "",
+                    "question": self.letter_question or "",
+                    "supporting_info": [
+                        line.strip()
+                        for line in (self.letter_supporting_info or "").splitlines()
+                        if line.strip()
+                    ],
+                }
+            data["decision"] = decision
+        elif self.action == "redirect":
+            data |= self._present(
+                target_institution_id=self.target_institution_id, department=self.department
+            )
+        elif self.action == "set_plan":
+            data["plan"] = self._plan()
+        else:
+            data |= self._present(choice=self.choice)
+            data["note"] = self.note or ""
+            if self.choice == "adjust" and self.interval_days is not None:
+                data["plan"] = self._plan()
+        return data
+
+
+class LearnerState(BaseModel):
+    """What the block keeps per learner (one user-state field, read and written once per
+    request): the attempt, the content the progress was made on (`Content.key`), the progress.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    attempt: int = Field(default=1, ge=1)
+    content_key: str = ""
+    progress: Progress = Field(default_factory=Progress)
+
+
+class StudioRequest(StrictRequest):
+    mode: Literal["save", "validate"]
+    display_name: str = Field(min_length=1, max_length=200)
+    weight: float = Field(ge=0, le=1000)
+    scenario_source: str = Field(min_length=1, max_length=2_000_000)
+    ruleset_source: str = Field(default="", max_length=2_000_000)
+    consortium_source: str = Field(default="", max_length=2_000_000)
+
+
+class AnalyticsRequest(StrictRequest):
+    action: Literal["analytics"] = "analytics"
+
+
+# ---- the block ------------------------------------------------------------------------------
+
+
+@XBlock.needs("i18n")
+@XBlock.wants("user")
+@XBlock.wants("studio_user_permissions")
+class ReferralBlock(ExerciseMixin, XBlock):
+    """A graded-referral exercise: decide, write the letter, follow up after downward referral."""
+
+    display_name = String(
+        display_name=N_("Display name"),
+        scope=Scope.settings,
+        default=N_("Referral exercise"),
+    )
+    weight = Float(
+        display_name=N_("Problem weight"),
+        help=N_("The exercise's share of the course grade; 0 makes it ungraded."),
+        scope=Scope.settings,
+        default=1.0,
+        values={"min": 0},
+    )
+    content_json = String(
+        help=N_(
+            "The scenario, and the author's own rule set and consortium if any (validated "
+            "JSON); edited in Studio."
+        ),
+        scope=Scope.content,
+        default="",
+    )
+    #: `LearnerState` as JSON.
+    state_json = String(scope=Scope.user_state, default="")
+    raw_earned = Float(scope=Scope.user_state, default=None)
+    raw_possible = Float(scope=Scope.user_state, default=None)
+
+    block_type_name = "cme_referral"
+
+    # ---- content ----------------------------------------------------------------------------
+    @property
+    def content(self) -> Content:
+        """Read once per block instance (each field read is a store round-trip), validated once
+        per process per content."""
+        text = self.content_json
+        cached = getattr(self, "_content_cache", None)
+        if cached is None or cached[0] is not text:
+            cached = (text, load_content(text))
+            self._content_cache = cached
+        return cached[1]
+
+    @property
+    def exercise(self) -> Exercise:
+        return self.content.exercise
+
+    def max_score(self) -> float:
+        return self.exercise.max_score
+
+    @property
+    def chinese(self) -> bool:
+        get_language = getattr(self.i18n, "get_language", None)
+        language = get_language() if callable(get_language) else translation.get_language()
+        return (language or "").lower().startswith("zh")
+
+    # ---- learner state ----------------------------------------------------------------------
+    @property
+    def attempt(self) -> int:
+        return self._stored_state().attempt
+
+    def _stored_state(self) -> LearnerState:
+        if not self.state_json:
+            return LearnerState()
+        return LearnerState.model_validate_json(self.state_json)
+
+    def _load_state(self, check_reset: bool = False) -> tuple[LearnerState, str | None]:
+        """The learner's state as it is now, and a notice for them: restarted if staff reset it
+        (checked when a page opens), kept or restarted after the author edited the content."""
+        state = self._stored_state()
+        notice = None
+        if check_reset and self._apply_pending_reset():
+            state, notice = self._stored_state(), "attempt_reset"
+        progress, content = state.progress, self.content
+        if state.content_key == content.key or progress.decision is None:
+            return state, notice  # nothing decided yet: nothing to keep or lose
+        if state.content_key.split(":")[0] == content.structure or progress.phase == "completed":
+            # Finished attempts keep their result; a view that no longer fits starts again.
+            try:
+                learner_view(content.exercise, progress)
+            except (IndexError, KeyError, ReferralError):
+                pass
+            else:
+                state = state.model_copy(update={"content_key": content.key})
+                self._save_state(state)
+                return state, "content_updated"
+        state = self._new_attempt(state)
+        return state, "content_changed_restarted"
+
+    def _new_attempt(self, state: LearnerState) -> LearnerState:
+        """Start again; the step goes on counting, so a page of the old attempt is refused."""
+        fresh = LearnerState(
+            attempt=state.attempt + 1,
+            content_key=self.content.key,
+            progress=Progress(step=state.progress.step + 1),
+        )
+        self._save_state(fresh)
+        return fresh
+
+    def _restart_for_reset(self) -> int:
+        return self._new_attempt(self._stored_state()).attempt
+
+    def _save_state(self, state: LearnerState) -> None:
+        self.state_json = state.model_dump_json()
+
+    # ---- rendering --------------------------------------------------------------------------
+    def _view_context(
+        self, progress: Progress, notice: str | None, view: dict | None = None
+    ) -> dict[str, Any]:
+        """Template context of the learner view (`view`: the engine's, when it has one)."""
+        i18n = self.i18n
+        model = ReferralViewModel(i18n.gettext, getattr(i18n, "ngettext", None), self.chinese)
+        context = model.context(view or learner_view(self.exercise, progress), notice)
+        context["uid"] = self.uid
+        return context
+
+    def student_view(self, context=None) -> Fragment:
+        try:
+            state, notice = self._load_state(check_reset=True)
+            view_context = self._view_context(state.progress, notice)
+        except (ReferralError, ValidationError) as exc:
+            # Content that no longer builds (a shipped rule set changed version under it).
+            message = self.gettext("This exercise cannot be shown: {problem}").format(
+                problem=translate_domain_error(self.gettext, exc)
+                if isinstance(exc, ReferralError)
+                else self.gettext("its content is not valid.")
+            )
+            fragment = Fragment()
+            fragment.add_content(
+                render_template("referral/unavailable.html", {"message": message}, self.i18n)
+            )
+            return fragment
+        view_context["staff"] = self.user_is_staff
+        if view_context["staff"]:
+            view_context["csv_url"] = self.runtime.handler_url(self, "analytics_csv")
+        html = render_template("referral/student.html", view_context, self.i18n)
+        fragment = Fragment(html)
+        add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
+        fragment.initialize_js("CmeReferralInit")
+        return fragment
+
+    def student_view_data(self, context=None) -> dict[str, Any]:
+        """For the mobile apps: exactly the learner view (nothing unearned)."""
+        state, _notice = self._load_state(check_reset=True)
+        return learner_view(self.exercise, state.progress)
+
+    # ---- the learner's actions --------------------------------------------------------------
+    @json_action(ReferralRequest)
+    def act(self, data: ReferralRequest, suffix: str = "") -> Response | dict[str, Any]:
+        state, notice = self._load_state()
+        exercise = self.exercise
+        try:
+            action = parse_action(data.to_domain())
+        except ValidationError as exc:
+            return self._invalid(exc, data.action)
+        step = apply(exercise, state.progress, action)
+        state = state.model_copy(
+            update={"progress": step.progress, "content_key": self.content.key}
+        )
+        self._save_state(state)
+        for event in step.events:
+            self.runtime.publish(self, event.name, event.data)
+        if data.action in ("decide", "set_plan") or step.progress.phase == "completed":
+            self._record_decision(exercise, step.progress, state.attempt)
+        if step.progress.phase == "completed":
+            self._complete(exercise, step.progress, state.attempt)
+        html = render_template(
+            "referral/view.html",
+            self._view_context(step.progress, notice, step.response),
+            self.i18n,
+        )
+        return {"html": html, "announce": self._announce(exercise, step.response, data.action)}
+
+    def _invalid(self, exc: ValidationError, kind: str) -> Response:
+        """400 with each problem told in the words of the learner's form."""
+        _ = self.gettext
+        problems = translate_validation_error(_, exc, package="referral_tracking")
+        for problem in problems:
+            raw = problem["field"]
+            path = raw.removeprefix(kind + ".")
+            known = [f for f in FORM_FIELDS if path == f or path.startswith((f + ".", f + "["))]
+            if known:
+                label = _(FORM_FIELDS[max(known, key=len)])
+                problem["message"] = problem["message"].replace(raw, label)
+                problem["field"] = label
+        return json_response({"error": problems[0]["message"], "problems": problems}, 400)
+
+    def _announce(self, exercise: Exercise, view: dict[str, Any], kind: str) -> str:
+        _ = self.gettext
+        phase = view["phase"]
+        if phase == "completed":
+            return self._announcement("completed")
+        if kind in ("decide", "redirect"):
+            contacts = view.get("contacts") or []
+            if not contacts:
+                return self._announcement("kept")
+            last = exercise.consortium.institution(contacts[-1]["institution_id"])
+            name = (self.chinese and last.name_zh) or last.name
+            return self._announcement(contacts[-1]["status"]).format(institution=name)
+        visit = view.get("current_visit")
+        if visit is None:
+            return ""
+        if kind == "set_plan":
+            return self._announcement("planned").format(day=visit["day"])
+        return self._announcement("visit").format(number=visit["number"], day=visit["day"])
+
+    def _announcement(self, kind: str) -> str:
+        return self.gettext(ANNOUNCE[kind])
+
+    def _record_decision(self, exercise: Exercise, progress: Progress, attempt: int) -> None:
+        """The durable row the analytics read (one per learner, block and attempt)."""
+        from .records.decisions import record_decision
+
+        record_decision(
+            decision_record(exercise, progress, self.learner_id),
+            usage_id=self.usage_key,
+            course_id=self.course_key,
+            attempt=attempt,
+            now=datetime.now(UTC),
+        )
+
+    def _complete(self, exercise: Exercise, progress: Progress, attempt: int) -> None:
+        """Grade (kept if higher than before), completion and the durable outcome row."""
+        rubric = progress.rubric
+        self._finish(
+            attempt,
+            progress.score,
+            exercise.max_score,
+            detail={
+                "scenario_id": exercise.scenario.id,
+                "ruleset_id": exercise.ruleset.id,
+                "ruleset_version": exercise.ruleset.version,
+                "institution_id": exercise.institution.id,
+                "classification": rubric.classification if rubric else None,
+                "decision": progress.decision.model_dump(mode="json")
+                if progress.decision
+                else None,
+                "contacts": [c.model_dump(mode="json") for c in progress.contacts],
+                "plan": progress.first_plan.model_dump(mode="json")
+                if progress.first_plan
+                else None,
+                "visits": [
+                    {"day": v.day, "choice": v.choice, "expected_choice": v.expected_choice}
+                    for v in progress.visits
+                ],
+                "closed_loop_met": progress.closed_loop_met,
+            },
+        )
+
+    # ---- ScorableXBlockMixin ----------------------------------------------------------------
+    def has_submitted_answer(self) -> bool:
+        return self._stored_state().progress.decision is not None
+
+    def calculate_score(self) -> Score:
+        """Rescoring: the score of a finished attempt as the engine gave it. (The engine keeps
+        the choices, not every intermediate plan, so an attempt cannot be replayed on new
+        rules.)"""
+        progress = self._stored_state().progress
+        if progress.step == 0:
+            return Score(raw_earned=0.0, raw_possible=self.max_score())
+        if progress.phase != "completed":
+            return self.get_score()
+        return Score(raw_earned=progress.score, raw_possible=self.max_score())
+
+    # ---- staff ------------------------------------------------------------------------------
+    def _report(self):
+        from .records.decisions import decision_records
+
+        return aggregate(decision_records(self.course_key))
+
+    def _chart_labels(self) -> ChartLabels:
+        _ = self.gettext
+        return ChartLabels(
+            title=_("Referral decisions by tier of the learner's institution"),
+            metrics={metric: _(label) for metric, label in CHART_METRICS.items()},
+            tiers={tier: _(label) for tier, label in CHART_TIERS.items()},
+            decisions=_("{count} decisions"),
+            no_data=_("no data"),
+        )
+
+    @json_action(AnalyticsRequest, staff_only=True)
+    def analytics(self, data: AnalyticsRequest, suffix: str = "") -> dict[str, Any]:
+        """The course's referral decisions at a glance: a chart by tier and a table."""
+        _ = self.gettext
+        report = self._report()
+        uid = self.uid
+        tiers = {tier: _(label) for tier, label in CHART_TIERS.items()}
+        consortium = {i.id: i for i in self.exercise.consortium.institutions}
+
+        def row(group: str, stats) -> dict[str, Any]:
+            def percent(value):
+                return "–" if value is None else f"{round(value * 100)}%"
+
+            return {
+                "group": group,
+                "decisions": stats.decisions,
+                "over": percent(stats.over_referral_rate),
+                "under": percent(stats.under_referral_rate),
+                "urgency": percent(stats.urgency_error_rate),
+                "letters": stats.letters_with_gaps,
+                "follow_up": percent(stats.follow_up_adherence),
+            }
+
+        rows = [row(_("All decisions"), report.overall)]
+        for tier, label in tiers.items():
+            if tier in report.by_tier:
+                rows.append(row(label, report.by_tier[tier]))
+        for institution_id in sorted(report.by_institution):
+            known = consortium.get(institution_id)
+            name = ((self.chinese and known.name_zh) or known.name) if known else institution_id
+            rows.append(row(name, report.by_institution[institution_id]))
+        learners = sorted(report.by_learner)
+        for learner in learners[:LEARNER_ROWS_SHOWN]:
+            rows.append(
+                row(_("Learner {learner}").format(learner=learner), report.by_learner[learner])
+            )
+        more = ""
+        if len(learners) > LEARNER_ROWS_SHOWN:
+            more = _("{count} more learners are in the CSV download.").format(
+                count=len(learners) - LEARNER_ROWS_SHOWN
+            )
+        svg = report_to_svg(report, self._chart_labels(), id_prefix=f"cme-chart-{uid}")
+        html = render_template(
+            "referral/analytics.html",
+            {
+                "heading": self.ngettext(
+                    "{count} referral decision in this course",
+                    "{count} referral decisions in this course",
+                    report.overall.decisions,
+                ).format(count=report.overall.decisions),
+                "decisions": report.overall.decisions,
+                "svg": mark_safe(svg),  # noqa: S308 (serialized by ElementTree: escaped)
+                "rows": rows,
+                "more_learners": more,
+            },
+            self.i18n,
+        )
+        return {"html": html}
+
+    @XBlock.handler
+    def analytics_csv(self, request, suffix: str = "") -> Response:
+        """The course's referral analytics as CSV (staff only): UTF-8 with a BOM so that
+        spreadsheet software shows Chinese; cells that would start a formula are quoted by
+        `report_to_csv_rows`."""
+        if not self.user_is_staff:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        csv.writer(buffer).writerows(report_to_csv_rows(self._report()))
+        response = Response(buffer.getvalue(), content_type="text/csv", charset="utf8")
+        response.content_disposition = 'attachment; filename="referral-analytics.csv"'
+        return response
+
+    # ---- Studio -----------------------------------------------------------------------------
+    def studio_view(self, context=None) -> Fragment:
+        def render() -> str:
+            exercise = self.exercise
+            ruleset_help = self.gettext(
+                'Leave empty to use the shipped rule set "{ruleset}" (version {version}). '
+                "Shipped rule sets: {available}."
+            ).format(
+                ruleset=exercise.ruleset.id,
+                version=exercise.ruleset.version,
+                available=", ".join(_available_rulesets()),
+            )
+            return render_template(
+                "referral/studio.html",
+                {
+                    "display_name": self.display_name,
+                    "weight": self.weight,
+                    "scenario_source": scenario_to_xml(exercise.scenario),
+                    "ruleset_source": _pretty(self.content.stored.ruleset),
+                    "consortium_source": _pretty(self.content.stored.consortium),
+                    "ruleset_help": ruleset_help,
+                    "export_url": self.runtime.handler_url(self, "export_scenario"),
+                },
+                self.i18n,
+            )
+
+        return self._studio_fragment(render)
+
+    @json_action(StudioRequest, author_only=True)
+    def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:
+        """Validate (and on "save" store) the author's scenario, rule set and consortium.
+        Nothing is stored unless all of it is valid and fits together; each problem comes back
+        with its line or field."""
+        _ = self.gettext
+        try:
+            scenario, ruleset, consortium, exercise = read_sources(
+                data.scenario_source, data.ruleset_source, data.consortium_source, _
+            )
+        except SourceProblem as exc:
+            return json_response({"error": _(NOT_SAVED), "problems": exc.problems}, status=400)
+        summary = self._studio_summary(exercise)
+        if data.mode == "validate":
+            return {"message": _("The exercise is valid: {summary}").format(summary=summary)}
+        self.display_name = data.display_name.strip()
+        self.weight = data.weight
+        self.content_json = StoredContent(
+            scenario=scenario, ruleset=ruleset, consortium=consortium
+        ).model_dump_json()
+        return {"message": _("Saved: {summary}").format(summary=summary)}
+
+    def _studio_summary(self, exercise: Exercise) -> str:
+        """What the author most needs to check: the rule set's answer at this institution."""
+        _ = self.gettext
+        expected = exercise.expected
+        answer = _("{disposition}, priority {priority}").format(
+            disposition=_(DISPOSITIONS[expected.disposition]),
+            priority=_(PRIORITY_SHORT[expected.priority]),
+        )
+        if expected.refers:
+            answer = _("{answer}, to {tier}").format(
+                answer=answer, tier=_(TIERS[expected.receiving_tier or expected.tier])
+            )
+        return _(
+            "{findings} findings, {visits} visits, up to {points} points; the rule set's answer: "
+            "{answer}."
+        ).format(
+            findings=len(exercise.scenario.findings),
+            visits=len(exercise.scenario.visits),
+            points=f"{exercise.max_score:g}",
+            answer=answer,
+        )
+
+    @XBlock.handler
+    def export_scenario(self, request, suffix: str = "") -> Response:
+        """Download the scenario as JSON (authors only): it imports back in the Studio editor."""
+        if not self.user_can_author:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        scenario = self.exercise.scenario
+        body = json.dumps(json.loads(scenario.model_dump_json()), ensure_ascii=False, indent=2)
+        response = Response(body, content_type="application/json", charset="utf8")
+        response.content_disposition = f'attachment; filename="{scenario.id}.json"'
+        return response
+
+    # ---- OLX --------------------------------------------------------------------------------
+    @classmethod
+    def parse_xml(cls, node, runtime, keys, id_generator=None):
+        """`<cme_referral display_name=".." weight="..">` holding the scenario's readable XML
+        (`<referral-scenario>`) and, when the author has their own, `<ruleset>` and
+        `<consortium>` as JSON. Invalid content stops the import with the line at fault."""
+        docinfo = node.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            # The runtime's parser may already have expanded its entities: refuse the file.
+            raise ReferralError("xml_doctype_forbidden")
+        block = runtime.construct_xblock_from_class(cls, keys)
+        cls._read_settings(block, node)
+        scenario = node.find(SCENARIO_TAG)
+        if scenario is None:
+            return block  # the default scenario
+        try:
+            parsed = scenario_from_xml(etree.tostring(scenario, encoding="utf-8"))
+        except ReferralError as exc:
+            raise _shift_line(exc, (scenario.sourceline or 1) - 1) from exc
+        stored = StoredContent(
+            scenario=parsed,
+            ruleset=_json_child(node, RULESET_TAG, RuleSet),
+            consortium=_json_child(node, CONSORTIUM_TAG, Consortium),
+        )
+        fit(stored)
+        block.content_json = stored.model_dump_json()
+        return block
+
+    def add_xml_to_node(self, node) -> None:
+        """Settings as attributes, the scenario as nested XML; never user state."""
+        stored = self.content.stored
+        self._write_settings(node)
+        node.append(parse_safely(scenario_to_xml(stored.scenario)))
+        for tag, model in ((RULESET_TAG, stored.ruleset), (CONSORTIUM_TAG, stored.consortium)):
+            if model is not None:
+                etree.SubElement(node, tag).text = _pretty(model)
+
+    # ---- the workbench ----------------------------------------------------------------------
+    @staticmethod
+    def workbench_scenarios() -> list[tuple[str, str]]:
+        scenarios = []
+        for name in DEMO_SCENARIOS:
+            scenario = parse_safely(demo_scenario_xml(name))
+            title = scenario.findtext("title") or name
+            root = etree.Element("cme_referral", {"display_name": title})
+            root.append(scenario)
+            scenarios.append((f"Referral: {title}", etree.tostring(root, encoding="unicode")))
+        return scenarios
+
+
+def _pretty(model: BaseModel | None) -> str:
+    """A rule set or consortium as JSON indented for an author to read (None: empty)."""
+    if model is None:
+        return ""
+    return json.dumps(model.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def _json_child(node, tag: str, model: type[BaseModel]):
+    """`<ruleset>` / `<consortium>` of the block's OLX: the author's own, as JSON text."""
+    child = node.find(tag)
+    if child is None or not (child.text or "").strip():
+        return None
+    return model.model_validate_json(child.text)
+
+
+def _available_rulesets() -> list[str]:
+    from referral_tracking import available_rulesets
+
+    return available_rulesets()
