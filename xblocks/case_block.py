@@ -9,6 +9,7 @@ import json
 from functools import lru_cache
 from typing import Any, Literal
 
+from django.utils.safestring import mark_safe
 from lxml import etree
 from pydantic import Field, ValidationError
 from web_fragments.fragment import Fragment
@@ -33,6 +34,12 @@ from case_teaching import (
     new_progress,
     reconcile,
     start,
+)
+from case_teaching.teaching_report import (
+    CohortChartLabels,
+    cohort_report,
+    cohort_to_svg,
+    graded_decisions,
 )
 
 from .base import STAFF_ONLY, add_assets, json_action, json_response, script_json
@@ -102,6 +109,10 @@ class CaseRequest(StrictRequest):
                     answer[name] = value
             data["answer"] = answer
         return data
+
+
+class CohortRequest(StrictRequest):
+    action: Literal["cohort"] = "cohort"
 
 
 class StudioRequest(StrictRequest):
@@ -289,6 +300,108 @@ class CaseBlock(ExerciseMixin, XBlock):
         if not progress.completed:
             return self.get_score()
         return Score(raw_earned=progress.score, raw_possible=progress.max_score)
+
+    # ---- staff: the cohort ------------------------------------------------------------------
+    @json_action(CohortRequest, staff_only=True)
+    def cohort(self, data: CohortRequest, suffix: str = "") -> dict[str, Any]:
+        """How the learners who completed this case went: a chart of each decision, the
+        answers' split, the common paths, missed and over-ordered findings, reflections."""
+        from .records.outcomes import block_outcomes
+
+        _ = self.gettext
+        case = self.case
+        attempts = (
+            {
+                "learner": row.learner_id,
+                "score": row.score,
+                "max_score": row.max_score,
+                "detail": row.detail,
+            }
+            for row in block_outcomes(self.usage_key)
+        )
+        report = cohort_report(case, attempts)
+        labels = CohortChartLabels(
+            title=_("How the cohort answered each decision"),
+            full=_("full credit"),
+            partial=_("partial credit"),
+            none=_("no credit"),
+            no_data=_("No learner has completed this case yet."),
+            answered=_("{count} answered"),
+        )
+        keyed = {
+            "correct": _("correct"),
+            "credit": _("partial credit"),
+            "harmful": _("harmful"),
+            None: "",
+        }
+
+        def percent(share: float) -> int:
+            return round(share * 100)
+
+        def findings(items) -> list[dict[str, Any]]:
+            return [
+                {
+                    "label": f.label,
+                    "stage_title": f.stage_title,
+                    "count": f.count,
+                    "percent": percent(f.share),
+                }
+                for f in items[:10]
+            ]
+
+        graded = graded_decisions(report, case)
+        context = {
+            "completed": report.completed,
+            "headline": self.ngettext(
+                "{count} learner completed this case; {passed} passed; mean score {mean}%.",
+                "{count} learners completed this case; {passed} passed; mean score {mean}%.",
+                report.completed,
+            ).format(
+                count=report.completed,
+                passed=report.passed,
+                mean=percent(report.mean_fraction),
+            )
+            if report.completed
+            else labels.no_data,
+            "other_versions": _("{count} of them worked on an earlier version of the case.").format(
+                count=report.other_versions
+            )
+            if report.other_versions
+            else "",
+            "svg": mark_safe(  # noqa: S308 (serialized by ElementTree: escaped)
+                cohort_to_svg(report, case, labels, id_prefix=f"cme-cohort-{self.uid}")
+            ),
+            "decisions": [
+                {
+                    "number": index + 1,
+                    "stage_title": d.stage_title,
+                    "prompt": mark_safe(d.prompt),  # noqa: S308 (sanitized by the schema)
+                    "answered_text": labels.answered.format(count=d.answered),
+                    "options": [
+                        {
+                            "text": o.text,
+                            "count": o.count,
+                            "percent": percent(o.share),
+                            "keyed": keyed[o.keyed],
+                        }
+                        for o in d.options
+                    ],
+                }
+                for index, d in enumerate(graded)
+            ],
+            "paths": [
+                {"titles": titles, "count": count, "expert": expert}
+                for titles, count, expert in report.paths
+            ],
+            "missed": findings(report.missed),
+            "over": findings(report.over_ordered),
+            "reflections": [
+                {"stage_title": d.stage_title, "items": d.reflections}
+                for d in report.decisions
+                if d.reflections
+            ],
+        }
+        return {"html": render_template("case/cohort.html", context, self.i18n)}
 
     # ---- Studio -----------------------------------------------------------------------------
     def studio_view(self, context=None) -> Fragment:

@@ -505,3 +505,24 @@ def test_two_authors_saving_one_case_the_second_is_told_and_nothing_is_lost(work
         base_fingerprint=json.loads(saved.content)["fingerprint"],
     )
     assert again.status_code == 200
+
+
+def test_staff_see_how_the_cohort_went_and_learners_cannot(workbench, usages):
+    case = load_demo_case("chest_pain_gp")
+    branch = next(s for s in case.stages if s.branches).branches[0]
+    Learner(workbench, usages["chest_pain_gp"], case, student="student_1").play()
+    Learner(workbench, usages["chest_pain_gp"], case, student="student_2").play(
+        decisions={branch.question: [branch.options[0]]}, findings=False
+    )
+    usage_id = usages["chest_pain_gp"]
+    refused = workbench.handler(usage_id, "cohort", {"action": "cohort"}, student="student_1")
+    assert refused.status_code == 403
+
+    response = workbench.handler(usage_id, "cohort", {"action": "cohort"}, student="staff")
+    assert response.status_code == 200
+    panel = html.unescape(json.loads(response.content)["html"])
+    assert "2 learners completed this case; 1 passed" in panel
+    assert "<svg" in panel and 'role="img"' in panel
+    assert "(the expert path)" in panel
+    assert REFLECTION in panel  # both learners' reflections, for the teacher
+    assert "Essential findings most often missed" in panel

@@ -1,0 +1,272 @@
+"""What a teacher reads before a live case discussion: how the cohort went through one case.
+
+Input: completed attempts as the adapter stores them (one dict each: `learner`, `score`,
+`max_score`, `detail` = path, findings and answers of `CaseProgress`). One pass, memory bounded
+by the size of the case, not by the number of attempts (they stream from a database iterator).
+Attempts made on another version of the case count only where their stages, questions and
+options still exist; how many there were is reported.
+"""
+
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import Case, ReflectionQuestion, question_points
+from .scoring import expert_route
+
+TOP_PATHS = 5
+REFLECTIONS_SHOWN = 200
+
+
+@dataclass
+class OptionShare:
+    id: str
+    text: str
+    count: int = 0
+    share: float = 0.0
+    keyed: str | None = None  # "correct", "credit", "harmful" or None
+
+
+@dataclass
+class DecisionSummary:
+    """One question: how many answered, how they split, how much credit they earned."""
+
+    question: str
+    stage_title: str
+    prompt: str
+    kind: str
+    answered: int = 0
+    full: int = 0
+    partial: int = 0
+    none: int = 0
+    mean_credit: float = 0.0
+    options: list[OptionShare] = field(default_factory=list)
+    reflections: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class FindingCount:
+    label: str
+    stage_title: str
+    count: int
+    share: float  # of the learners who reached its stage
+
+
+@dataclass
+class CohortReport:
+    completed: int = 0
+    passed: int = 0
+    mean_fraction: float = 0.0
+    other_versions: int = 0
+    decisions: list[DecisionSummary] = field(default_factory=list)
+    paths: list[tuple[list[str], int, bool]] = field(default_factory=list)
+    missed: list[FindingCount] = field(default_factory=list)
+    over_ordered: list[FindingCount] = field(default_factory=list)
+
+
+def _keyed(question, option) -> str | None:
+    if getattr(option, "harmful", False):
+        return "harmful"
+    if getattr(option, "correct", False):
+        return "correct"
+    if getattr(option, "credit", None):
+        return "credit"
+    if getattr(option, "votes", None):
+        return "credit"
+    return None
+
+
+def cohort_report(case: Case, attempts: Iterable[dict[str, Any]]) -> CohortReport:
+    """The cohort's way through `case` (see the module docstring for `attempts`)."""
+    report = CohortReport()
+    questions = [(stage, q) for stage in case.stages for q in stage.questions]
+    option_counts: dict[str, Counter] = {q.id: Counter() for _, q in questions}
+    credit_sums: dict[str, float] = {q.id: 0.0 for _, q in questions}
+    summaries = {
+        q.id: DecisionSummary(question=q.id, stage_title=stage.title, prompt=q.prompt, kind=q.kind)
+        for stage, q in questions
+    }
+    paths: Counter = Counter()
+    reached: Counter = Counter()
+    requested: Counter = Counter()
+    fraction_sum = 0.0
+    for attempt in attempts:
+        detail = attempt.get("detail") or {}
+        if detail.get("case_fingerprint") != case.fingerprint:
+            report.other_versions += 1
+        report.completed += 1
+        max_score = attempt.get("max_score") or 0
+        fraction = (attempt.get("score") or 0) / max_score if max_score else 1.0
+        fraction_sum += fraction
+        if fraction >= case.scoring.pass_threshold - 1e-9:
+            report.passed += 1
+        path = [s for s in detail.get("path", []) if case.stage(s) is not None]
+        paths[tuple(path)] += 1
+        reached.update(set(path))
+        requested.update(f for f in set(detail.get("findings", [])) if case.finding(f))
+        for answer in detail.get("answers", []):
+            summary = summaries.get(answer.get("question"))
+            if summary is None or not answer.get("attempts"):
+                continue
+            last = answer["attempts"][-1]
+            summary.answered += 1
+            if summary.kind == "reflection":
+                if last.get("text") and len(summary.reflections) < REFLECTIONS_SHOWN:
+                    summary.reflections.append((str(attempt.get("learner", "")), last["text"]))
+                continue
+            credit = float(answer.get("credit", 0))
+            credit_sums[summary.question] += credit
+            if credit >= 1:
+                summary.full += 1
+            elif credit > 0:
+                summary.partial += 1
+            else:
+                summary.none += 1
+            chosen = last.get("options") or last.get("order", [])[:1]  # ranking: placed first
+            option_counts[summary.question].update(chosen)
+    if report.completed:
+        report.mean_fraction = fraction_sum / report.completed
+    for _stage, question in questions:
+        summary = summaries[question.id]
+        if summary.answered and not isinstance(question, ReflectionQuestion):
+            summary.mean_credit = credit_sums[question.id] / summary.answered
+        for option in getattr(question, "options", []):
+            count = option_counts[question.id][option.id]
+            summary.options.append(
+                OptionShare(
+                    id=option.id,
+                    text=option.text,
+                    count=count,
+                    share=count / summary.answered if summary.answered else 0.0,
+                    keyed=_keyed(question, option),
+                )
+            )
+        report.decisions.append(summary)
+    expert = tuple(step.stage for step in expert_route(case))
+    for path, count in paths.most_common(TOP_PATHS):
+        titles = [case.stage(s).title for s in path]  # type: ignore[union-attr]
+        report.paths.append((titles, count, path == expert))
+    for stage in case.stages:
+        visitors = reached[stage.id]
+        if not visitors:
+            continue
+        for finding in stage.findings:
+            asked = requested[finding.id]
+            if finding.relevance == "essential" and asked < visitors:
+                missing = visitors - asked
+                report.missed.append(
+                    FindingCount(finding.label, stage.title, missing, missing / visitors)
+                )
+            if finding.relevance in ("unnecessary", "harmful") and asked:
+                report.over_ordered.append(
+                    FindingCount(finding.label, stage.title, asked, asked / visitors)
+                )
+    report.missed.sort(key=lambda f: -f.share)
+    report.over_ordered.sort(key=lambda f: -f.share)
+    return report
+
+
+def graded_decisions(report: CohortReport, case: Case) -> list[DecisionSummary]:
+    return [
+        d
+        for d in report.decisions
+        if d.kind != "reflection" and question_points(case.question(d.question)[1]) > 0  # type: ignore[index]
+    ]
+
+
+@dataclass(frozen=True)
+class CohortChartLabels:
+    """Every word of the chart, already in the teacher's language."""
+
+    title: str = "How the cohort answered each decision"
+    full: str = "full credit"
+    partial: str = "partial credit"
+    none: str = "no credit"
+    no_data: str = "No learner has completed this case yet."
+    answered: str = "{count} answered"
+
+
+ROW = 34
+LEFT = 170
+WIDTH = 640
+SEGMENTS = (("full", "#0b6e4f", ""), ("partial", "#c98a00", "4 2"), ("none", "#a4161a", "1 2"))
+
+
+def _text(parent: ET.Element, tag: str, text: str, attrs: dict | None = None) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs or {})
+    element.text = text
+    return element
+
+
+def cohort_to_svg(
+    report: CohortReport, case: Case, labels: CohortChartLabels, id_prefix: str = "cc"
+) -> str:
+    """Per graded decision, one bar split into full, partial and no credit (colour and a
+    dash pattern, so the split reads without colour too), its numbers written beside it, and a
+    <title>/<desc> that a screen reader reads out. Self-contained; every text escaped."""
+    rows = graded_decisions(report, case) if report.completed else []
+    height = 60 + ROW * max(1, len(rows)) + 40
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "viewBox": f"0 0 {WIDTH} {height}",
+            "width": "100%",
+            "role": "img",
+            "aria-labelledby": f"{id_prefix}-title {id_prefix}-desc",
+            "font-family": "sans-serif",
+            "font-size": "12",
+        },
+    )
+    _text(svg, "title", labels.title, {"id": f"{id_prefix}-title"})
+    lines = [
+        f"{d.stage_title} ({d.question}): {labels.full} {d.full}, {labels.partial} {d.partial}, "
+        f"{labels.none} {d.none}"
+        for d in rows
+    ]
+    _text(svg, "desc", "; ".join(lines) or labels.no_data, {"id": f"{id_prefix}-desc"})
+    _text(svg, "text", labels.title, {"x": "8", "y": "20", "font-size": "15"})
+    if not rows:
+        _text(svg, "text", labels.no_data, {"x": "8", "y": "60"})
+        return ET.tostring(svg, encoding="unicode")
+    plot = WIDTH - LEFT - 90
+    for index, decision in enumerate(rows):
+        y = 40 + index * ROW
+        name = f"{index + 1}. {decision.stage_title}"
+        _text(svg, "text", name[:28], {"x": "8", "y": f"{y + 15}"})
+        x = float(LEFT)
+        for key, colour, dash in SEGMENTS:
+            count = getattr(decision, key)
+            width = plot * count / decision.answered if decision.answered else 0
+            if width <= 0:
+                continue
+            attrs = {
+                "x": f"{x:.1f}",
+                "y": str(y),
+                "width": f"{width:.1f}",
+                "height": "20",
+                "fill": colour,
+                "stroke": "#1d2733",
+            }
+            if dash:
+                attrs["stroke-dasharray"] = dash
+            bar = ET.SubElement(svg, "rect", attrs)
+            _text(bar, "title", f"{name}: {getattr(labels, key)} {count}")
+            x += width
+        _text(
+            svg,
+            "text",
+            labels.answered.format(count=decision.answered),
+            {"x": f"{LEFT + plot + 6}", "y": f"{y + 15}"},
+        )
+    legend_y = 40 + ROW * len(rows) + 10
+    for index, (key, colour, dash) in enumerate(SEGMENTS):
+        x = 8 + index * 200
+        attrs = {"x": str(x), "y": str(legend_y), "width": "14", "height": "14", "fill": colour}
+        if dash:
+            attrs |= {"stroke": "#1d2733", "stroke-dasharray": dash}
+        ET.SubElement(svg, "rect", attrs)
+        _text(svg, "text", getattr(labels, key), {"x": str(x + 20), "y": str(legend_y + 12)})
+    return ET.tostring(svg, encoding="unicode")
