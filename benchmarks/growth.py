@@ -3,7 +3,7 @@
 Issue 6 asks for credit export (CSV, XML, xAPI to the real Ralph LRS) and referral analytics
 at 1k, 10k and 100k records, each beside a plain writer over the same rows ("exports within
 1.5x (CSV) and 2x (XML) of a plain writer; memory flat in N"). The domain packages do not exist
-yet; `CASES` holds the baseline they will be compared with. Add a case with one `GrowthCase`
+yet for credits; `CASES` holds the baseline and the referral analytics. Add a case with one `GrowthCase`
 whose `run(n, directory)` does the work for n records and writes into `directory`.
 
 Time is the median wall time of `repeats` runs without tracing; peak memory is the peak of
@@ -64,8 +64,41 @@ class GrowthCase:
     baseline: str | None = None  # name of the case it is compared with
 
 
+def decision_records(n: int):
+    """n referral decision records from 37 institutions of the three tiers and up to 5,000
+    learners, generated lazily (as the plugin streams them from its table)."""
+    from referral_tracking.analytics import DecisionRecord
+
+    tiers = ("primary", "secondary", "tertiary")
+    classes = ("correct", "correct", "over_referral", "under_referral")
+    for i in range(n):
+        yield DecisionRecord(
+            learner_id=f"learner-{i % 5000:05d}",
+            institution_id=f"hospital-{i % 37:02d}",
+            tier=tiers[(i % 37) % 3],
+            scenario_id=f"scenario-{i % 4}",
+            ruleset_id="hypertension",
+            classification=classes[i % 4],
+            urgency_error=i % 5 == 0,
+            missing_letter_items=("question",) if i % 6 == 0 else (),
+            follow_up_due=i % 2 == 0,
+            follow_up_on_time=i % 4 == 0,
+        )
+
+
+def referral_analytics(n: int, directory: Path) -> None:
+    """The staff view's work: one pass over n records, then the CSV and the SVG chart."""
+    from referral_tracking import aggregate, report_to_csv_rows, report_to_svg
+
+    report = aggregate(decision_records(n))
+    with (directory / "referral-analytics.csv").open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(report_to_csv_rows(report))
+    (directory / "referral-analytics.svg").write_text(report_to_svg(report), encoding="utf-8")
+
+
 CASES: list[GrowthCase] = [
     GrowthCase("csv.writer baseline", plain_csv_writer),
+    GrowthCase("referral analytics", referral_analytics, baseline="csv.writer baseline"),
 ]
 
 
