@@ -2,8 +2,8 @@
 
 Issue 6 asks for credit export (CSV, XML, xAPI to the real Ralph LRS) and referral analytics
 at 1k, 10k and 100k records, each beside a plain writer over the same rows ("exports within
-1.5x (CSV) and 2x (XML) of a plain writer; memory flat in N"). The domain packages do not exist
-yet for credits; `CASES` holds the baseline and the referral analytics. Add a case with one `GrowthCase`
+1.5x (CSV) and 2x (XML) of a plain writer; memory flat in N"). `CASES` holds the baseline and
+the referral analytics; the credit exporters join when they land. Add a case with one `GrowthCase`
 whose `run(n, directory)` does the work for n records and writes into `directory`.
 
 Time is the median wall time of `repeats` runs without tracing; peak memory is the peak of
