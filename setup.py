@@ -73,6 +73,7 @@ setup(
         "xblock.v1": [
             "cme_case = xblocks.case_block:CaseBlock",
             "cme_referral = xblocks.referral_block:ReferralBlock",
+            "cme_credit = xblocks.credit_block:CreditBlock",
         ],
         "lms.djangoapp": ["cme_records = xblocks.records.apps:CmeRecordsConfig"],
         "cms.djangoapp": ["cme_records = xblocks.records.apps:CmeRecordsConfig"],

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-DOMAIN_PACKAGES = ["case_teaching", "referral_tracking"]  # credit_export joins when it lands
+DOMAIN_PACKAGES = ["case_teaching", "referral_tracking", "credit_export"]
 
 # Imports every module of the package with `xblock` and `django` made unimportable.
 PROBE = """

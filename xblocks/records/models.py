@@ -97,3 +97,37 @@ class ReferralDecisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} {self.usage_id} #{self.attempt}: {self.classification}"
+
+
+class CreditAward(models.Model):
+    """The credit ledger: one record per learner and CME activity, ever.
+
+    The unique constraint makes concurrent claims give exactly one record. Nothing deletes a
+    row; a revocation sets `status`, with who, when and why. `record` is the domain's
+    `credit_export.CreditRecord` as JSON (the profile as it was at the award).
+    """
+
+    learner_id = models.CharField(max_length=255)
+    anonymous_id = models.CharField(max_length=255, blank=True, default="")
+    project_number = models.CharField(max_length=64, db_index=True)
+    course_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    usage_id = models.CharField(max_length=255)
+    credit_class = models.CharField(max_length=4)
+    credits = models.DecimalField(max_digits=6, decimal_places=2)
+    awarded_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=16, default="awarded")
+    record = models.JSONField()
+    revoked_reason = models.CharField(max_length=500, blank=True, default="")
+    revoked_by = models.CharField(max_length=255, blank=True, default="")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner_id", "project_number"], name="cme_credit_once_per_activity"
+            ),
+        ]
+        ordering = ["awarded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.project_number}: {self.credits} ({self.status})"

@@ -92,6 +92,7 @@
     }
 
     root.addEventListener('click', function (event) {
+      if (event.target.closest('button[data-print-page]')) { window.print(); return; }
       var mover = event.target.closest('button[data-move]');
       if (mover && root.contains(mover)) { event.preventDefault(); moveItem(mover); }
     });

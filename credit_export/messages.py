@@ -1,0 +1,46 @@
+"""English templates for every problem the credit domain reports, keyed by a stable code.
+
+The domain never translates: it raises `CreditError(code, **params)` (or, in pydantic
+validators, `PydanticCustomError(code, MESSAGES[code], params)`); the Open edX adapter looks
+the code up and translates the template.
+"""
+
+
+def N_(message: str) -> str:  # the gettext convention: mark now, translate later
+    return message
+
+
+MESSAGES: dict[str, str] = {
+    "blank_text": N_("{field} is empty; write something here."),
+    "licence_format": N_(
+        "The licence or certificate number should be 6 to 30 letters and digits "
+        "(as printed on your practising certificate)."
+    ),
+    "hours_or_credits": N_(
+        "Give either fixed credits or hours with a conversion rule, not both and not neither."
+    ),
+    "dates_order": N_("The activity ends ({end}) before it starts ({start})."),
+    "rule_no_components": N_("The credit rule names no component to complete."),
+    "rule_not_met": N_("The credit cannot be awarded yet: {missing}"),
+    "already_revoked": N_("This credit was already revoked on {when}."),
+    "revoke_needs_reason": N_("Say why the credit is revoked; the reason is kept with the record."),
+    "missing_not_attempted": N_("{component} is not completed yet."),
+    "missing_score": N_("{component}: your best score is {score}%, {minimum}% is needed."),
+    "missing_evaluation": N_("the activity evaluation is not answered yet."),
+    "missing_minutes": N_("{minutes} of {required} minutes of study are recorded."),
+    "missing_profile": N_("your CME profile is not filled in yet."),
+}
+
+
+class CreditError(Exception):
+    """A problem a person can fix: `.code` names it, `.params` say where; `str()` is English."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        self.code = code
+        self.params = params
+        template = MESSAGES.get(code, code)
+        try:
+            text = template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            text = template
+        super().__init__(text)

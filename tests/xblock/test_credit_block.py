@@ -1,0 +1,178 @@
+"""`cme_credit` in the consortium module: the rule counts the unit's case and referral
+exercise; the learner fills the profile once, evaluates, and gets exactly one credit."""
+
+import csv
+import html
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from xblocks.records.models import CreditAward, LearnerOutcome
+from xblocks.records.outcomes import OutcomeWrite, record_outcome
+
+PROFILE = {
+    "name": "王晓梅",
+    "licence_number": "110440100001234",
+    "title": "intermediate",
+    "institution": "青山镇卫生院",
+    "tier": "primary",
+    "department": "全科",
+    "discipline": "General practice",
+}
+
+
+@pytest.fixture
+def module(scenarios):
+    scenario_id = next(k for k, s in scenarios.items() if "Consortium module" in s.description)
+    from workbench.runtime import WorkbenchRuntime
+
+    unit = WorkbenchRuntime("student_1").get_block(scenarios[scenario_id].usage_id)
+    children = {}
+    for child_id in unit.children:
+        children[child_id.split(".")[-3]] = child_id
+    return scenario_id, children
+
+
+def complete(learner: str, usage_id: str, score: float, max_score: float = 10) -> None:
+    record_outcome(
+        OutcomeWrite(
+            learner_id=learner,
+            usage_id=usage_id,
+            block_type=usage_id.split(".")[-3],
+            attempt=1,
+            score=score,
+            max_score=max_score,
+            completed_at=datetime.now(UTC),
+        )
+    )
+
+
+def act(workbench, usage_id, action, student="student_1", **fields):
+    response = workbench.handler(usage_id, "act", {"action": action, **fields}, student)
+    return response.status_code, json.loads(response.content)
+
+
+def test_the_module_page_lists_what_the_credit_needs_with_the_units_exercises(workbench, module):
+    scenario_id, _ = module
+    page = html.unescape(workbench.page(scenario_id).content.decode())
+    assert "Case: a hypertensive emergency" in page
+    assert "Referral: hypertension at a township clinic" in page
+    assert "is not completed yet" in page
+    assert "Claim my credit" in page
+
+
+def test_a_claim_before_the_rule_is_met_is_refused_with_what_is_missing(workbench, module):
+    _, children = module
+    complete("student_1", children["cme_case"], 5)  # below the 60% the rule asks
+    status, body = act(workbench, children["cme_credit"], "claim")
+    assert status == 400
+    assert "your best score is 50%, 60% is needed" in body["error"]
+    assert "Referral: hypertension at a township clinic is not completed yet" in body["error"]
+    assert "profile" in body["error"] and "evaluation" in body["error"]
+    assert CreditAward.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("licence_number", "12-34", "6 to 30 letters"), ("name", "  ", "name"), ("tier", "x", "tier")],
+)
+def test_an_invalid_profile_is_refused_naming_the_field_and_nothing_is_saved(
+    workbench, module, field, value, words
+):
+    _, children = module
+    status, body = act(workbench, children["cme_credit"], "profile", **(PROFILE | {field: value}))
+    assert status == 400 and words in body["error"]
+    assert workbench.block(children["cme_credit"]).profile_json == ""
+
+
+def test_a_learner_meets_the_rule_and_gets_one_credit_and_a_certificate(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    assert act(workbench, credit, "profile", **PROFILE)[0] == 200
+    status, body = act(
+        workbench, credit, "evaluate", satisfaction=5, change_in_practice="planned", comment=""
+    )
+    assert status == 200
+    status, body = act(workbench, credit, "claim")
+    assert status == 200, body
+    certificate = html.unescape(body["html"])
+    assert "Certificate of continuing medical education credit" in certificate
+    assert "王晓梅" in certificate and "110440100001234" in certificate
+    assert "2026-05-01-003" in certificate
+    assert act(workbench, credit, "claim")[0] == 200  # a replayed claim
+    award = CreditAward.objects.get()
+    assert (award.learner_id, str(award.credits), award.credit_class) == ("student_1", "1.00", "I")
+    assert award.record["evidence"][0]["usage_id"] in (
+        children["cme_case"],
+        children["cme_referral"],
+    )
+    assert [e["data"] for e in workbench.events("student_1", "completion")] == [{"completion": 1.0}]
+    assert len(workbench.events("student_1", "cme.credit.awarded")) == 1
+
+
+def test_the_profile_is_kept_for_every_credit_block_of_the_learner(workbench, module, scenarios):
+    _, children = module
+    act(workbench, children["cme_credit"], "profile", **PROFILE)
+    alone = next(s.usage_id for k, s in scenarios.items() if "CME credit alone" in s.description)
+    assert json.loads(workbench.block(alone).profile_json)["name"] == "王晓梅"
+    assert workbench.block(alone, "student_2").profile_json == ""
+
+
+def test_staff_download_the_records_as_csv_and_learners_cannot(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    act(workbench, credit, "profile", **(PROFILE | {"name": "=HYPERLINK(1)"}))
+    act(workbench, credit, "evaluate", satisfaction=4, change_in_practice="none")
+    assert act(workbench, credit, "claim")[0] == 200
+
+    refused = workbench.client.get(f"/handler/{credit}/export_csv/?student=student_1")
+    assert refused.status_code == 403
+    response = workbench.client.get(f"/handler/{credit}/export_csv/?student=staff")
+    assert response.status_code == 200
+    text = (
+        b"".join(response.streaming_content).decode("utf-8")
+        if response.streaming
+        else (response.content.decode("utf-8"))
+    )
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[1][0] == "'=HYPERLINK(1)" and rows[1][5] == "2026-05-01-003"
+
+
+def test_outcomes_of_other_learners_never_count(workbench, module):
+    _, children = module
+    complete("student_2", children["cme_case"], 10)
+    complete("student_2", children["cme_referral"], 10)
+    act(workbench, children["cme_credit"], "profile", **PROFILE)
+    act(workbench, children["cme_credit"], "evaluate", satisfaction=4, change_in_practice="none")
+    status, _ = act(workbench, children["cme_credit"], "claim")
+    assert status == 400 and LearnerOutcome.objects.count() == 2
+
+
+def test_the_management_command_exports_the_ledger_and_says_so_when_it_is_empty(
+    workbench, module, tmp_path
+):
+    from django.core.management import call_command
+
+    empty = tmp_path / "empty.csv"
+    errors = io.StringIO()
+    call_command("export_cme_credits", output=str(empty), stderr=errors)
+    assert "no awarded credits" in errors.getvalue()
+    assert len(list(csv.reader(io.StringIO(empty.read_text("utf-8")[1:])))) == 1
+
+    _, children = module
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    act(workbench, children["cme_credit"], "profile", **PROFILE)
+    act(workbench, children["cme_credit"], "evaluate", satisfaction=5, change_in_practice="none")
+    act(workbench, children["cme_credit"], "claim")
+    out = tmp_path / "credits.csv"
+    call_command("export_cme_credits", output=str(out), activity="2026-05-01-003", stderr=errors)
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8")[1:])))
+    assert rows[1][0] == "王晓梅" and len(rows) == 2

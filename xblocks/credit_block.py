@@ -1,0 +1,433 @@
+"""`cme_credit`: a CME activity's credit, awarded the moment its rule is met.
+
+The learner sees what is done and what is missing, fills the CME profile once (kept in
+`Scope.preferences`, reused in every course), answers the activity evaluation and claims the
+credit: one ledger row per learner and activity, a printable certificate. Staff download the
+activity's records as CSV for the provincial CME platform.
+"""
+
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+from lxml import etree
+from pydantic import Field, ValidationError
+from web_fragments.fragment import Fragment
+from webob import Response
+from xblock.completable import CompletableXBlockMixin
+from xblock.core import XBlock
+from xblock.fields import Scope, String
+
+from credit_export import (
+    ActivityEvaluation,
+    ComponentRequirement,
+    CreditActivity,
+    CreditError,
+    CreditRecord,
+    CreditRule,
+    LearnerProfile,
+    Outcome,
+    award,
+    demo_activity,
+    evaluate_rule,
+    iter_csv,
+)
+from credit_export.messages import MESSAGES
+
+from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response
+from .exercise import StrictRequest
+from .messages import N_, translate_code, translate_validation_error
+from .templates_engine import render_template
+
+#: The blocks a rule without components counts: the graded exercises of the same unit.
+EXERCISE_TYPES = ("cme_case", "cme_referral")
+
+LEVELS = {
+    "national": N_("national"),
+    "provincial": N_("provincial"),
+    "municipal": N_("municipal"),
+    "hospital": N_("hospital"),
+}
+TITLES = {"junior": N_("junior"), "intermediate": N_("intermediate"), "senior": N_("senior")}
+TIERS = {
+    "primary": N_("primary care"),
+    "secondary": N_("secondary hospital"),
+    "tertiary": N_("tertiary hospital"),
+}
+CHANGES = {
+    "none": N_("No change to my practice"),
+    "considering": N_("I am considering a change"),
+    "planned": N_("I plan a specific change"),
+    "already": N_("I have already changed my practice"),
+}
+ANNOUNCE = {
+    "profile": N_("Your CME profile is saved."),
+    "evaluate": N_("Thank you: your evaluation is saved."),
+    "claim": N_("The credit is awarded. Your certificate is shown."),
+}
+
+
+@lru_cache(maxsize=64)
+def parse_activity(text: str) -> CreditActivity:
+    return CreditActivity.model_validate_json(text) if text else demo_activity()
+
+
+@lru_cache(maxsize=64)
+def parse_rule(text: str) -> CreditRule:
+    return CreditRule.model_validate_json(text) if text else CreditRule()
+
+
+class CreditRequest(StrictRequest):
+    action: Literal["profile", "evaluate", "claim"]
+    # profile
+    name: str | None = Field(default=None, max_length=200)
+    licence_number: str | None = Field(default=None, max_length=60)
+    title: str | None = Field(default=None, max_length=20)
+    institution: str | None = Field(default=None, max_length=300)
+    tier: str | None = Field(default=None, max_length=20)
+    department: str | None = Field(default=None, max_length=300)
+    discipline: str | None = Field(default=None, max_length=300)
+    # evaluation
+    satisfaction: int | None = None
+    change_in_practice: str | None = Field(default=None, max_length=20)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class StudioRequest(StrictRequest):
+    mode: Literal["save", "validate"]
+    display_name: str = Field(min_length=1, max_length=200)
+    activity_source: str = Field(min_length=1, max_length=100_000)
+    rule_source: str = Field(default="", max_length=100_000)
+
+
+@XBlock.needs("i18n")
+@XBlock.wants("user")
+@XBlock.wants("studio_user_permissions")
+class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
+    """The credit of a CME activity: rule progress, profile, evaluation, certificate."""
+
+    display_name = String(
+        display_name=N_("Display name"), scope=Scope.settings, default=N_("CME credit")
+    )
+    activity_json = String(scope=Scope.content, default="")
+    rule_json = String(scope=Scope.content, default="")
+    #: The learner's CME profile: the same for every credit block (and course) they meet.
+    profile_json = String(scope=Scope.preferences, default="")
+    evaluation_json = String(scope=Scope.user_state, default="")
+
+    editable_fields = ("display_name",)
+
+    # ---- content ----------------------------------------------------------------------------
+    @property
+    def activity(self) -> CreditActivity:
+        return parse_activity(self.activity_json)
+
+    @property
+    def usage_key(self) -> str:
+        return str(self.scope_ids.usage_id)
+
+    @property
+    def course_key(self) -> str:
+        return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
+
+    def rule(self) -> CreditRule:
+        """The author's rule; without components, every graded exercise of this unit."""
+        rule = parse_rule(self.rule_json)
+        if rule.components:
+            return rule
+        components = []
+        parent = self.get_parent()
+        for child_id in getattr(parent, "children", []) if parent else []:
+            child = self.runtime.get_block(child_id)
+            if child.scope_ids.block_type in EXERCISE_TYPES:
+                components.append(
+                    ComponentRequirement(
+                        usage_id=str(child.scope_ids.usage_id),
+                        label=child.display_name,
+                    )
+                )
+        return rule.model_copy(update={"components": components})
+
+    # ---- the learner ------------------------------------------------------------------------
+    @property
+    def profile(self) -> LearnerProfile | None:
+        return LearnerProfile.model_validate_json(self.profile_json) if self.profile_json else None
+
+    def _state(self) -> dict[str, Any]:
+        from .records.ledger import award_of
+        from .records.outcomes import best_outcomes
+
+        rule = self.rule()
+        rows = best_outcomes(self.learner_id, [c.usage_id for c in rule.components])
+        outcomes = [
+            Outcome(
+                usage_id=row.usage_id,
+                score=row.score,
+                max_score=row.max_score,
+                completed_at=row.completed_at,
+            )
+            for row in rows.values()
+        ]
+        result = evaluate_rule(rule, outcomes, bool(self.evaluation_json))
+        existing = award_of(self.learner_id, self.activity.project_number)
+        return {"rule": rule, "result": result, "award": existing}
+
+    def _missing_text(self, missing) -> str:
+        return translate_code(
+            self.gettext,
+            missing.code,
+            missing.params,
+            MESSAGES.get(missing.code, ""),
+            "credit_export",
+        )
+
+    def _context(self) -> dict[str, Any]:
+        _ = self.gettext
+        state = self._state()
+        activity, result, existing = self.activity, state["result"], state["award"]
+        profile = self.profile
+        components = []
+        missing_by_id = {m.params.get("usage_id"): m for m in result.missing}
+        for component in state["rule"].components:
+            problem = missing_by_id.get(component.usage_id)
+            link = ""
+            if self.course_key:
+                link = f"/courses/{self.course_key}/jump_to/{component.usage_id}"
+            components.append(
+                {
+                    "label": component.label,
+                    "done": problem is None,
+                    "problem": self._missing_text(problem) if problem else "",
+                    "link": link,
+                }
+            )
+        certificate = None
+        if existing is not None and existing.status == "awarded":
+            record = CreditRecord.model_validate(existing.record)
+            certificate = {
+                "name": record.profile.name,
+                "licence": record.profile.licence_number,
+                "title": _(TITLES[record.profile.title]),
+                "institution": record.profile.institution,
+                "department": record.profile.department,
+                "credits": format(record.credits.normalize(), "f"),
+                "date": record.awarded_at.date().isoformat(),
+                "score": record.score_percent,
+            }
+        return {
+            "uid": self.usage_key.replace(".", "-")[-40:],
+            "activity": {
+                "name": activity.name,
+                "project_number": activity.project_number,
+                "level": _(LEVELS[activity.level]),
+                "credit_class": activity.credit_class,
+                "credits": format(activity.awarded_credits.normalize(), "f"),
+                "organiser": activity.organiser,
+                "dates": f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}",
+            },
+            "components": components,
+            "evaluation_done": bool(self.evaluation_json),
+            "evaluation_required": state["rule"].evaluation_required,
+            "profile": profile.model_dump() if profile else None,
+            "profile_title": _(TITLES[profile.title]) if profile else "",
+            "profile_tier": _(TIERS[profile.tier]) if profile else "",
+            "titles": [(k, _(v)) for k, v in TITLES.items()],
+            "tiers": [(k, _(v)) for k, v in TIERS.items()],
+            "changes": [(k, _(v)) for k, v in CHANGES.items()],
+            "can_claim": result.met and profile is not None and existing is None,
+            "revoked": existing is not None and existing.status == "revoked",
+            "certificate": certificate,
+        }
+
+    def student_view(self, context=None) -> Fragment:
+        view = self._context()
+        view["staff"] = self.user_is_staff
+        view["csv_url"] = self.runtime.handler_url(self, "export_csv")
+        fragment = Fragment(render_template("credit/student.html", view, self.i18n))
+        add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
+        fragment.initialize_js("CmeCreditInit")
+        return fragment
+
+    def student_view_data(self, context=None) -> dict[str, Any]:
+        view = self._context()
+        return {k: view[k] for k in ("activity", "components", "evaluation_done", "certificate")}
+
+    @json_action(CreditRequest)
+    def act(self, data: CreditRequest, suffix: str = "") -> Response | dict[str, Any]:
+        _ = self.gettext
+        fields = data.model_dump(exclude_none=True, exclude={"action"})
+        try:
+            if data.action == "profile":
+                self.profile_json = LearnerProfile.model_validate(fields).model_dump_json()
+            elif data.action == "evaluate":
+                self.evaluation_json = ActivityEvaluation.model_validate(fields).model_dump_json()
+            else:
+                self._claim()
+        except ValidationError as exc:
+            problems = translate_validation_error(_, exc, package="credit_export")
+            return json_response({"error": problems[0]["message"], "problems": problems}, 400)
+        html = render_template("credit/view.html", self._context(), self.i18n)
+        return {"html": html, "announce": _(ANNOUNCE[data.action])}
+
+    def _claim(self) -> None:
+        from .records.ledger import claim
+
+        state = self._state()
+        if state["award"] is not None:
+            return  # already awarded: a replayed claim changes nothing
+        try:
+            record = award(
+                self.activity, state["result"], self.profile, self.learner_id, datetime.now(UTC)
+            )
+        except CreditError as exc:
+            missing = [self._missing_text(m) for m in exc.params.get("items", [])]
+            raise CreditError("rule_not_met", missing="; ".join(missing)) from exc
+        claim(
+            record,
+            anonymous_id=self.anonymous_learner_id,
+            course_id=self.course_key,
+            usage_id=self.usage_key,
+        )
+        self.runtime.publish(
+            self,
+            "cme.credit.awarded",
+            {
+                "project_number": record.project_number,
+                "credits": str(record.credits),
+                "credit_class": record.credit_class,
+            },
+        )
+        self.emit_completion(1.0)
+
+    # ---- staff ------------------------------------------------------------------------------
+    @XBlock.handler
+    def export_csv(self, request, suffix: str = "") -> Response:
+        """The activity's credit records for the provincial platform (staff only)."""
+        from .records.ledger import activity_records
+
+        if not self.user_is_staff:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        response = Response(content_type="text/csv", charset="utf8")
+        response.app_iter = (
+            chunk.encode("utf-8")
+            for chunk in iter_csv(activity_records(self.activity.project_number), self.gettext)
+        )
+        name = f"cme-credits-{self.activity.project_number}.csv"
+        response.content_disposition = f'attachment; filename="{name}"'
+        return response
+
+    # ---- Studio and OLX ---------------------------------------------------------------------
+    def studio_view(self, context=None) -> Fragment:
+        if not self.user_can_author:
+            return Fragment('<p class="cme-block">' + self.gettext(STAFF_ONLY) + "</p>")
+        html = render_template(
+            "credit/studio.html",
+            {
+                "display_name": self.display_name,
+                "activity_source": json.dumps(
+                    json.loads(self.activity.model_dump_json()), ensure_ascii=False, indent=2
+                ),
+                "rule_source": json.dumps(
+                    json.loads(parse_rule(self.rule_json).model_dump_json()),
+                    ensure_ascii=False,
+                    indent=2,
+                ),
+            },
+            self.i18n,
+        )
+        fragment = Fragment(html)
+        add_assets(
+            fragment, css=("css/cme_common.css",), js=("js/cme_common.js", "js/cme_studio.js")
+        )
+        fragment.initialize_js("CmeStudioInit")
+        return fragment
+
+    @json_action(StudioRequest, author_only=True)
+    def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:
+        _ = self.gettext
+        problems = []
+        activity = rule = None
+        try:
+            activity = CreditActivity.model_validate_json(data.activity_source)
+        except ValidationError as exc:
+            problems += translate_validation_error(_, exc, package="credit_export")
+        try:
+            rule = CreditRule.model_validate_json(data.rule_source or "{}")
+        except ValidationError as exc:
+            problems += translate_validation_error(_, exc, package="credit_export")
+        if problems:
+            return json_response(
+                {
+                    "error": _("The credit settings were not saved: fix the problems listed."),
+                    "problems": problems,
+                },
+                400,
+            )
+        assert activity is not None and rule is not None
+        if data.mode == "save":
+            self.display_name = data.display_name.strip()
+            self.activity_json = activity.model_dump_json()
+            self.rule_json = rule.model_dump_json()
+        return {
+            "message": _("{credits} Class {credit_class} credit(s) for {name}.").format(
+                credits=format(activity.awarded_credits.normalize(), "f"),
+                credit_class=activity.credit_class,
+                name=activity.name,
+            )
+        }
+
+    @classmethod
+    def parse_xml(cls, node, runtime, keys, id_generator=None):
+        """`<cme_credit display_name="..">` with `<activity>` and `<rule>` holding JSON."""
+        block = runtime.construct_xblock_from_class(cls, keys)
+        if "display_name" in node.attrib:
+            block.display_name = node.attrib["display_name"]
+        for tag, field, model in (
+            ("activity", "activity_json", CreditActivity),
+            ("rule", "rule_json", CreditRule),
+        ):
+            child = node.find(tag)
+            if child is not None and (child.text or "").strip():
+                setattr(block, field, model.model_validate_json(child.text).model_dump_json())
+        return block
+
+    def add_xml_to_node(self, node) -> None:
+        node.tag = self.scope_ids.block_type
+        if self.fields["display_name"].is_set_on(self):
+            node.set("display_name", self.display_name)
+        for tag, text in (("activity", self.activity_json), ("rule", self.rule_json)):
+            if text:
+                etree.SubElement(node, tag).text = json.dumps(json.loads(text), indent=2)
+
+    @staticmethod
+    def workbench_scenarios() -> list[tuple[str, str]]:
+        return [
+            ("Consortium module: hypertension from the township to the county", module_olx()),
+            ("Credit: a CME credit alone (its rule names no component)", "<cme_credit/>"),
+        ]
+
+
+def module_olx() -> str:
+    """A unit as a learner meets it: an introduction, a case, a referral exercise and the
+    credit whose rule counts both."""
+    from case_teaching import demo_case_xml
+    from referral_tracking import demo_scenario_xml
+
+    from .olx import parse_safely
+
+    unit = etree.Element("vertical_demo")
+    intro = etree.SubElement(unit, "html_demo")
+    etree.SubElement(intro, "p").text = (
+        "Module 3 of the consortium's hypertension programme: work through the case, then "
+        "the referral exercise from a township health centre, then claim your CME credit."
+    )
+    case = parse_safely(demo_case_xml("hypertensive_emergency"))
+    case.set("display_name", "Case: a hypertensive emergency")
+    unit.append(case)
+    referral = etree.SubElement(
+        unit, "cme_referral", {"display_name": "Referral: hypertension at a township clinic"}
+    )
+    referral.append(parse_safely(demo_scenario_xml("hypertension_township")))
+    etree.SubElement(unit, "cme_credit", {"display_name": "CME credit for module 3"})
+    return etree.tostring(unit, encoding="unicode")

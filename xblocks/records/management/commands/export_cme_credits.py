@@ -1,0 +1,61 @@
+"""`export_cme_credits`: the credit ledger as a file for the provincial CME platform.
+
+Works in the LMS (`./manage.py lms export_cme_credits ...`) and in the workbench
+(`python -m django export_cme_credits --settings=xblocks.workbench.settings ...`).
+"""
+
+import sys
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from credit_export import iter_csv
+
+from ...ledger import activity_records
+
+
+class Command(BaseCommand):
+    help = "Export awarded CME credits (CSV, UTF-8 with BOM, formula-safe cells)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--format", choices=["csv"], default="csv")
+        parser.add_argument("--activity", help="Only this project number.")
+        parser.add_argument("--since", help="Only awards on or after this date (YYYY-MM-DD).")
+        parser.add_argument("--output", help="File to write (default: standard output).")
+
+    def handle(self, *args, **options) -> None:
+        since = None
+        if options["since"]:
+            try:
+                since = datetime.fromisoformat(options["since"]).date()
+            except ValueError as exc:
+                raise CommandError("--since: give a date as YYYY-MM-DD.") from exc
+        records = (
+            r
+            for r in activity_records(options["activity"])
+            if since is None or r.awarded_at.date() >= since
+        )
+        count = 0
+
+        def counted():
+            nonlocal count
+            for record in records:
+                if record.status == "awarded":
+                    count += 1
+                yield record
+
+        out = (
+            open(options["output"], "w", encoding="utf-8", newline="")
+            if options["output"]
+            else sys.stdout
+        )
+        try:
+            for chunk in iter_csv(counted()):
+                out.write(chunk)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        message = f"{count} credit record(s) exported."
+        if not count:
+            message += " There are no awarded credits to export: the file has the header only."
+        self.stderr.write(message)
