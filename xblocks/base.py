@@ -75,6 +75,15 @@ class CmeBlockMixin:
     """Services and helpers for our blocks. Declare the services on the block class:
     `@XBlock.needs("i18n")` and `@XBlock.wants("user")`."""
 
+    # ---- where the block is ---------------------------------------------------------------
+    @property
+    def usage_key(self) -> str:
+        return str(self.scope_ids.usage_id)
+
+    @property
+    def course_key(self) -> str:
+        return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
+
     # ---- the user -------------------------------------------------------------------------
     def _user_attr(self, name: str, default=None):
         service = self.runtime.service(self, "user")

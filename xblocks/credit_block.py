@@ -123,14 +123,6 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def activity(self) -> CreditActivity:
         return parse_activity(self.activity_json)
 
-    @property
-    def usage_key(self) -> str:
-        return str(self.scope_ids.usage_id)
-
-    @property
-    def course_key(self) -> str:
-        return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
-
     def rule(self) -> CreditRule:
         """The author's rule; without components, every graded exercise of this unit."""
         rule = parse_rule(self.rule_json)

@@ -47,14 +47,6 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
 
     # ---- where the block is -----------------------------------------------------------------
     @property
-    def usage_key(self) -> str:
-        return str(self.scope_ids.usage_id)
-
-    @property
-    def course_key(self) -> str:
-        return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
-
-    @property
     def uid(self) -> str:
         """A short id for HTML ids, unique per block on a page."""
         return hashlib.sha1(self.usage_key.encode("utf-8")).hexdigest()[:10]  # noqa: S324
