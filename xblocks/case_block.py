@@ -242,6 +242,8 @@ class CaseBlock(ExerciseMixin, XBlock):
         progress, notice = self._load_progress()
         case = self.case
         result = apply_action(case, progress, data.to_domain())
+        if not self._take_step(data.step):
+            raise CaseError("action_replayed", step=data.step, expected=data.step + 1)
         self._save_progress(result.progress)
         self._publish_events(result.events)
         outcome = result.response.get("outcome") or {}

@@ -83,6 +83,14 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
             )
         )
 
+    def _take_step(self, step: int) -> bool:
+        """Claim this learner action durably; False if a simultaneous or replayed submission
+        of the same page took it first (XBlock fields are saved after the handler, outside
+        its transaction, so they cannot decide this)."""
+        from .records.outcomes import take_step
+
+        return take_step(self.learner_id, self.usage_key, step)
+
     # ---- staff resets -----------------------------------------------------------------------
     def _apply_pending_reset(self) -> bool:
         """When a page opens: restart the learner if staff asked for it (once)."""

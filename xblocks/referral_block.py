@@ -545,6 +545,8 @@ class ReferralBlock(ExerciseMixin, XBlock):
         except ValidationError as exc:
             return self._invalid(exc, data.action)
         step = apply(exercise, state.progress, action)
+        if not self._take_step(data.step):
+            raise ReferralError("action_replayed", step=data.step, expected=data.step + 1)
         state = state.model_copy(
             update={"progress": step.progress, "content_key": self.content.key}
         )

@@ -131,3 +131,27 @@ class CreditAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} {self.project_number}: {self.credits} ({self.status})"
+
+
+class ActionReceipt(models.Model):
+    """One row per accepted learner action (learner, block, step).
+
+    Learner state lives in XBlock fields, which the platform saves after the handler returns,
+    outside any transaction; two simultaneous submissions of the same page would both be
+    accepted. The unique step decides which one counts: the second is refused as a replay.
+    """
+
+    learner_id = models.CharField(max_length=255)
+    usage_id = models.CharField(max_length=255)
+    step = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner_id", "usage_id", "step"], name="cme_action_once_per_step"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.usage_id} step {self.step}"

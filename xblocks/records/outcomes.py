@@ -101,3 +101,16 @@ def take_pending_reset(learner_id: str, usage_id: str, now: datetime) -> Attempt
         learner_id=learner_id, usage_id=usage_id, applied_at__isnull=True
     ).update(applied_at=now)
     return pending
+
+
+def take_step(learner_id: str, usage_id: str, step: int) -> bool:
+    """Claim one learner action; False if that step was already taken (a simultaneous or
+    replayed submission of the same page)."""
+    from .models import ActionReceipt
+
+    try:
+        with transaction.atomic():
+            ActionReceipt.objects.create(learner_id=learner_id, usage_id=usage_id, step=step)
+    except IntegrityError:
+        return False
+    return True

@@ -13,6 +13,7 @@ Extends xblock-sdk's `workbench.settings`. What it adds, and why (see PLATFORM.m
 import os
 from pathlib import Path
 
+import django
 from workbench.settings import *  # noqa: F403  # pylint: disable=wildcard-import,unused-wildcard-import
 from workbench.settings import INSTALLED_APPS, MIDDLEWARE, TEMPLATES, WORKBENCH
 
@@ -30,6 +31,11 @@ DATABASES = {
         "OPTIONS": {"timeout": 20},
     }
 }
+if django.VERSION >= (5, 1):
+    # A transaction that reads and then writes (a credit claim) takes the write lock at its
+    # start: SQLite would otherwise answer "database is locked" at once, without waiting, to
+    # the second of two such transactions. (MySQL in the LMS locks rows instead.)
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DJFS = {
     "type": "osfs",

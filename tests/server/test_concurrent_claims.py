@@ -1,0 +1,108 @@
+"""Concurrency against the real, threaded workbench server: 50 simultaneous credit claims of
+one learner (double clicks, tabs, retries) give exactly one ledger record; 20 simultaneous
+submissions of one case answer count once."""
+
+import json
+import re
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import free_port
+from tests.support.workbench_server import WorkbenchServer
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = WorkbenchServer(free_port()).start()
+    yield running
+    running.stop()
+
+
+class Browser:
+    """One learner's session: the CSRF cookie and header a browser sends."""
+
+    def __init__(self, server: WorkbenchServer, student: str):
+        self.server, self.student = server, student
+        self.session = requests.Session()
+
+    def page(self, description: str) -> str:
+        index = self.session.get(f"{self.server.url}/?student={self.student}", timeout=30).text
+        href = re.search(rf'href="([^"]+)"[^>]*>\s*{re.escape(description)}', index).group(1)
+        return self.session.get(self.server.url + href, timeout=30).text
+
+    def post(self, usage_id: str, handler: str, body: dict) -> requests.Response:
+        token = self.session.cookies.get("csrftoken", "")
+        return requests.post(
+            f"{self.server.url}/handler/{usage_id}/{handler}/?student={self.student}",
+            data=json.dumps(body),
+            headers={"Content-Type": "application/json", "X-CSRFToken": token},
+            cookies=self.session.cookies.get_dict(),
+            timeout=60,
+        )
+
+
+def rows(server: WorkbenchServer, sql: str, *params) -> list[tuple]:
+    database = next(Path(server.var_dir).glob("*.db"))
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def test_fifty_simultaneous_claims_give_exactly_one_credit(server):
+    learner = Browser(server, "cc_learner")
+    page = learner.page("Credit: a CME credit alone")
+    usage_id = re.search(r"data-usage='([^']+)' data-block-type='cme_credit'", page).group(1)
+    profile = {
+        "action": "profile",
+        "name": "Zhou Min",
+        "licence_number": "330440100004321",
+        "title": "senior",
+        "institution": "County hospital",
+        "tier": "secondary",
+        "department": "Cardiology",
+        "discipline": "Cardiology",
+    }
+    assert learner.post(usage_id, "act", profile).status_code == 200
+    evaluation = {"action": "evaluate", "satisfaction": 4, "change_in_practice": "already"}
+    assert learner.post(usage_id, "act", evaluation).status_code == 200
+
+    with ThreadPoolExecutor(max_workers=10) as pool:  # runserver queues 10 connections
+        answers = list(
+            pool.map(lambda _: learner.post(usage_id, "act", {"action": "claim"}), range(50))
+        )
+    assert [a.status_code for a in answers if a.status_code >= 500] == []
+    assert sum(a.status_code == 200 for a in answers) >= 1
+    awards = rows(
+        server,
+        "SELECT learner_id, project_number FROM cme_records_creditaward WHERE learner_id = ?",
+        "cc_learner",
+    )
+    assert awards == [("cc_learner", "2026-05-01-003")]
+
+
+def test_twenty_simultaneous_submissions_of_one_answer_count_once(server):
+    learner = Browser(server, "cc_doctor")
+    page = learner.page("Case: A 3-year-old with fever and fast breathing at a community clinic")
+    usage_id = re.search(r"data-usage='([^']+)' data-block-type='cme_case'", page).group(1)
+    step = int(re.search(r'name="step" value="(\d+)"', page).group(1))
+    answer = {
+        "action": "submit_answer",
+        "step": step,
+        "question": "danger-signs",
+        "options": ["unable-to-drink", "vomits-everything", "convulsions", "lethargic"],
+    }
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: learner.post(usage_id, "act", answer), range(20)))
+    assert [a.status_code for a in answers if a.status_code >= 500] == []
+    accepted = [a for a in answers if a.status_code == 200]
+    assert len(accepted) >= 1
+    published = rows(
+        server,
+        "SELECT COUNT(*) FROM cme_workbench_publishedevent "
+        "WHERE student_id = ? AND event_type = 'cme.case.answer_submitted'",
+        "cc_doctor",
+    )
+    assert published == [(1,)]
