@@ -96,9 +96,83 @@ def referral_analytics(n: int, directory: Path) -> None:
     (directory / "referral-analytics.svg").write_text(report_to_svg(report), encoding="utf-8")
 
 
+def credit_records(n: int):
+    """n awarded credit records, built without re-validation (as trusted rows from the ledger);
+    the same learners, institutions and dates as `credit_rows`."""
+    from decimal import Decimal
+
+    from credit_export import CreditRecord, LearnerProfile
+
+    start = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    titles = ("junior", "intermediate", "senior")
+    for i in range(n):
+        profile = LearnerProfile.model_construct(
+            name=f"learner-{i % 5000:05d}",
+            licence_number=f"1104401{i % 5000:08d}",
+            title=titles[i % 3],
+            institution=f"hospital-{i % 37:02d}",
+            tier="primary",
+            department="General practice",
+            discipline="General practice",
+        )
+        yield CreditRecord.model_construct(
+            learner_id=f"learner-{i % 5000:05d}",
+            project_number=f"2026-05-{i % 240:03d}",
+            activity_name=f"case-{i % 240:03d}",
+            level="provincial",
+            credit_class="I" if i % 3 else "II",
+            credits=Decimal("0.5") * (1 + i % 4),
+            awarded_at=start + timedelta(minutes=7 * i),
+            score_percent=80,
+            profile=profile,
+            evidence=[],
+            status="awarded",
+        )
+
+
+def plain_writer_same_records(n: int, directory: Path) -> None:
+    """The baseline for our exporter: csv.writer over the same records, no BOM, no formula
+    guard, fields as they come ("the same rows from the same query")."""
+    with (directory / "credits-plain.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        for r in credit_records(n):
+            p = r.profile
+            writer.writerow(
+                [
+                    p.name,
+                    p.licence_number,
+                    p.title,
+                    p.institution,
+                    p.department,
+                    r.project_number,
+                    r.activity_name,
+                    r.level,
+                    r.credit_class,
+                    r.credits,
+                    r.awarded_at.date().isoformat(),
+                    r.score_percent,
+                ]
+            )
+
+
+def credit_csv(n: int, directory: Path) -> None:
+    """Our exporter: formula-safe cells, BOM, registration columns, streamed in chunks."""
+    from credit_export import iter_csv
+
+    with (directory / "credits-ours.csv").open("w", newline="", encoding="utf-8") as out:
+        for chunk in iter_csv(credit_records(n)):
+            out.write(chunk)
+
+
 CASES: list[GrowthCase] = [
     GrowthCase("csv.writer baseline", plain_csv_writer),
     GrowthCase("referral analytics", referral_analytics, baseline="csv.writer baseline"),
+    GrowthCase("csv.writer over the same credit records", plain_writer_same_records),
+    GrowthCase(
+        "credit CSV export",
+        credit_csv,
+        baseline="csv.writer over the same credit records",
+    ),
 ]
 
 
