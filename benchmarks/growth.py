@@ -164,6 +164,16 @@ def credit_csv(n: int, directory: Path) -> None:
             out.write(chunk)
 
 
+def credit_xml(n: int, directory: Path) -> None:
+    """Our XML exporter (lxml's incremental writer), valid against the shipped XSD."""
+    from credit_export import iter_xml
+
+    generated = datetime(2026, 11, 22, tzinfo=UTC)
+    with (directory / "credits-ours.xml").open("wb") as out:
+        for chunk in iter_xml(credit_records(n), generated):
+            out.write(chunk)
+
+
 CASES: list[GrowthCase] = [
     GrowthCase("csv.writer baseline", plain_csv_writer),
     GrowthCase("referral analytics", referral_analytics, baseline="csv.writer baseline"),
@@ -171,6 +181,11 @@ CASES: list[GrowthCase] = [
     GrowthCase(
         "credit CSV export",
         credit_csv,
+        baseline="csv.writer over the same credit records",
+    ),
+    GrowthCase(
+        "credit XML export",
+        credit_xml,
         baseline="csv.writer over the same credit records",
     ),
 ]

@@ -20,6 +20,7 @@ from .schema import (
     LearnerProfile,
     Outcome,
 )
+from .xml_export import iter_xml, validate_xml
 
 __all__ = [
     "COLUMNS",
@@ -39,6 +40,8 @@ __all__ = [
     "demo_activity",
     "evaluate_rule",
     "iter_csv",
+    "iter_xml",
     "revoke",
     "safe_cell",
+    "validate_xml",
 ]

@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "missing_evaluation": N_("the activity evaluation is not answered yet."),
     "missing_minutes": N_("{minutes} of {required} minutes of study are recorded."),
     "missing_profile": N_("your CME profile is not filled in yet."),
+    "no_award": N_("{learner} has no credit for this activity."),
 }
 
 

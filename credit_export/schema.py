@@ -4,6 +4,7 @@ Every number that decides a credit is configuration (provinces differ, national 
 being revised): conversion of hours to credits, caps, minimum scores and times.
 """
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Annotated, Any, Literal
@@ -22,8 +23,11 @@ ProfessionalTitle = Literal["junior", "intermediate", "senior"]
 CREDIT_STEP = Decimal("0.5")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def _plain(value: str, info: ValidationInfo) -> str:
-    value = value.strip()
+    value = _CONTROL.sub("", value).strip()  # pasted control characters: never on a form
     if not value:
         raise PydanticCustomError(
             "blank_text", MESSAGES["blank_text"], {"field": info.field_name or "text"}

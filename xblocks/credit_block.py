@@ -32,6 +32,7 @@ from credit_export import (
     demo_activity,
     evaluate_rule,
     iter_csv,
+    iter_xml,
 )
 from credit_export.messages import MESSAGES
 
@@ -92,6 +93,12 @@ class CreditRequest(StrictRequest):
     satisfaction: int | None = None
     change_in_practice: str | None = Field(default=None, max_length=20)
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class RevokeRequest(StrictRequest):
+    action: Literal["revoke"] = "revoke"
+    learner: str = Field(min_length=1, max_length=255)
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class StudioRequest(StrictRequest):
@@ -236,6 +243,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         view = self._context()
         view["staff"] = self.user_is_staff
         view["csv_url"] = self.runtime.handler_url(self, "export_csv")
+        view["xml_url"] = self.runtime.handler_url(self, "export_xml")
         fragment = Fragment(render_template("credit/student.html", view, self.i18n))
         add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
         fragment.initialize_js("CmeCreditInit")
@@ -293,6 +301,28 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         self.emit_completion(1.0)
 
     # ---- staff ------------------------------------------------------------------------------
+    @json_action(RevokeRequest, staff_only=True)
+    def revoke(self, data: RevokeRequest, suffix: str = "") -> dict[str, Any]:
+        """Revoke one learner's credit for this activity, with the reason (kept, audited)."""
+        from .records.ledger import award_of, revoke_award
+
+        _ = self.gettext
+        learner = data.learner.strip()
+        row = award_of(learner, self.activity.project_number)
+        if row is None:
+            raise CreditError("no_award", learner=learner)
+        revoke_award(row, data.reason, by=self.learner_id, now=datetime.now(UTC))
+        self.runtime.publish(
+            self,
+            "cme.credit.revoked",
+            {"project_number": self.activity.project_number, "reason": data.reason.strip()},
+        )
+        return {
+            "message": _("The credit of {learner} is revoked; the reason is kept.").format(
+                learner=learner
+            )
+        }
+
     @XBlock.handler
     def export_csv(self, request, suffix: str = "") -> Response:
         """The activity's credit records for the provincial platform (staff only)."""
@@ -306,6 +336,21 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             for chunk in iter_csv(activity_records(self.activity.project_number), self.gettext)
         )
         name = f"cme-credits-{self.activity.project_number}.csv"
+        response.content_disposition = f'attachment; filename="{name}"'
+        return response
+
+    @XBlock.handler
+    def export_xml(self, request, suffix: str = "") -> Response:
+        """The activity's credit records as XML, valid against the shipped XSD (staff only)."""
+        from .records.ledger import activity_records
+
+        if not self.user_is_staff:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        response = Response(content_type="application/xml", charset="utf8")
+        response.app_iter = iter_xml(
+            activity_records(self.activity.project_number), datetime.now(UTC)
+        )
+        name = f"cme-credits-{self.activity.project_number}.xml"
         response.content_disposition = f'attachment; filename="{name}"'
         return response
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from credit_export import validate_xml
 from xblocks.records.models import CreditAward, LearnerOutcome
 from xblocks.records.outcomes import OutcomeWrite, record_outcome
 
@@ -176,3 +177,48 @@ def test_the_management_command_exports_the_ledger_and_says_so_when_it_is_empty(
     call_command("export_cme_credits", output=str(out), activity="2026-05-01-003", stderr=errors)
     rows = list(csv.reader(io.StringIO(out.read_text("utf-8")[1:])))
     assert rows[1][0] == "王晓梅" and len(rows) == 2
+    xml = tmp_path / "credits.xml"
+    call_command("export_cme_credits", format="xml", output=str(xml), stderr=errors)
+    data = xml.read_bytes()
+    assert validate_xml(data) == [] and "王晓梅".encode() in data
+
+
+def test_staff_download_the_records_as_xml_valid_against_the_xsd(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    assert workbench.client.get(f"/handler/{credit}/export_xml/?student=student_1").status_code == (
+        403
+    )
+    response = workbench.client.get(f"/handler/{credit}/export_xml/?student=staff")
+    assert response.status_code == 200 and validate_xml(response.content) == []
+
+
+def test_staff_revoke_a_credit_with_a_reason_the_row_stays_and_the_csv_drops_it(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    act(workbench, credit, "profile", **PROFILE)
+    act(workbench, credit, "evaluate", satisfaction=5, change_in_practice="none")
+    act(workbench, credit, "claim")
+
+    def revoke(student, **body):
+        response = workbench.handler(credit, "revoke", {"action": "revoke", **body}, student)
+        return response.status_code, json.loads(response.content)
+
+    assert revoke("student_1", learner="student_1", reason="x")[0] == 403
+    status, body = revoke("staff", learner="student_9", reason="Duplicate registration")
+    assert status == 400 and "student_9 has no credit" in body["error"]
+    status, body = revoke("staff", learner="student_1", reason="Duplicate registration")
+    assert status == 200
+    award = CreditAward.objects.get()
+    assert (award.status, award.revoked_reason, award.revoked_by) == (
+        "revoked",
+        "Duplicate registration",
+        "staff",
+    )
+    status, body = revoke("staff", learner="student_1", reason="again")
+    assert status == 400 and "already revoked" in body["error"]
+    response = workbench.client.get(f"/handler/{credit}/export_csv/?student=staff")
+    text = response.content.decode("utf-8")
+    assert len(list(csv.reader(io.StringIO(text[1:])))) == 1  # header only

@@ -5,20 +5,23 @@ Works in the LMS (`./manage.py lms export_cme_credits ...`) and in the workbench
 """
 
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credit_export import iter_csv
+from credit_export import iter_csv, iter_xml
 
 from ...ledger import activity_records
 
 
 class Command(BaseCommand):
-    help = "Export awarded CME credits (CSV, UTF-8 with BOM, formula-safe cells)."
+    help = (
+        "Export awarded CME credits: CSV (UTF-8 with BOM, formula-safe) or XML (valid "
+        "against the shipped XSD)."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--format", choices=["csv"], default="csv")
+        parser.add_argument("--format", choices=["csv", "xml"], default="csv")
         parser.add_argument("--activity", help="Only this project number.")
         parser.add_argument("--since", help="Only awards on or after this date (YYYY-MM-DD).")
         parser.add_argument("--output", help="File to write (default: standard output).")
@@ -44,18 +47,24 @@ class Command(BaseCommand):
                     count += 1
                 yield record
 
-        out = (
-            open(options["output"], "w", encoding="utf-8", newline="")
-            if options["output"]
-            else sys.stdout
-        )
+        binary = options["format"] == "xml"
+        if options["output"]:
+            out = open(
+                options["output"],
+                "wb" if binary else "w",
+                encoding=None if binary else "utf-8",
+                newline=None if binary else "",
+            )
+        else:
+            out = sys.stdout.buffer if binary else sys.stdout
         try:
-            for chunk in iter_csv(counted()):
+            chunks = iter_xml(counted(), datetime.now(UTC)) if binary else iter_csv(counted())
+            for chunk in chunks:
                 out.write(chunk)
         finally:
-            if out is not sys.stdout:
+            if options["output"]:
                 out.close()
         message = f"{count} credit record(s) exported."
         if not count:
-            message += " There are no awarded credits to export: the file has the header only."
+            message += " There are no awarded credits to export: the file is valid and empty."
         self.stderr.write(message)
