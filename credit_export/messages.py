@@ -33,6 +33,11 @@ MESSAGES: dict[str, str] = {
 }
 
 
+from .lrs_messages import LRS_MESSAGES  # noqa: E402
+
+MESSAGES.update(LRS_MESSAGES)
+
+
 class CreditError(Exception):
     """A problem a person can fix: `.code` names it, `.params` say where; `str()` is English."""
 

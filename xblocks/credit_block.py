@@ -101,6 +101,10 @@ class RevokeRequest(StrictRequest):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class PushRequest(StrictRequest):
+    action: Literal["push"] = "push"
+
+
 class StudioRequest(StrictRequest):
     mode: Literal["save", "validate"]
     display_name: str = Field(min_length=1, max_length=200)
@@ -244,6 +248,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         view["staff"] = self.user_is_staff
         view["csv_url"] = self.runtime.handler_url(self, "export_csv")
         view["xml_url"] = self.runtime.handler_url(self, "export_xml")
+        view["last_push"] = self._last_push() if view["staff"] else ""
         fragment = Fragment(render_template("credit/student.html", view, self.i18n))
         add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
         fragment.initialize_js("CmeCreditInit")
@@ -322,6 +327,32 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 learner=learner
             )
         }
+
+    def _last_push(self) -> str:
+        from credit_export.lrs import PushReport
+
+        from .records.models import LrsPush
+        from .records.xapi_push import lrs_settings
+
+        endpoint, _auth = lrs_settings()
+        row = LrsPush.objects.filter(endpoint=endpoint).first() if endpoint else None
+        if row is None or not row.last_report:
+            return ""
+        data = dict(row.last_report)
+        data["error"] = tuple(data["error"]) if data.get("error") else None
+        summary = push_summary(self.gettext, PushReport(**data))
+        return self.gettext("Last push ({when}): {summary}").format(
+            when=row.updated_at.strftime("%Y-%m-%d %H:%M"), summary=summary
+        )
+
+    @json_action(PushRequest, staff_only=True)
+    def push_lrs(self, data: PushRequest, suffix: str = "") -> dict[str, Any]:
+        """Send this activity's awards and revocations to the configured LRS as xAPI; the
+        report says what was stored and, if the push stopped, why (it resumes next time)."""
+        from .records.xapi_push import push_ledger
+
+        report = push_ledger(platform_home(), self.activity.project_number)
+        return {"message": push_summary(self.gettext, report)}
 
     @XBlock.handler
     def export_csv(self, request, suffix: str = "") -> Response:
@@ -443,6 +474,32 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             ("Consortium module: hypertension from the township to the county", module_olx()),
             ("Credit: a CME credit alone (its rule names no component)", "<cme_credit/>"),
         ]
+
+
+def platform_home() -> str:
+    """The platform's address: the home page of the pseudonymous xAPI accounts."""
+    from django.conf import settings
+
+    return getattr(settings, "LMS_ROOT_URL", "") or "http://127.0.0.1:8000"
+
+
+def push_summary(gettext, report) -> str:
+    text = gettext(
+        "{sent} statement(s) stored, {already} already in the LRS, {earlier} sent by an "
+        "earlier push."
+    ).format(
+        sent=report.sent,
+        already=report.already_stored,
+        earlier=report.skipped_by_checkpoint,
+    )
+    if report.conflicts:
+        text += " " + gettext(
+            "{count} statement(s) differ from what the LRS holds under the same id: {ids}."
+        ).format(count=len(report.conflicts), ids=", ".join(report.conflicts[:5]))
+    if report.error:
+        code, params = report.error
+        text += " " + translate_code(gettext, code, params, code, "credit_export")
+    return text
 
 
 def module_olx() -> str:

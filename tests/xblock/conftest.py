@@ -84,3 +84,16 @@ class Workbench:
 @pytest.fixture
 def workbench(scenarios) -> Workbench:
     return Workbench()
+
+
+@pytest.fixture
+def module(scenarios):
+    """The consortium module: (scenario id, block type -> usage id of its child)."""
+    scenario_id = next(k for k, s in scenarios.items() if "Consortium module" in s.description)
+    from workbench.runtime import WorkbenchRuntime
+
+    unit = WorkbenchRuntime("student_1").get_block(scenarios[scenario_id].usage_id)
+    children = {}
+    for child_id in unit.children:
+        children[child_id.split(".")[-3]] = child_id
+    return scenario_id, children

@@ -24,18 +24,6 @@ PROFILE = {
 }
 
 
-@pytest.fixture
-def module(scenarios):
-    scenario_id = next(k for k, s in scenarios.items() if "Consortium module" in s.description)
-    from workbench.runtime import WorkbenchRuntime
-
-    unit = WorkbenchRuntime("student_1").get_block(scenarios[scenario_id].usage_id)
-    children = {}
-    for child_id in unit.children:
-        children[child_id.split(".")[-3]] = child_id
-    return scenario_id, children
-
-
 def complete(learner: str, usage_id: str, score: float, max_score: float = 10) -> None:
     record_outcome(
         OutcomeWrite(

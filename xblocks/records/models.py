@@ -155,3 +155,15 @@ class ActionReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} {self.usage_id} step {self.step}"
+
+
+class LrsPush(models.Model):
+    """Where the xAPI push to one LRS stands: its checkpoint and the last push's report."""
+
+    endpoint = models.CharField(max_length=500, unique=True)
+    checkpoint = models.JSONField(default=dict, blank=True)
+    last_report = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.endpoint

@@ -21,7 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--format", choices=["csv", "xml"], default="csv")
+        parser.add_argument("--format", choices=["csv", "xml", "xapi"], default="csv")
         parser.add_argument("--activity", help="Only this project number.")
         parser.add_argument("--since", help="Only awards on or after this date (YYYY-MM-DD).")
         parser.add_argument("--output", help="File to write (default: standard output).")
@@ -47,6 +47,9 @@ class Command(BaseCommand):
                     count += 1
                 yield record
 
+        if options["format"] == "xapi":
+            self._push(options)
+            return
         binary = options["format"] == "xml"
         if options["output"]:
             out = open(
@@ -68,3 +71,21 @@ class Command(BaseCommand):
         if not count:
             message += " There are no awarded credits to export: the file is valid and empty."
         self.stderr.write(message)
+
+    def _push(self, options) -> None:
+        from credit_export import CreditError
+        from xblocks.credit_block import platform_home
+
+        from ...xapi_push import push_ledger
+
+        report = push_ledger(platform_home(), options["activity"])
+        self.stderr.write(
+            f"{report.sent} statement(s) stored, {report.already_stored} already in the LRS, "
+            f"{report.skipped_by_checkpoint} skipped (sent by an earlier push)."
+        )
+        if report.conflicts:
+            self.stderr.write(
+                "Differing statements with the same id: " + ", ".join(report.conflicts)
+            )
+        if report.error:
+            raise CommandError(str(CreditError(report.error[0], **report.error[1])))

@@ -1,0 +1,183 @@
+"""Pushing statements to a learning-record store: batches, retries with backoff, a checkpoint
+so that an interrupted push resumes where it stopped, and a report an operator can act on.
+
+Idempotent by construction: statement ids are deterministic, so a statement the LRS already
+holds answers 204 (identical) and is counted as stored; one it holds with other content
+(409) is reported by id, never retried.
+"""
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import requests
+
+from .lrs_messages import LRS_MESSAGES  # noqa: F401 (re-exported)
+
+HEADERS = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
+
+
+class Checkpoint(Protocol):
+    def load(self) -> dict: ...
+    def save(self, state: dict) -> None: ...
+
+
+class MemoryCheckpoint:
+    def __init__(self) -> None:
+        self.state: dict = {}
+
+    def load(self) -> dict:
+        return dict(self.state)
+
+    def save(self, state: dict) -> None:
+        self.state = dict(state)
+
+
+class FileCheckpoint:
+    """The checkpoint in a JSON file, replaced atomically."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def load(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+
+    def save(self, state: dict) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    already_stored: int = 0
+    skipped_by_checkpoint: int = 0
+    batches: int = 0
+    retries: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    error: tuple[str, dict] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.conflicts
+
+
+def push_statements(
+    statements: Callable[[], Iterable[dict]],
+    *,
+    endpoint: str,
+    auth: tuple[str, str] | None,
+    checkpoint: Checkpoint,
+    batch_size: int = 100,
+    max_retries: int = 4,
+    backoff: tuple[float, float, float] = (0.5, 2.0, 10.0),
+    timeout: float = 15.0,
+    session: requests.Session | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    on_batch: Callable[[PushReport], None] | None = None,
+) -> PushReport:
+    """Send the statements `statements()` yields (JSON-ready dicts with ids, in a
+    deterministic order) in batches.
+
+    The checkpoint holds how many leading statements are confirmed stored and the id of the
+    last of them; a resume skips that many if the stream still has that id at that place, and
+    otherwise starts over (safe: the ids are deterministic, stored ones answer 204).
+    """
+    http = session or requests.Session()
+    url = endpoint.rstrip("/") + "/statements"
+    report = PushReport()
+    state = checkpoint.load()
+
+    def send(items: list[dict]) -> bool:
+        base, factor, ceiling = backoff
+        problem = ""
+        for attempt in range(max_retries + 1):
+            try:
+                response = http.post(
+                    url, data=json.dumps(items), auth=auth, headers=HEADERS, timeout=timeout
+                )
+            except requests.RequestException as exc:
+                problem = type(exc).__name__
+            else:
+                status = response.status_code
+                if status in (200, 204):
+                    stored = response.json() if status == 200 else []
+                    report.sent += len(stored)
+                    report.already_stored += len(items) - len(stored)
+                    return True
+                if status in (401, 403):
+                    report.error = (
+                        "lrs_refused_credentials",
+                        {"endpoint": endpoint, "status": status},
+                    )
+                    return False
+                if status == 409:
+                    if len(items) == 1:
+                        report.conflicts.append(items[0]["id"])
+                        return True
+                    # Which ones differ? Each alone; the others are stored.
+                    return all(send([item]) for item in items)
+                if status < 500:
+                    detail = response.text[:500]
+                    report.error = (
+                        "lrs_rejected",
+                        {"endpoint": endpoint, "status": status, "detail": detail},
+                    )
+                    return False
+                problem = f"HTTP {status}"
+            if attempt < max_retries:
+                report.retries += 1
+                sleep(min(ceiling, base * factor**attempt))
+        report.error = (
+            "lrs_unreachable",
+            {"endpoint": endpoint, "attempts": max_retries + 1, "problem": problem},
+        )
+        return False
+
+    def run(skip: int, last_id: str) -> bool:
+        """False: the stream no longer matches the checkpoint."""
+        confirmed, batch = 0, []
+
+        def flush() -> bool:
+            nonlocal confirmed
+            if not batch:
+                return True
+            if not send(batch):
+                return False
+            report.batches += 1
+            confirmed += len(batch)
+            checkpoint.save({"count": confirmed, "last_id": batch[-1]["id"]})
+            batch.clear()
+            if on_batch:
+                on_batch(report)
+            return True
+
+        for statement in statements():
+            if confirmed < skip:
+                confirmed += 1
+                if confirmed == skip:
+                    if statement["id"] != last_id:
+                        return False
+                    report.skipped_by_checkpoint = skip
+                continue
+            batch.append(statement)
+            if len(batch) >= batch_size and not flush():
+                return True
+        if confirmed < skip:
+            return False  # fewer statements than the checkpoint says were sent
+        flush()
+        return True
+
+    if not run(state.get("count", 0), state.get("last_id", "")):
+        checkpoint.save({})
+        report.skipped_by_checkpoint = 0
+        run(0, "")
+    return report

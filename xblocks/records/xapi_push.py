@@ -1,0 +1,72 @@
+"""The credit ledger pushed to the configured LRS as xAPI, resuming where the last push
+stopped. Endpoint and credentials come from settings (CME_LRS_URL, CME_LRS_USERNAME,
+CME_LRS_PASSWORD) or the environment, never from course content."""
+
+import os
+from dataclasses import asdict
+
+from django.conf import settings
+
+from credit_export import CreditRecord
+from credit_export.lrs import PushReport, push_statements
+from credit_export.xapi import statement_for
+
+from .models import CreditAward, LrsPush
+
+
+class DbCheckpoint:
+    def __init__(self, row: LrsPush) -> None:
+        self.row = row
+
+    def load(self) -> dict:
+        return dict(self.row.checkpoint)
+
+    def save(self, state: dict) -> None:
+        self.row.checkpoint = state
+        self.row.save(update_fields=["checkpoint", "updated_at"])
+
+
+def lrs_settings() -> tuple[str, tuple[str, str] | None]:
+    def value(name: str) -> str:
+        return getattr(settings, name, "") or os.environ.get(name, "")
+
+    endpoint = value("CME_LRS_URL")
+    user, password = value("CME_LRS_USERNAME"), value("CME_LRS_PASSWORD")
+    return endpoint, ((user, password) if user else None)
+
+
+def ledger_statements(homepage: str, project_number: str | None = None):
+    """Every award and revocation as statements, oldest first (a stable order for resuming)."""
+
+    def generate():
+        rows = CreditAward.objects.order_by("awarded_at", "id")
+        if project_number:
+            rows = rows.filter(project_number=project_number)
+        for anonymous_id, learner_id, data in rows.values_list(
+            "anonymous_id", "learner_id", "record"
+        ).iterator(chunk_size=2000):
+            record = CreditRecord.model_validate(data)
+            actor = anonymous_id or learner_id
+            awarded = record.model_copy(update={"status": "awarded"})
+            yield statement_for(awarded, actor_id=actor, homepage=homepage, platform=homepage)
+            if record.status == "revoked":
+                yield statement_for(record, actor_id=actor, homepage=homepage, platform=homepage)
+
+    return generate
+
+
+def push_ledger(homepage: str, project_number: str | None = None, **options) -> PushReport:
+    endpoint, auth = lrs_settings()
+    if not endpoint:
+        return PushReport(error=("lrs_not_configured", {}))
+    row, _ = LrsPush.objects.get_or_create(endpoint=endpoint)
+    report = push_statements(
+        ledger_statements(homepage, project_number),
+        endpoint=endpoint,
+        auth=auth,
+        checkpoint=DbCheckpoint(row),
+        **options,
+    )
+    row.last_report = asdict(report)
+    row.save(update_fields=["last_report", "updated_at"])
+    return report
