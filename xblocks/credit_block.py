@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
+from django.utils.safestring import mark_safe
 from lxml import etree
 from pydantic import Field, ValidationError
 from web_fragments.fragment import Fragment
@@ -99,6 +100,10 @@ class RevokeRequest(StrictRequest):
     action: Literal["revoke"] = "revoke"
     learner: str = Field(min_length=1, max_length=255)
     reason: str = Field(min_length=1, max_length=500)
+
+
+class ReportRequest(StrictRequest):
+    action: Literal["report"] = "report"
 
 
 class PushRequest(StrictRequest):
@@ -241,6 +246,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "can_claim": result.met and profile is not None and existing is None,
             "revoked": existing is not None and existing.status == "revoked",
             "certificate": certificate,
+            "badge_url": self.runtime.handler_url(self, "badge") if certificate else "",
         }
 
     def student_view(self, context=None) -> Fragment:
@@ -345,6 +351,80 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             when=row.updated_at.strftime("%Y-%m-%d %H:%M"), summary=summary
         )
 
+    def _report_labels(self) -> dict[str, str]:
+        _ = self.gettext
+        return {
+            "dimension": _("Grouped by"),
+            "group": _("Group"),
+            "learners": _("Learners"),
+            "awards": _("Awards"),
+            "credits": _("Credits"),
+            "total": _("All awards"),
+            "title": _("Professional title"),
+            "discipline": _("Discipline"),
+            "tier": _("Institution level"),
+            "month": _("Month"),
+        }
+
+    @json_action(ReportRequest, staff_only=True)
+    def report(self, data: ReportRequest, suffix: str = "") -> dict[str, Any]:
+        """Credits awarded by title, discipline, institution level and month: charts."""
+        from credit_export.report import credit_report, report_to_svg
+
+        from .records.ledger import activity_records
+
+        _ = self.gettext
+        report = credit_report(activity_records())
+        labels = self._report_labels()
+        names = {k: _(v) for k, v in (TITLES | TIERS).items()}
+        charts = [
+            mark_safe(  # noqa: S308 (serialized by ElementTree: escaped)
+                report_to_svg(
+                    report,
+                    dimension,
+                    _("Credits awarded by {what}").format(what=labels[dimension].lower()),
+                    names,
+                    _("No credit awarded yet."),
+                )
+            )
+            for dimension in ("title", "tier", "discipline", "month")
+        ]
+        summary = _("{awards} awards, {credits} credits, {learners} learners.").format(
+            awards=report.total.awards,
+            credits=format(report.total.credits.normalize(), "f"),
+            learners=len(report.total.learners),
+        )
+        html = render_template(
+            "credit/report.html",
+            {
+                "summary": summary,
+                "charts": charts,
+                "csv_url": self.runtime.handler_url(self, "report_csv"),
+            },
+            self.i18n,
+        )
+        return {"html": html}
+
+    @XBlock.handler
+    def report_csv(self, request, suffix: str = "") -> Response:
+        import csv
+        import io
+
+        from credit_export.csv_export import BOM, safe_cell
+        from credit_export.report import credit_report, report_csv_rows
+
+        from .records.ledger import activity_records
+
+        if not self.user_is_staff:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        buffer = io.StringIO()
+        buffer.write(BOM)
+        rows = report_csv_rows(credit_report(activity_records()), self._report_labels())
+        csv.writer(buffer).writerows([safe_cell(str(c)) for c in row] for row in rows)
+        response = Response(buffer.getvalue(), content_type="text/csv", charset="utf8")
+        response.content_disposition = 'attachment; filename="cme-credit-report.csv"'
+        return response
+
     @json_action(PushRequest, staff_only=True)
     def push_lrs(self, data: PushRequest, suffix: str = "") -> dict[str, Any]:
         """Send this activity's awards and revocations to the configured LRS as xAPI; the
@@ -367,6 +447,32 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             for chunk in iter_csv(activity_records(self.activity.project_number), self.gettext)
         )
         name = f"cme-credits-{self.activity.project_number}.csv"
+        response.content_disposition = f'attachment; filename="{name}"'
+        return response
+
+    @XBlock.handler
+    def badge(self, request, suffix: str = "") -> Response:
+        """The learner's own award as an Open Badges 3.0 credential (JSON)."""
+        from credit_export.badges import open_badge
+
+        from .records.ledger import award_of
+
+        row = award_of(self.learner_id, self.activity.project_number)
+        if row is None or row.status != "awarded":
+            return json_response({"error": self.gettext("You have no credit here yet.")}, 404)
+        record = CreditRecord.model_validate(row.record)
+        credential = open_badge(
+            record,
+            self.activity,
+            issuer_name=self.activity.organiser,
+            issuer_url=platform_home(),
+        )
+        response = Response(
+            json.dumps(credential, ensure_ascii=False, indent=2),
+            content_type="application/ld+json",
+            charset="utf8",
+        )
+        name = f"cme-credit-{record.project_number}.json"
         response.content_disposition = f'attachment; filename="{name}"'
         return response
 

@@ -210,3 +210,50 @@ def test_staff_revoke_a_credit_with_a_reason_the_row_stays_and_the_csv_drops_it(
     response = workbench.client.get(f"/handler/{credit}/export_csv/?student=staff")
     text = response.content.decode("utf-8")
     assert len(list(csv.reader(io.StringIO(text[1:])))) == 1  # header only
+
+
+def test_a_learner_downloads_their_award_as_an_open_badge_and_nobody_elses(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    assert workbench.client.get(f"/handler/{credit}/badge/?student=student_1").status_code == 404
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    act(workbench, credit, "profile", **PROFILE)
+    act(workbench, credit, "evaluate", satisfaction=5, change_in_practice="none")
+    status, body = act(workbench, credit, "claim")
+    assert status == 200 and "Open Badge" in body["html"]
+    badge = json.loads(workbench.client.get(f"/handler/{credit}/badge/?student=student_1").content)
+    assert "OpenBadgeCredential" in badge["type"]
+    subject = badge["credentialSubject"]
+    assert subject["creditsEarned"] == 1.0 and subject["licenseNumber"] == "110440100001234"
+    assert subject["achievement"]["creditsAvailable"] == 1.0
+    assert subject["activityStartDate"] == "2026-09-01"
+    other = workbench.client.get(f"/handler/{credit}/badge/?student=student_2")
+    assert other.status_code == 404
+
+
+def test_the_cme_office_reads_credits_by_title_level_discipline_and_month(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    for student, title in (("student_1", "intermediate"), ("student_2", "senior")):
+        complete(student, children["cme_case"], 8)
+        complete(student, children["cme_referral"], 9)
+        act(workbench, credit, "profile", student=student, **(PROFILE | {"title": title}))
+        act(
+            workbench,
+            credit,
+            "evaluate",
+            student=student,
+            satisfaction=4,
+            change_in_practice="none",
+        )
+        act(workbench, credit, "claim", student=student)
+    assert workbench.handler(credit, "report", {"action": "report"}).status_code == 403
+    response = workbench.handler(credit, "report", {"action": "report"}, student="staff")
+    panel = html.unescape(json.loads(response.content)["html"])
+    assert "2 awards, 2 credits, 2 learners." in panel
+    assert panel.count("<svg") == 4 and "senior" in panel and "intermediate" in panel
+    text = workbench.client.get(f"/handler/{credit}/report_csv/?student=staff").content.decode()
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    by_title = {row[1]: row for row in rows if row[0] == "Professional title"}
+    assert by_title["senior"][4] == "1" and by_title["intermediate"][2] == "1"
