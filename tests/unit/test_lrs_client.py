@@ -1,0 +1,81 @@
+"""The push client's decisions, with a stand-in transport (the real LRS is in
+tests/integration): backoff on 5xx and timeouts, giving up clearly, never marking unsent
+statements as sent."""
+
+import requests
+
+from credit_export.lrs import MemoryCheckpoint, push_statements
+
+
+class Answer:
+    def __init__(self, status, body=None):
+        self.status_code, self._body, self.text = status, body, str(body)
+
+    def json(self):
+        return self._body
+
+
+class Transport:
+    """Answers in order; each item an Answer or an exception to raise."""
+
+    def __init__(self, *answers):
+        self.answers, self.posts = list(answers), []
+
+    def post(self, url, data, **kwargs):
+        self.posts.append(data)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def statements(n):
+    return lambda: ({"id": f"id-{i}"} for i in range(n))
+
+
+def test_server_errors_and_timeouts_are_retried_with_growing_waits():
+    waits = []
+    transport = Transport(Answer(503), requests.Timeout(), Answer(200, ["id-0", "id-1"]))
+    report = push_statements(
+        statements(2),
+        endpoint="http://lrs",
+        auth=None,
+        checkpoint=MemoryCheckpoint(),
+        session=transport,
+        sleep=waits.append,
+        backoff=(1.0, 2.0, 3.0),
+    )
+    assert report.ok and report.sent == 2 and report.retries == 2
+    assert waits == [1.0, 2.0]
+
+
+def test_after_the_last_retry_the_push_stops_and_the_checkpoint_stays_behind():
+    checkpoint = MemoryCheckpoint()
+    transport = Transport(Answer(200, ["id-0", "id-1"]), *[Answer(500)] * 3)
+    report = push_statements(
+        statements(4),
+        endpoint="http://lrs",
+        auth=None,
+        checkpoint=checkpoint,
+        session=transport,
+        sleep=lambda s: None,
+        batch_size=2,
+        max_retries=2,
+    )
+    assert report.error[0] == "lrs_unreachable" and report.error[1]["attempts"] == 3
+    assert checkpoint.load() == {"count": 2, "last_id": "id-1"}
+
+
+def test_a_changed_stream_starts_over_instead_of_skipping_the_wrong_statements():
+    checkpoint = MemoryCheckpoint()
+    checkpoint.save({"count": 2, "last_id": "another-id"})
+    transport = Transport(Answer(200, ["id-0", "id-1", "id-2"]))
+    report = push_statements(
+        statements(3),
+        endpoint="http://lrs",
+        auth=None,
+        checkpoint=checkpoint,
+        session=transport,
+        sleep=lambda s: None,
+    )
+    assert report.ok and report.skipped_by_checkpoint == 0 and report.sent == 3
