@@ -4,6 +4,7 @@ a staff author edits the case in Studio, and a broken edit is refused with its r
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from case_teaching import expert_route, load_demo_case
 
@@ -151,8 +152,7 @@ def test_a_staff_author_edits_the_case_in_studio_and_a_broken_edit_is_refused(
         page.get_by_role("button", name="Save", exact=True).click()
     assert response.value.status == 400
     problems = page.locator('[data-role="problems"]')
-    problems.wait_for()
-    assert "nowhere" in problems.inner_text()
+    expect(problems).to_contain_text("nowhere")
     assert re.search(r"[Ll]ine \d+", problems.inner_text())
 
     page.goto(scenario_path(page, case.title, "bt_doctor_d"))
@@ -175,8 +175,9 @@ def test_a_staff_author_edits_a_finding_in_the_form_and_a_blank_label_is_marked(
     with page.expect_response(re.compile(r"/studio_submit/")) as response:
         page.get_by_role("button", name="Check", exact=True).click()
     assert response.value.status == 400
-    assert label.get_attribute("aria-invalid") == "true"
-    assert "stages[1].findings[0].label" in page.locator('[data-role="problems"]').inner_text()
+    # The response lands before the page script marks the field: wait for the mark.
+    expect(label).to_have_attribute("aria-invalid", "true")
+    expect(page.locator('[data-role="problems"]')).to_contain_text("stages[1].findings[0].label")
 
     label.fill("Ask about chest pain and breathlessness")
     stages = form.locator('fieldset.cme-sf-list[data-path="stages"]')
