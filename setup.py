@@ -51,7 +51,7 @@ setup(
         ),
         "case_teaching": package_data("case_teaching", ["demo"]),
         "referral_tracking": package_data("referral_tracking", ["demo", "rulesets"]),
-        "credit_export": package_data("credit_export", ["schemas"]),
+        "credit_export": package_data("credit_export", ["schemas", "demo"]),
     },
     include_package_data=False,
     install_requires=[

@@ -1,14 +1,35 @@
-"""CME credits: activities, rules, learner profiles, the award and its export.
+"""CME credits (继续医学教育学分): activities, rules, learner profiles, the award and its exports.
 
-No `xblock`, no `django`: usable from a plain Python prompt. The adapter reads the learner's
-outcomes, calls `evaluate_rule`, then `award` (CreditError with the missing items when the
-rule is not met), stores the record once per learner and activity, and exports with
-`iter_csv`.
+No `xblock`, no `django`: usable from a plain Python prompt. The adapter's API, in the order a
+handler uses it::
+
+    activity = CreditActivity.model_validate_json(...)   # or activity_from_xml / demo
+    rule = CreditRule.model_validate_json(...)           # or rule_from_xml
+    result = evaluate_rule(rule, outcomes, evaluation_done, minutes_spent)
+    record = award(activity, result, profile, learner_id, now)   # CreditError if not met
+    revoked = revoke(record, reason, by, now)                    # a new record
+
+    iter_csv(records, gettext)              # registration CSV (BOM, formula-safe), streamed
+    iter_xml(records)  / validate_xml(..)   # XML valid against schemas/cme_credits.xsd
+    statement_for(record, platform_iri=.., homepage=..)   # xAPI 1.0.3 (xapi.py: the IRIs)
+    open_badge(record, activity, issuer)    # Open Badges 3.0 credential, unsigned
+    credit_report(records) -> report_csv_rows / report_to_svg   # the CME office's report
+
+Errors: `CreditError(code, **params)` and pydantic errors with codes from
+`messages.MESSAGES`; translate by code.
 """
 
-from .catalog import demo_activity
-from .csv_export import COLUMNS, iter_csv, safe_cell
+from .badges import IssuerProfile, open_badge
+from .catalog import (
+    DEMO_ACTIVITIES,
+    demo_activity,
+    demo_rule_json,
+    load_demo_activity,
+    load_demo_rule,
+)
+from .csv_export import BOM, COLUMNS, FORMULA_STARTS, iter_csv, safe_cell, write_csv
 from .messages import MESSAGES, CreditError
+from .report import CreditReport, Group, credit_report, report_csv_rows, report_to_svg
 from .rules import Missing, RuleResult, award, evaluate_rule, revoke
 from .schema import (
     ActivityEvaluation,
@@ -19,29 +40,55 @@ from .schema import (
     HoursConversion,
     LearnerProfile,
     Outcome,
+    credits_for_hours,
 )
+from .xapi import iter_statements, statement_for, statement_id, statements_for
 from .xml_export import iter_xml, validate_xml
+from .xml_mapping import activity_from_xml, activity_to_xml, rule_from_xml, rule_to_xml
 
 __all__ = [
+    "BOM",
     "COLUMNS",
+    "DEMO_ACTIVITIES",
+    "FORMULA_STARTS",
     "MESSAGES",
     "ActivityEvaluation",
     "ComponentRequirement",
     "CreditActivity",
     "CreditError",
     "CreditRecord",
+    "CreditReport",
     "CreditRule",
+    "Group",
     "HoursConversion",
+    "IssuerProfile",
     "LearnerProfile",
     "Missing",
     "Outcome",
     "RuleResult",
+    "activity_from_xml",
+    "activity_to_xml",
     "award",
+    "credit_report",
+    "credits_for_hours",
     "demo_activity",
+    "demo_rule_json",
     "evaluate_rule",
     "iter_csv",
+    "iter_statements",
     "iter_xml",
+    "load_demo_activity",
+    "load_demo_rule",
+    "open_badge",
+    "report_csv_rows",
+    "report_to_svg",
     "revoke",
+    "rule_from_xml",
+    "rule_to_xml",
     "safe_cell",
+    "statement_for",
+    "statement_id",
+    "statements_for",
     "validate_xml",
+    "write_csv",
 ]

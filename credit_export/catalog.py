@@ -1,22 +1,45 @@
-"""The demo activity of the consortium module."""
+"""The demo activities and rules shipped in `demo/` (readable XML; the rules also as JSON).
 
-from datetime import date
-from decimal import Decimal
+- `hypertension_referral`: the consortium module's provincial Class I project, 6 hours at
+  1 credit per 6 hours (capped at 2): 1 credit. Its rule needs the unit's case and referral
+  exercise at 60% and the evaluation.
+- `guideline_self_study`: a member hospital's Class II self-study, a fixed 0.5 credit; its rule
+  needs 80% in the test and 60 minutes of study, no evaluation.
+"""
 
-from .schema import CreditActivity, HoursConversion
+from importlib import resources
+
+from .schema import CreditActivity, CreditRule
+from .xml_mapping import activity_from_xml, rule_from_xml
+
+DEMO_ACTIVITIES = ("hypertension_referral", "guideline_self_study")
+
+
+def _demo_file(filename: str) -> bytes:
+    return resources.files("credit_export").joinpath("demo", filename).read_bytes()
+
+
+def _check(name: str) -> None:
+    if name not in DEMO_ACTIVITIES:
+        raise KeyError(f"no demo activity {name!r}; there are {', '.join(DEMO_ACTIVITIES)}")
+
+
+def load_demo_activity(name: str = "hypertension_referral") -> CreditActivity:
+    _check(name)
+    return activity_from_xml(_demo_file(f"{name}.activity.xml"))
+
+
+def load_demo_rule(name: str = "hypertension_referral") -> CreditRule:
+    _check(name)
+    return rule_from_xml(_demo_file(f"{name}.rule.xml"))
+
+
+def demo_rule_json(name: str = "hypertension_referral") -> str:
+    """The rule as JSON, as an author pastes it into the Studio editor."""
+    _check(name)
+    return _demo_file(f"{name}.rule.json").decode("utf-8")
 
 
 def demo_activity() -> CreditActivity:
-    """A provincial Class I project: 6 hours, one credit per 6 hours, at most 2 credits."""
-    return CreditActivity(
-        project_number="2026-05-01-003",
-        name="Community management of hypertension and graded referral",
-        level="provincial",
-        credit_class="I",
-        hours=Decimal("6"),
-        conversion=HoursConversion(hours_per_credit=Decimal("6"), cap=Decimal("2")),
-        organiser="Consortium lead hospital, continuing education office",
-        discipline="General practice",
-        start_date=date(2026, 9, 1),
-        end_date=date(2026, 12, 31),
-    )
+    """The activity a credit block shows before its author configures one."""
+    return load_demo_activity()

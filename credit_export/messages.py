@@ -2,7 +2,8 @@
 
 The domain never translates: it raises `CreditError(code, **params)` (or, in pydantic
 validators, `PydanticCustomError(code, MESSAGES[code], params)`); the Open edX adapter looks
-the code up and translates the template.
+the code up and translates the template. The `xml_*` templates are word for word those of
+`referral_tracking`, so one translation serves both.
 """
 
 
@@ -11,16 +12,26 @@ def N_(message: str) -> str:  # the gettext convention: mark now, translate late
 
 
 MESSAGES: dict[str, str] = {
+    # ---- learner profile and free text ---------------------------------------------------
     "blank_text": N_("{field} is empty; write something here."),
     "licence_format": N_(
         "The licence or certificate number should be 6 to 30 letters and digits "
         "(as printed on your practising certificate)."
     ),
+    # ---- activity and rule -----------------------------------------------------------------
     "hours_or_credits": N_(
         "Give either fixed credits or hours with a conversion rule, not both and not neither."
     ),
+    "hours_give_no_credit": N_(
+        "{hours} hours give no credit at {hours_per_credit} hours per credit, counted in steps "
+        "of {step}: give more hours or fixed credits."
+    ),
     "dates_order": N_("The activity ends ({end}) before it starts ({start})."),
     "rule_no_components": N_("The credit rule names no component to complete."),
+    "rule_duplicate_component": N_(
+        'The credit rule names the component "{usage_id}" more than once.'
+    ),
+    # ---- award and revocation ----------------------------------------------------------------
     "rule_not_met": N_("The credit cannot be awarded yet: {missing}"),
     "already_revoked": N_("This credit was already revoked on {when}."),
     "revoke_needs_reason": N_("Say why the credit is revoked; the reason is kept with the record."),
@@ -30,6 +41,16 @@ MESSAGES: dict[str, str] = {
     "missing_minutes": N_("{minutes} of {required} minutes of study are recorded."),
     "missing_profile": N_("your CME profile is not filled in yet."),
     "no_award": N_("{learner} has no credit for this activity."),
+    # ---- activity and rule XML (OLX) ---------------------------------------------------------
+    "xml_syntax": N_("The XML cannot be read (line {line}): {problem}"),
+    "xml_too_large": N_("The XML is {size} bytes; the limit is {limit}."),
+    "xml_doctype_forbidden": N_("The XML must not contain a DOCTYPE or entity declarations."),
+    "xml_unexpected_root": N_("Line {line}: expected <{expected}>, found <{found}>."),
+    "xml_unknown_element": N_("Line {line}: <{element}> is not expected inside <{parent}>."),
+    "xml_unknown_attribute": N_(
+        'Line {line}: attribute "{attribute}" is not expected on <{element}>.'
+    ),
+    "xml_invalid": N_("Line {line}, {field}: {problem}"),
 }
 
 

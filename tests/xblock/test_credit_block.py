@@ -227,7 +227,8 @@ def test_a_learner_downloads_their_award_as_an_open_badge_and_nobody_elses(workb
     subject = badge["credentialSubject"]
     assert subject["creditsEarned"] == 1.0 and subject["licenseNumber"] == "110440100001234"
     assert subject["achievement"]["creditsAvailable"] == 1.0
-    assert subject["activityStartDate"] == "2026-09-01"
+    # OB 3.0 types the activity dates as date-times: the first day from midnight (UTC).
+    assert subject["activityStartDate"] == "2026-09-01T00:00:00+00:00"
     other = workbench.client.get(f"/handler/{credit}/badge/?student=student_2")
     assert other.status_code == 404
 
