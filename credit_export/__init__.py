@@ -37,6 +37,7 @@ from .schema import (
     CreditActivity,
     CreditRecord,
     CreditRule,
+    CreditSettings,
     HoursConversion,
     LearnerProfile,
     Outcome,
@@ -44,7 +45,14 @@ from .schema import (
 )
 from .xapi import iter_statements, statement_for, statement_id, statements_for
 from .xml_export import iter_xml, validate_xml
-from .xml_mapping import activity_from_xml, activity_to_xml, rule_from_xml, rule_to_xml
+from .xml_mapping import (
+    activity_from_xml,
+    activity_to_xml,
+    rule_from_xml,
+    rule_to_xml,
+    settings_from_xml,
+    settings_to_xml,
+)
 
 __all__ = [
     "BOM",
@@ -59,6 +67,7 @@ __all__ = [
     "CreditRecord",
     "CreditReport",
     "CreditRule",
+    "CreditSettings",
     "Group",
     "HoursConversion",
     "IssuerProfile",
@@ -86,6 +95,8 @@ __all__ = [
     "rule_from_xml",
     "rule_to_xml",
     "safe_cell",
+    "settings_from_xml",
+    "settings_to_xml",
     "statement_for",
     "statement_id",
     "statements_for",

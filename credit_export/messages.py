@@ -51,6 +51,8 @@ MESSAGES: dict[str, str] = {
         'Line {line}: attribute "{attribute}" is not expected on <{element}>.'
     ),
     "xml_invalid": N_("Line {line}, {field}: {problem}"),
+    "xml_duplicate_element": N_("Line {line}: <{element}> may appear only once."),
+    "xml_missing_element": N_("Line {line}: <{element}> is missing."),
 }
 
 

@@ -29,6 +29,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -139,18 +140,25 @@ class CreditActivity(_Model):
     start_date: date
     end_date: date
 
+    @field_validator("end_date")
+    @classmethod
+    def _after_start(cls, end: date, info: ValidationInfo) -> date:
+        """On the last day's field, so the form marks it."""
+        start = info.data.get("start_date")
+        if start is not None and end < start:
+            raise PydanticCustomError(
+                "dates_order",
+                MESSAGES["dates_order"],
+                {"start": start.isoformat(), "end": end.isoformat()},
+            )
+        return end
+
     @model_validator(mode="after")
     def _consistent(self) -> "CreditActivity":
         fixed = self.credits is not None
         converted = self.hours is not None and self.conversion is not None
         if fixed == converted or (self.hours is None) != (self.conversion is None):
             raise PydanticCustomError("hours_or_credits", MESSAGES["hours_or_credits"], {})
-        if self.end_date < self.start_date:
-            raise PydanticCustomError(
-                "dates_order",
-                MESSAGES["dates_order"],
-                {"start": self.start_date.isoformat(), "end": self.end_date.isoformat()},
-            )
         if converted and not self.awarded_credits:
             assert self.hours is not None and self.conversion is not None
             raise PydanticCustomError(
@@ -207,6 +215,14 @@ class CreditRule(_Model):
                 )
             seen.add(component.usage_id)
         return self
+
+
+class CreditSettings(_Model):
+    """What an author configures in one credit block: the activity and its rule (Studio's
+    editor and the block's OLX hold them together)."""
+
+    activity: CreditActivity
+    rule: CreditRule = Field(default_factory=CreditRule)
 
 
 class LearnerProfile(_Model):

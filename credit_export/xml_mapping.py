@@ -15,6 +15,9 @@
 </cme-credit-rule>
 ```
 
+A block's settings hold both, as `<cme-credit>` (Studio's source editor) or as the children of
+the block's own `<cme_credit>` OLX element (`settings_from_xml` takes that element as it is).
+
 Parsing refuses DTDs and entities and never touches the network; every error names the line
 and the field (`CreditError` with an `xml_*` code). The models validate what is read, so the
 XML accepts exactly what the JSON form accepts.
@@ -27,10 +30,11 @@ from lxml import etree
 from pydantic import BaseModel, ValidationError
 
 from .messages import CreditError
-from .schema import CreditActivity, CreditRule
+from .schema import CreditActivity, CreditRule, CreditSettings
 
 ACTIVITY_ROOT = "cme-activity"
 RULE_ROOT = "cme-credit-rule"
+SETTINGS_ROOT = "cme-credit"
 MAX_XML_BYTES = 200_000
 XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
 XML_LANG = f"{XML_NAMESPACE}lang"
@@ -68,6 +72,10 @@ def _serialize(root: etree._Element) -> str:
 
 def activity_to_xml(activity: CreditActivity) -> str:
     """The activity as indented XML text (no declaration)."""
+    return _serialize(activity_element(activity))
+
+
+def activity_element(activity: CreditActivity) -> etree._Element:
     root = etree.Element(ACTIVITY_ROOT)
     root.set("project-number", activity.project_number)
     root.set("level", activity.level)
@@ -89,11 +97,15 @@ def activity_to_xml(activity: CreditActivity) -> str:
         if conversion.cap is not None:
             hours.set("cap", _number(conversion.cap))
         hours.set("step", _number(conversion.step))
-    return _serialize(root)
+    return root
 
 
 def rule_to_xml(rule: CreditRule) -> str:
     """The rule as indented XML text (no declaration)."""
+    return _serialize(rule_element(rule))
+
+
+def rule_element(rule: CreditRule) -> etree._Element:
     root = etree.Element(RULE_ROOT)
     root.set("evaluation-required", "true" if rule.evaluation_required else "false")
     if rule.min_minutes is not None:
@@ -106,6 +118,13 @@ def rule_to_xml(rule: CreditRule) -> str:
             usage_id=component.usage_id,
             min_fraction=repr(component.min_fraction),
         )
+    return root
+
+
+def settings_to_xml(settings: CreditSettings) -> str:
+    """Activity and rule together under `<cme-credit>`, as Studio's source editor shows them."""
+    root = etree.Element(SETTINGS_ROOT)
+    root.extend([activity_element(settings.activity), rule_element(settings.rule)])
     return _serialize(root)
 
 
@@ -154,7 +173,11 @@ class _Reader:
         return element.text or ""
 
 
-def _root(text: str | bytes, expected: str):
+def _root(text: "str | bytes | etree._Element", expected: str | None):
+    """The checked root element of `text`; an element (already parsed by the caller, e.g. the
+    runtime's OLX) is taken as it is, keeping its lines; `expected=None` takes any tag."""
+    if isinstance(text, etree._Element):
+        return _expect(text, expected)
     raw = text.encode("utf-8") if isinstance(text, str) else text
     if len(raw) > MAX_XML_BYTES:
         raise CreditError("xml_too_large", size=len(raw), limit=MAX_XML_BYTES)
@@ -165,7 +188,11 @@ def _root(text: str | bytes, expected: str):
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise CreditError("xml_doctype_forbidden")
-    if root.tag != expected:
+    return _expect(root, expected)
+
+
+def _expect(root, expected: str | None):
+    if expected is not None and root.tag != expected:
         raise CreditError(
             "xml_unexpected_root", line=root.sourceline, expected=expected, found=root.tag
         )
@@ -202,7 +229,7 @@ def _validate[Model: BaseModel](
         ) from exc
 
 
-def activity_from_xml(text: str | bytes) -> CreditActivity:
+def activity_from_xml(text: "str | bytes | etree._Element") -> CreditActivity:
     """Parse and validate activity XML; CreditError names the line and field at fault."""
     root = _root(text, ACTIVITY_ROOT)
     reader = _Reader()
@@ -239,7 +266,7 @@ def activity_from_xml(text: str | bytes) -> CreditActivity:
     return _validate(CreditActivity, data, reader, root)
 
 
-def rule_from_xml(text: str | bytes) -> CreditRule:
+def rule_from_xml(text: "str | bytes | etree._Element") -> CreditRule:
     """Parse and validate rule XML; CreditError names the line and field at fault."""
     root = _root(text, RULE_ROOT)
     reader = _Reader()
@@ -258,3 +285,32 @@ def rule_from_xml(text: str | bytes) -> CreditRule:
         components.append(component)
     data["components"] = components
     return _validate(CreditRule, data, reader, root)
+
+
+def settings_from_xml(
+    text: "str | bytes | etree._Element", root_tag: str | None = SETTINGS_ROOT
+) -> CreditSettings:
+    """Activity and rule from `<cme-credit>` text, or from a block's OLX element
+    (`root_tag=None`). The activity is required; without a rule, the default rule applies.
+    CreditError names the line and field at fault."""
+    root = _root(text, root_tag)
+    reader = _Reader()
+    activity = rule = None
+    for child in reader.children(root, {ACTIVITY_ROOT, RULE_ROOT}):
+        if (activity if child.tag == ACTIVITY_ROOT else rule) is not None:
+            raise CreditError("xml_duplicate_element", line=child.sourceline, element=child.tag)
+        part = "activity" if child.tag == ACTIVITY_ROOT else "rule"
+        try:
+            if part == "activity":
+                activity = activity_from_xml(child)
+            else:
+                rule = rule_from_xml(child)
+        except CreditError as exc:
+            if exc.code != "xml_invalid":
+                raise
+            field = exc.params["field"]  # named as the form and the JSON name it
+            field = part if field == child.tag else f"{part}.{field}"
+            raise CreditError(exc.code, **(exc.params | {"field": field})) from exc
+    if activity is None:
+        raise CreditError("xml_missing_element", line=root.sourceline, element=ACTIVITY_ROOT)
+    return CreditSettings(activity=activity, rule=rule or CreditRule())

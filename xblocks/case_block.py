@@ -416,7 +416,7 @@ class CaseBlock(ExerciseMixin, XBlock):
                     "case_source": case_to_xml(self.case),
                     "export_url": self.runtime.handler_url(self, "export_case"),
                     "editor_config_json": script_json(editor_config(self.gettext)),
-                    "case_data_json": script_json(json.loads(self.case.model_dump_json())),
+                    "editor_data_json": script_json(json.loads(self.case.model_dump_json())),
                     "fingerprint": self.case.fingerprint,
                 },
                 self.i18n,
@@ -455,8 +455,8 @@ class CaseBlock(ExerciseMixin, XBlock):
         if data.mode == "validate":  # the editor carries the case between form and XML
             return {
                 "message": _("The case is valid: {summary}").format(summary=summary),
-                "case": json.loads(case.model_dump_json()),
-                "case_xml": case_to_xml(case),
+                "data": json.loads(case.model_dump_json()),
+                "source": case_to_xml(case),
             }
         if data.base_fingerprint and data.base_fingerprint != self.case.fingerprint:
             return json_response(

@@ -10,6 +10,7 @@ from typing import Any
 from case_teaching import Case
 
 from .messages import N_
+from .schema_editor import schema_editor_config
 
 FIELD_LABELS = {
     "id": N_("Id (letters, digits, - or _)"),
@@ -115,15 +116,6 @@ VALUE_LABELS = {
     "pairwise": N_("Pairs in the right order"),
 }
 
-EDITOR_TEXT = {
-    "add": N_("Add"),
-    "remove": N_("Remove"),
-    "up": N_("Move up"),
-    "down": N_("Move down"),
-    "none": N_("(none)"),
-    "item": N_("Item"),
-}
-
 #: Fields holding author HTML or long text: a text area rather than a line.
 LONG_TEXT = (
     "summary",
@@ -144,10 +136,4 @@ def case_schema() -> dict[str, Any]:
 
 def editor_config(gettext) -> dict[str, Any]:
     """Everything the editor's script needs, in the author's language."""
-    return {
-        "schema": case_schema(),
-        "fields": {name: gettext(label) for name, label in FIELD_LABELS.items()},
-        "values": {name: gettext(label) for name, label in VALUE_LABELS.items()},
-        "text": {name: gettext(label) for name, label in EDITOR_TEXT.items()},
-        "long": list(LONG_TEXT),
-    }
+    return schema_editor_config(gettext, case_schema(), FIELD_LABELS, VALUE_LABELS, LONG_TEXT)

@@ -27,6 +27,7 @@ from credit_export import (
     CreditError,
     CreditRecord,
     CreditRule,
+    CreditSettings,
     LearnerProfile,
     Outcome,
     award,
@@ -34,12 +35,15 @@ from credit_export import (
     evaluate_rule,
     iter_csv,
     iter_xml,
+    settings_from_xml,
+    settings_to_xml,
 )
 from credit_export.messages import MESSAGES
 
-from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response
+from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response, script_json
+from .credit_editor import editor_config
 from .exercise import StrictRequest
-from .messages import N_, translate_code, translate_validation_error
+from .messages import N_, translate_code, translate_domain_error, translate_validation_error
 from .templates_engine import render_template
 
 #: The blocks a rule without components counts: the graded exercises of the same unit.
@@ -113,8 +117,15 @@ class PushRequest(StrictRequest):
 class StudioRequest(StrictRequest):
     mode: Literal["save", "validate"]
     display_name: str = Field(min_length=1, max_length=200)
-    activity_source: str = Field(min_length=1, max_length=100_000)
-    rule_source: str = Field(default="", max_length=100_000)
+    settings_source: str = Field(min_length=1, max_length=200_000)
+
+
+def read_settings_source(source: str) -> CreditSettings:
+    """Author input from Studio: `<cme-credit>` XML, or the JSON of exported settings."""
+    text = source.strip()
+    if text.startswith("{"):
+        return CreditSettings.model_validate_json(text)
+    return settings_from_xml(text)
 
 
 @XBlock.needs("i18n")
@@ -492,44 +503,47 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         return response
 
     # ---- Studio and OLX ---------------------------------------------------------------------
+    @property
+    def settings(self) -> CreditSettings:
+        return CreditSettings(activity=self.activity, rule=parse_rule(self.rule_json))
+
     def studio_view(self, context=None) -> Fragment:
         if not self.user_can_author:
             return Fragment('<p class="cme-block">' + self.gettext(STAFF_ONLY) + "</p>")
+        settings = self.settings
         html = render_template(
             "credit/studio.html",
             {
                 "display_name": self.display_name,
-                "activity_source": json.dumps(
-                    json.loads(self.activity.model_dump_json()), ensure_ascii=False, indent=2
-                ),
-                "rule_source": json.dumps(
-                    json.loads(parse_rule(self.rule_json).model_dump_json()),
-                    ensure_ascii=False,
-                    indent=2,
-                ),
+                "settings_source": settings_to_xml(settings),
+                "export_url": self.runtime.handler_url(self, "export_settings"),
+                "editor_config_json": script_json(editor_config(self.gettext)),
+                "editor_data_json": script_json(json.loads(settings.model_dump_json())),
             },
             self.i18n,
         )
         fragment = Fragment(html)
         add_assets(
-            fragment, css=("css/cme_common.css",), js=("js/cme_common.js", "js/cme_studio.js")
+            fragment,
+            css=("css/cme_common.css",),
+            js=("js/cme_common.js", "js/cme_schema_form.js", "js/cme_studio.js"),
         )
         fragment.initialize_js("CmeStudioInit")
         return fragment
 
     @json_action(StudioRequest, author_only=True)
     def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:
+        """Validate (and on "save" store) the activity and rule, given as `<cme-credit>` XML or
+        as JSON; nothing is stored unless all of it is valid."""
         _ = self.gettext
-        problems = []
-        activity = rule = None
         try:
-            activity = CreditActivity.model_validate_json(data.activity_source)
+            settings = read_settings_source(data.settings_source)
         except ValidationError as exc:
-            problems += translate_validation_error(_, exc, package="credit_export")
-        try:
-            rule = CreditRule.model_validate_json(data.rule_source or "{}")
-        except ValidationError as exc:
-            problems += translate_validation_error(_, exc, package="credit_export")
+            problems = translate_validation_error(_, exc, package="credit_export")
+        except CreditError as exc:
+            problems = [{"field": "", "message": translate_domain_error(_, exc)}]
+        else:
+            problems = []
         if problems:
             return json_response(
                 {
@@ -538,41 +552,63 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 },
                 400,
             )
-        assert activity is not None and rule is not None
-        if data.mode == "save":
-            self.display_name = data.display_name.strip()
-            self.activity_json = activity.model_dump_json()
-            self.rule_json = rule.model_dump_json()
-        return {
-            "message": _("{credits} Class {credit_class} credit(s) for {name}.").format(
-                credits=format(activity.awarded_credits.normalize(), "f"),
-                credit_class=activity.credit_class,
-                name=activity.name,
-            )
-        }
+        activity = settings.activity
+        summary = _("{credits} Class {credit_class} credit(s) for {name}.").format(
+            credits=format(activity.awarded_credits.normalize(), "f"),
+            credit_class=activity.credit_class,
+            name=activity.name,
+        )
+        if data.mode == "validate":  # the editor carries the settings between form and XML
+            return {
+                "message": summary,
+                "data": json.loads(settings.model_dump_json()),
+                "source": settings_to_xml(settings),
+            }
+        self.display_name = data.display_name.strip()
+        self.activity_json = activity.model_dump_json()
+        self.rule_json = settings.rule.model_dump_json()
+        return {"message": _("Saved: {summary}").format(summary=summary)}
+
+    @XBlock.handler
+    def export_settings(self, request, suffix: str = "") -> Response:
+        """Download the activity and rule as JSON (authors only), to import elsewhere."""
+        if not self.user_can_author:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        body = json.dumps(json.loads(self.settings.model_dump_json()), ensure_ascii=False, indent=2)
+        response = Response(body, content_type="application/json", charset="utf8")
+        name = f"cme-credit-{self.activity.project_number}.json"
+        response.content_disposition = f'attachment; filename="{name}"'
+        return response
 
     @classmethod
     def parse_xml(cls, node, runtime, keys, id_generator=None):
-        """`<cme_credit display_name="..">` with `<activity>` and `<rule>` holding JSON."""
+        """`<cme_credit display_name="..">` with `<cme-activity>` and `<cme-credit-rule>` as
+        children (credit_export.xml_mapping); an invalid one stops the import with the line
+        and field at fault. Older exports held the two as JSON in `<activity>` and `<rule>`."""
+        docinfo = node.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            raise CreditError("xml_doctype_forbidden")
         block = runtime.construct_xblock_from_class(cls, keys)
         if "display_name" in node.attrib:
             block.display_name = node.attrib["display_name"]
-        for tag, field, model in (
-            ("activity", "activity_json", CreditActivity),
-            ("rule", "rule_json", CreditRule),
-        ):
-            child = node.find(tag)
-            if child is not None and (child.text or "").strip():
-                setattr(block, field, model.model_validate_json(child.text).model_dump_json())
+        legacy = [child for child in node if child.tag in ("activity", "rule")]
+        if legacy:
+            for child in legacy:
+                model = CreditActivity if child.tag == "activity" else CreditRule
+                value = model.model_validate_json(child.text or "{}").model_dump_json()
+                setattr(block, f"{child.tag}_json", value)
+        elif len(node):
+            settings = settings_from_xml(node, root_tag=None)
+            block.activity_json = settings.activity.model_dump_json()
+            block.rule_json = settings.rule.model_dump_json()
         return block
 
     def add_xml_to_node(self, node) -> None:
         node.tag = self.scope_ids.block_type
         if self.fields["display_name"].is_set_on(self):
             node.set("display_name", self.display_name)
-        for tag, text in (("activity", self.activity_json), ("rule", self.rule_json)):
-            if text:
-                etree.SubElement(node, tag).text = json.dumps(json.loads(text), indent=2)
+        if self.activity_json or self.rule_json:
+            node.extend(list(etree.fromstring(settings_to_xml(self.settings))))
 
     @staticmethod
     def workbench_scenarios() -> list[tuple[str, str]]:

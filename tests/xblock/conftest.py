@@ -74,6 +74,11 @@ class Workbench:
             rows = rows.filter(event_type=event_type)
         return [row.as_dict() for row in rows]
 
+    def page_of(self, usage_id: str, student: str, view: str = "student_view") -> str:
+        """One block's view as the runtime renders it for `student` (its HTML)."""
+        block = self.block(usage_id, student)
+        return block.runtime.render(block, view).content
+
     @staticmethod
     def block(usage_id: str, student: str = "student_1"):
         from workbench.runtime import WorkbenchRuntime

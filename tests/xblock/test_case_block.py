@@ -480,7 +480,7 @@ def test_the_studio_editor_holds_the_case_and_its_schema_and_nothing_breaks_out_
     assert studio(workbench, usage_id, hostile.model_dump_json()).status_code == 200
     page = workbench.block(usage_id, "staff").studio_view().content
     assert "</script><script>alert(1)" not in page
-    config = re.search(r'data-role="case-data">(.*?)</script>', page, flags=re.S).group(1)
+    config = re.search(r'data-role="editor-data">(.*?)</script>', page, flags=re.S).group(1)
     assert json.loads(config)["title"] == hostile.title
 
 

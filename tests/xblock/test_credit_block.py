@@ -6,10 +6,20 @@ import html
 import io
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
+from lxml import etree
 
-from credit_export import validate_xml
+from credit_export import (
+    CreditError,
+    CreditSettings,
+    load_demo_activity,
+    load_demo_rule,
+    settings_to_xml,
+    validate_xml,
+)
+from xblocks.credit_block import CreditBlock
 from xblocks.records.models import CreditAward, LearnerOutcome
 from xblocks.records.outcomes import OutcomeWrite, record_outcome
 
@@ -258,3 +268,120 @@ def test_the_cme_office_reads_credits_by_title_level_discipline_and_month(workbe
     rows = list(csv.reader(io.StringIO(text[1:])))
     by_title = {row[1]: row for row in rows if row[0] == "Professional title"}
     assert by_title["senior"][4] == "1" and by_title["intermediate"][2] == "1"
+
+
+# ---- Studio and OLX -------------------------------------------------------------------------
+
+
+def studio(workbench, usage_id, source, mode="save", student="staff", name="Module 3 credit"):
+    payload = {"mode": mode, "display_name": name, "settings_source": source}
+    response = workbench.handler(usage_id, "studio_submit", payload, student)
+    return response.status_code, json.loads(response.content)
+
+
+def edited_settings(**activity) -> str:
+    settings = CreditSettings(
+        activity=load_demo_activity().model_copy(update=activity), rule=load_demo_rule()
+    )
+    return settings_to_xml(settings)
+
+
+def test_studio_is_for_authors_and_shows_the_settings_as_a_form_and_as_xml(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    learner_view = workbench.page_of(credit, "student_1", "studio_view")
+    assert "cme-activity" not in learner_view and "editor-config" not in learner_view
+    status, _body = studio(workbench, credit, edited_settings(), student="student_1")
+    assert status == 403
+
+    view = html.unescape(workbench.page_of(credit, "staff", "studio_view"))
+    assert '<cme-activity project-number="2026-05-01-003"' in view
+    assert 'data-role="editor-config"' in view and '"hours_per_credit"' in view
+
+
+def test_validate_saves_nothing_and_answers_the_settings_for_the_form_and_the_xml(
+    workbench, module
+):
+    _, children = module
+    credit = children["cme_credit"]
+    source = edited_settings(credits=Decimal("2"), hours=None, conversion=None)
+    status, body = studio(workbench, credit, source, mode="validate")
+    assert status == 200 and body["message"].startswith("2 Class I credit(s)")
+    assert body["data"]["activity"]["credits"] == "2"
+    assert "<credits>2</credits>" in body["source"]
+    assert workbench.block(credit, "staff").activity_json == ""
+
+
+def test_a_saved_activity_changes_what_learners_earn_and_json_is_accepted_too(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    settings = CreditSettings(
+        activity=load_demo_activity().model_copy(
+            update={"credits": Decimal("2"), "hours": None, "conversion": None}
+        ),
+        rule=load_demo_rule(),
+    )
+    status, body = studio(workbench, credit, settings.model_dump_json())
+    assert status == 200 and body["message"] == "Saved: 2 Class I credit(s) for " + (
+        settings.activity.name + "."
+    )
+    block = workbench.block(credit, "staff")
+    assert block.activity.awarded_credits == Decimal("2")
+    assert block.display_name == "Module 3 credit"
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (('level="provincial"', 'level="galactic"'), "Line 2, activity.level"),
+        (("<discipline>", "<discipline><b/>"), "<b> is not expected inside <discipline>"),
+        (('per-credit="6"', 'per-credit="100"'), "give no credit"),
+        (("</cme-credit>", "<cme-activity/></cme-credit>"), "may appear only once"),
+    ],
+)
+def test_a_broken_setting_is_refused_naming_where_and_nothing_changes(
+    workbench, module, change, words
+):
+    _, children = module
+    credit = children["cme_credit"]
+    source = edited_settings().replace(*change)
+    status, body = studio(workbench, credit, source)
+    assert status == 400, body
+    messages = " ".join(f"{p['field']} {p['message']}" for p in body["problems"])
+    assert words in messages
+    assert workbench.block(credit, "staff").activity_json == ""
+
+
+def test_olx_holds_the_activity_and_rule_as_readable_xml_and_imports_to_the_same(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    status, _body = studio(workbench, credit, edited_settings(name="Hypertension, edited"))
+    assert status == 200
+    block = workbench.block(credit, "staff")
+    node = etree.Element("root")
+    block.add_xml_to_node(node)
+    etree.indent(node)
+    text = etree.tostring(node, encoding="unicode")
+    assert node.tag == "cme_credit" and node.get("display_name") == "Module 3 credit"
+    assert "<cme-activity" in text and "<cme-credit-rule" in text and "{" not in text
+    again = CreditBlock.parse_xml(etree.fromstring(text), block.runtime, block.scope_ids)
+    assert again.settings == block.settings
+    assert again.activity.name == "Hypertension, edited"
+
+    broken = text.replace('class="I"', 'class="III"')
+    with pytest.raises(CreditError) as caught:
+        CreditBlock.parse_xml(etree.fromstring(broken), block.runtime, block.scope_ids)
+    assert "activity.credit_class" in str(caught.value) and "Line 2" in str(caught.value)
+
+
+def test_older_olx_with_json_children_still_imports(workbench, module):
+    _, children = module
+    block = workbench.block(children["cme_credit"], "staff")
+    activity = load_demo_activity().model_copy(update={"name": "From an older export"})
+    olx = (
+        f'<cme_credit display_name="Old"><activity>{activity.model_dump_json()}</activity>'
+        f"<rule>{load_demo_rule().model_dump_json()}</rule></cme_credit>"
+    )
+    again = CreditBlock.parse_xml(etree.fromstring(olx), block.runtime, block.scope_ids)
+    assert again.activity.name == "From an older export"
+    assert again.settings.rule == load_demo_rule()

@@ -25,10 +25,15 @@
   SchemaForm.prototype.unwrap = function (schema) {
     schema = this.resolve(schema);
     if (schema.anyOf) {
+      var nullable = schema.anyOf.some(function (s) { return s.type === 'null'; });
       var real = schema.anyOf.filter(function (s) { return s.type !== 'null'; });
+      var types = real.map(function (s) { return s.type; }).sort().join(' ');
+      if (types === 'number string') {  // a pydantic Decimal: a number on the form
+        real = real.filter(function (s) { return s.type === 'number'; });
+      }
       if (real.length === 1) {
         var inner = this.resolve(real[0]);
-        return Object.assign({}, inner, {nullable: true, default: schema.default});
+        return Object.assign({}, inner, {nullable: nullable, default: schema.default});
       }
     }
     return schema;
@@ -91,6 +96,7 @@
     var self = this;
     schema = this.resolve(schema);
     var box = document.createElement(legend ? 'fieldset' : 'div');
+    if (path) { box.dataset.path = path; }  // a rule across its fields marks the group
     if (legend) {
       var title = document.createElement('legend');
       title.textContent = legend;
@@ -110,6 +116,12 @@
     var schema = this.unwrap(rawSchema);
     var value = holder[name];
     var items = schema.items ? this.resolve(schema.items) : null;
+    if (schema.type === 'object' && !schema.properties) {
+      return this.mapping(name, schema, holder, path);
+    }
+    if (schema.type === 'object' && schema.nullable) {
+      return this.optionalObject(name, schema, holder, path);
+    }
     if (schema.type === 'object') {
       if (value === undefined || value === null) { holder[name] = value = this.blank(schema); }
       return this.object(schema, value, path, this.label(name));
@@ -197,6 +209,14 @@
         }
         self.changed(false);
       });
+    } else if (schema.format === 'date') {
+      input = document.createElement('input');
+      input.type = 'date';
+      input.value = value || '';
+      input.addEventListener('input', function () {
+        holder[name] = input.value === '' && schema.nullable ? null : input.value;
+        self.changed(false);
+      });
     } else {
       var long = this.config.long.indexOf(name) >= 0;
       input = document.createElement(long ? 'textarea' : 'input');
@@ -209,6 +229,65 @@
     }
     input.id = id;
     input.dataset.path = path;
+    wrap.appendChild(label);
+    wrap.appendChild(input);
+    return wrap;
+  };
+
+  /* An optional group of fields (e.g. a conversion of hours): a checkbox fills it in or
+   * leaves it out (null). */
+  SchemaForm.prototype.optionalObject = function (name, schema, holder, path) {
+    var self = this;
+    var inner = Object.assign({}, schema, {nullable: false, default: undefined});
+    var wrap = document.createElement('div');
+    var id = 'cme-sf-' + (++counter);
+    var toggle = document.createElement('div');
+    toggle.className = 'cme-sf-field cme-choice';
+    var box = document.createElement('input');
+    box.type = 'checkbox';
+    box.id = id;
+    box.checked = holder[name] !== null && holder[name] !== undefined;
+    box.dataset.path = path + '.__present';
+    var label = document.createElement('label');
+    label.htmlFor = id;
+    label.textContent = this.config.text.include + ': ' + this.label(name);
+    toggle.appendChild(box);
+    toggle.appendChild(label);
+    wrap.appendChild(toggle);
+    box.addEventListener('change', function () {
+      holder[name] = box.checked ? self.blank(inner) : null;
+      self.changed(true);
+    });
+    if (box.checked) { wrap.appendChild(this.object(inner, holder[name], path, this.label(name))); }
+    return wrap;
+  };
+
+  /* A mapping of free keys (a name in other languages): one "key: value" per line. */
+  SchemaForm.prototype.mapping = function (name, schema, holder, path) {
+    var self = this;
+    var id = 'cme-sf-' + (++counter);
+    var wrap = document.createElement('div');
+    wrap.className = 'cme-sf-field';
+    var label = document.createElement('label');
+    label.htmlFor = id;
+    label.textContent = this.label(name) + ' (' + this.config.text.pairs + ')';
+    var input = document.createElement('textarea');
+    input.rows = 2;
+    input.id = id;
+    input.dataset.path = path;
+    var current = holder[name] || {};
+    input.value = Object.keys(current).map(function (key) {
+      return key + ': ' + current[key];
+    }).join('\n');
+    input.addEventListener('input', function () {
+      var next = {};
+      input.value.split('\n').forEach(function (line) {
+        var at = line.indexOf(':');
+        if (at > 0) { next[line.slice(0, at).trim()] = line.slice(at + 1).trim(); }
+      });
+      holder[name] = next;
+      self.changed(false);
+    });
     wrap.appendChild(label);
     wrap.appendChild(input);
     return wrap;

@@ -65,12 +65,12 @@
         });
     }
 
-    /* The structured form and the XML (or JSON) source edit the same case; switching checks
-     * the content on the server and carries it across. */
+    /* The structured form and the XML (or JSON) source edit the same content; switching checks
+     * it on the server, which answers with it as `data` (for the form) and `source` (XML). */
     var formPane = form.querySelector('[data-role="form-editor"]');
     var sourcePane = form.querySelector('[data-role="source-editor"]');
     var configNode = element.querySelector('script[data-role="editor-config"]');
-    var caseNode = element.querySelector('script[data-role="case-data"]');
+    var dataNode = element.querySelector('script[data-role="editor-data"]');
     function showMode(mode) {
       formPane.hidden = mode !== 'form';
       sourcePane.hidden = mode === 'form';
@@ -83,8 +83,8 @@
         function (current) { source.value = JSON.stringify(current, null, 2); });
       source.value = JSON.stringify(value, null, 2);
     }
-    if (formPane && sourcePane && configNode && caseNode && global.CmeSchemaForm) {
-      startForm(JSON.parse(caseNode.textContent));
+    if (formPane && sourcePane && configNode && dataNode && global.CmeSchemaForm) {
+      startForm(JSON.parse(dataNode.textContent));
       showMode('form');
       form.addEventListener('click', function (event) {
         var button = event.target.closest('[data-editor-mode]');
@@ -94,7 +94,7 @@
         if ((mode === 'form') === !formPane.hidden) { return; }
         submit('validate', false).then(function (body) {
           if (!body) { return; }
-          if (mode === 'form') { startForm(body.case); } else { source.value = body.case_xml; }
+          if (mode === 'form') { startForm(body.data); } else { source.value = body.source; }
           showMode(mode);
         });
       });
