@@ -176,17 +176,21 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def _state(self) -> dict[str, Any]:
         from .records.ledger import award_of
         from .records.outcomes import best_outcomes
+        from .records.scores import platform_scores
 
         rule = self.rule()
-        rows = best_outcomes(self.learner_id, [c.usage_id for c in rule.components])
+        wanted = [c.usage_id for c in rule.components]
+        rows = best_outcomes(self.learner_id, wanted)
+        # Blocks that are not ours (a problem, an ORA): their score as the platform keeps it.
+        others = platform_scores(self.learner_id, [u for u in wanted if u not in rows])
         outcomes = [
             Outcome(
-                usage_id=row.usage_id,
+                usage_id=usage_id,
                 score=row.score,
                 max_score=row.max_score,
                 completed_at=row.completed_at,
             )
-            for row in rows.values()
+            for usage_id, row in (rows | others).items()
         ]
         result = evaluate_rule(rule, outcomes, bool(self.evaluation_json))
         existing = award_of(self.learner_id, self.activity.project_number)

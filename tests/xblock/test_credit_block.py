@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from credit_export import (
+    ComponentRequirement,
     CreditError,
     CreditSettings,
     load_demo_activity,
@@ -385,3 +386,35 @@ def test_older_olx_with_json_children_still_imports(workbench, module):
     again = CreditBlock.parse_xml(etree.fromstring(olx), block.runtime, block.scope_ids)
     assert again.activity.name == "From an older export"
     assert again.settings.rule == load_demo_rule()
+
+
+def test_a_rule_may_count_any_graded_block_by_the_score_the_platform_recorded(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    quiz = children["html_demo"]  # stands for any graded block of the course
+    rule = load_demo_rule().model_copy(
+        update={
+            "components": [
+                ComponentRequirement(usage_id=quiz, label="Guideline quiz", min_fraction=0.6)
+            ]
+        }
+    )
+    source = settings_to_xml(CreditSettings(activity=load_demo_activity(), rule=rule))
+    assert studio(workbench, credit, source)[0] == 200
+    act(workbench, credit, "profile", **PROFILE)
+    act(workbench, credit, "evaluate", satisfaction=4, change_in_practice="planned")
+
+    status, body = act(workbench, credit, "claim")
+    assert status == 400 and "Guideline quiz is not completed yet" in body["error"]
+
+    block = workbench.block(quiz, "student_1")  # the block publishes its grade, as problems do
+    block.runtime.publish(block, "grade", {"value": 2, "max_value": 5})
+    status, body = act(workbench, credit, "claim")
+    assert status == 400 and "your best score is 40%, 60% is needed" in body["error"]
+
+    block.runtime.publish(block, "grade", {"value": 4, "max_value": 5})
+    status, body = act(workbench, credit, "claim")
+    assert status == 200, body
+    (award,) = CreditAward.objects.filter(learner_id="student_1")
+    assert award.record["evidence"][0]["usage_id"] == quiz
+    assert award.record["evidence"][0]["score"] == 4.0

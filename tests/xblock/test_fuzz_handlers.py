@@ -54,12 +54,23 @@ def mutated(valid: dict, keys: list[str]) -> st.SearchStrategy:
 
 def snapshot(block) -> dict:
     """What a refused request must not change."""
-    names = [
-        n for n in ("progress_json", "state_json", "case_json", "content_json") if n in block.fields
-    ]
+    from xblocks.records.models import CreditAward
+
+    stored = (
+        "progress_json",
+        "state_json",
+        "case_json",
+        "content_json",
+        "activity_json",
+        "rule_json",
+        "profile_json",
+        "evaluation_json",
+    )
+    names = [n for n in stored if n in block.fields]
     return {name: getattr(block, name) for name in names} | {
         "display_name": block.display_name,
-        "weight": block.weight,
+        "weight": getattr(block, "weight", None),
+        "ledger": list(CreditAward.objects.values_list("learner_id", "status")),
     }
 
 
@@ -153,3 +164,88 @@ def test_staff_resets_never_fail(workbench, case_usage, referral_usage, body, wh
 @given(body=st.one_of(st.text(max_size=200), st.binary(max_size=200), values.map(json.dumps)))
 def test_any_bytes_at_all_are_answered_without_a_server_error(workbench, case_usage, body):
     check(workbench, case_usage, "act", body, "fuzzer")
+
+
+CREDIT_KEYS = [
+    "action",
+    "name",
+    "licence_number",
+    "title",
+    "institution",
+    "tier",
+    "department",
+    "discipline",
+    "satisfaction",
+    "change_in_practice",
+    "comment",
+]
+PROFILE = {
+    "action": "profile",
+    "name": "王晓梅",
+    "licence_number": "110440100001234",
+    "title": "intermediate",
+    "institution": "青山镇卫生院",
+    "tier": "primary",
+    "department": "全科",
+    "discipline": "General practice",
+}
+
+
+@pytest.fixture
+def credit_usage(module) -> str:
+    return module[1]["cme_credit"]
+
+
+@FUZZ
+@given(
+    body=st.one_of(
+        mutated(PROFILE, CREDIT_KEYS),
+        mutated(
+            {"action": "evaluate", "satisfaction": 4, "change_in_practice": "none"}, CREDIT_KEYS
+        ),
+        mutated({"action": "claim"}, CREDIT_KEYS),
+    )
+)
+def test_the_credit_handler_never_fails_and_refusals_change_nothing(workbench, credit_usage, body):
+    check(workbench, credit_usage, "act", body, "fuzzer")
+
+
+SETTINGS_XML = (
+    "<cme-credit><cme-activity project-number='2026-05-01-003' level='provincial' class='I' "
+    "start-date='2026-09-01' end-date='2026-12-31'><name>N</name><organiser>O</organiser>"
+    "<discipline>D</discipline><credits>1</credits></cme-activity></cme-credit>"
+)
+xml_texts = st.builds(
+    lambda a, b, cut: (SETTINGS_XML[:cut] + a + SETTINGS_XML[cut:]).replace("N", b, 1),
+    st.text(alphabet="<>&;'\"=/ !-[]?xmlDOCTYPEENTITY中\u0000", max_size=30),
+    st.text(max_size=30),
+    st.integers(min_value=0, max_value=len(SETTINGS_XML)),
+)
+
+
+@FUZZ
+@given(
+    body=st.one_of(
+        mutated(
+            {"mode": "save", "display_name": "x", "settings_source": SETTINGS_XML},
+            ["mode", "display_name", "settings_source"],
+        ),
+        xml_texts.map(lambda x: {"mode": "save", "display_name": "x", "settings_source": x}),
+    )
+)
+def test_credit_settings_saves_never_fail_and_refusals_change_nothing(
+    workbench, credit_usage, body
+):
+    check(workbench, credit_usage, "studio_submit", body, "staff")
+
+
+@FUZZ
+@given(
+    body=st.one_of(
+        mutated({"learner": "student_1", "reason": "Duplicate"}, ["learner", "reason", "action"]),
+        st.text(max_size=50),
+    ),
+    handler=st.sampled_from(["revoke", "report"]),
+)
+def test_staff_credit_handlers_never_fail(workbench, credit_usage, body, handler):
+    check(workbench, credit_usage, handler, body, "staff")

@@ -89,6 +89,8 @@ WORKBENCH = {
 
 # Student ids that are staff from the start; the toolbar switches any other id on or off.
 CME_WORKBENCH_STAFF = {"staff"}
+#: Scores of blocks that are not ours, for credit rules: the grades this runtime recorded.
+CME_SCORE_SOURCE = "xblocks.workbench.scores.published_grades"
 
 LOGGING = {
     "version": 1,

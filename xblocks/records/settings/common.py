@@ -11,6 +11,8 @@ def plugin_settings(settings) -> None:
         "CME_LRS_URL": "",
         "CME_LRS_USERNAME": "",
         "CME_LRS_PASSWORD": "",
+        # Where scores of other graded blocks come from (xblocks.records.scores).
+        "CME_SCORE_SOURCE": "xblocks.records.scores.studentmodule_scores",
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
