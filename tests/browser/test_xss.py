@@ -12,6 +12,7 @@ import re
 import pytest
 
 from case_teaching import load_demo_case
+from tests.support.figures import tally
 from tests.support.xss_vectors import HOOK, VECTORS
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,7 @@ def poisoned(data, counter: list[int]):
     def vector(limit: int = 2000) -> str:
         n = counter[0] % len(VECTORS)
         counter[0] += 1
+        tally("xss.fields_poisoned")
         return f"Text {n}: {VECTORS[n]}"[:limit]
 
     if isinstance(data, dict):
@@ -74,6 +76,7 @@ class ScriptWatch:
         dialog.dismiss()
 
     def assert_nothing_ran(self, where: str) -> None:
+        tally("xss.pages_checked")
         hits = self.page.evaluate("window.__xssHits || []")
         ran = [VECTORS[n] for n in hits]
         assert not ran and not self.dialogs, f"script ran on {where}: {ran} {self.dialogs}"
@@ -185,6 +188,7 @@ def poisoned_scenario(data, counter: list[int]):
     def vector(limit: int) -> str:
         n = counter[0] % len(VECTORS)
         counter[0] += 1
+        tally("xss.fields_poisoned")
         return f"Text {n}: {VECTORS[n]}"[:limit]
 
     if isinstance(data, dict):

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import free_port
+from tests.support.figures import tally
 from tests.support.workbench_server import WorkbenchServer
 
 
@@ -81,6 +82,8 @@ def test_fifty_simultaneous_claims_give_exactly_one_credit(server):
         "cc_learner",
     )
     assert awards == [("cc_learner", "2026-05-01-003")]
+    tally("concurrency.claims", len(answers))
+    tally("concurrency.ledger_rows", len(awards))
 
 
 def test_twenty_simultaneous_submissions_of_one_answer_count_once(server):
@@ -106,3 +109,5 @@ def test_twenty_simultaneous_submissions_of_one_answer_count_once(server):
         "cc_doctor",
     )
     assert published == [(1,)]
+    tally("concurrency.submissions", len(answers))
+    tally("concurrency.counted", published[0][0])

@@ -21,6 +21,7 @@ from credit_export import (
     write_csv,
 )
 from credit_export.csv_export import CHUNK_ROWS
+from tests.support.figures import tally
 from tests.unit.test_credit_rules import NOW, PROFILE, records
 
 ENGLISH_HEADER = [
@@ -171,6 +172,7 @@ def test_no_csv_cell_ever_starts_a_formula_whatever_any_text_field_holds(profile
     )
     rows = read("".join(iter_csv([record])))
     assert len(rows) == 2
+    tally("csv.cells_checked", len(rows[1]))
     for cell in rows[1]:
         assert _guarded(cell), rows[1]
 

@@ -294,6 +294,10 @@ def test_studio_is_for_authors_and_shows_the_settings_as_a_form_and_as_xml(workb
     assert "cme-activity" not in learner_view and "editor-config" not in learner_view
     status, _body = studio(workbench, credit, edited_settings(), student="student_1")
     assert status == 403
+    export = f"/handler/{credit}/export_settings/"
+    assert workbench.client.get(export, {"student": "student_1"}).status_code == 403
+    exported = workbench.client.get(export, {"student": "staff"})
+    assert CreditSettings.model_validate_json(exported.content).activity == load_demo_activity()
 
     view = html.unescape(workbench.page_of(credit, "staff", "studio_view"))
     assert '<cme-activity project-number="2026-05-01-003"' in view

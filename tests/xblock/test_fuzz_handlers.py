@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.figures import tally
 from tests.xblock.test_case_block import case_scenarios
 from tests.xblock.test_referral_block import referral_usages
 
@@ -78,8 +79,11 @@ def check(workbench, usage_id: str, handler: str, body, student: str) -> None:
     before = snapshot(workbench.block(usage_id, student))
     raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
     response = workbench.handler(usage_id, handler, raw, student=student)
+    tally("fuzz.requests")
+    tally(f"fuzz.requests.{workbench.block(usage_id, student).scope_ids.block_type}.{handler}")
     assert response.status_code < 500, (handler, body, response.content[:500])
     if response.status_code >= 400:
+        tally("fuzz.refused")
         answer = json.loads(response.content)
         assert isinstance(answer.get("error"), str) and len(answer["error"]) > 5, answer
         assert snapshot(workbench.block(usage_id, student)) == before, (handler, body)

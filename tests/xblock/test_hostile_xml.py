@@ -8,7 +8,9 @@ from lxml import etree
 from workbench.runtime import WorkbenchRuntime
 
 from case_teaching import CaseError
+from credit_export import CreditError
 from referral_tracking import ReferralError
+from tests.support.figures import tally
 from tests.xblock.test_case_block import case_scenarios
 from tests.xblock.test_referral_block import referral_usages
 
@@ -37,7 +39,11 @@ HOSTILE = {
 @pytest.mark.parametrize("name", HOSTILE)
 @pytest.mark.parametrize(
     ("tag", "inner", "error"),
-    [("cme_case", "stage", CaseError), ("cme_referral", "referral-scenario", ReferralError)],
+    [
+        ("cme_case", "stage", CaseError),
+        ("cme_referral", "referral-scenario", ReferralError),
+        ("cme_credit", "cme-activity", CreditError),
+    ],
 )
 def test_hostile_olx_is_refused_by_the_block(name, tag, inner, error):
     """The runtime parses the file (its parser, not ours); our parse_xml refuses what a DTD or
@@ -45,6 +51,7 @@ def test_hostile_olx_is_refused_by_the_block(name, tag, inner, error):
     runtime = WorkbenchRuntime("staff")
     runtime.id_generator.set_scenario(f"hostile-{tag}-{len(name)}")
     text = HOSTILE[name].format(tag=tag, inner=inner)
+    tally("hostile_xml.documents")
     with pytest.raises((error, etree.XMLSyntaxError, ValueError)) as caught:
         runtime.parse_xml_string(text)
     if isinstance(caught.value, error):
@@ -53,14 +60,17 @@ def test_hostile_olx_is_refused_by_the_block(name, tag, inner, error):
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_xml_in_the_studio_editors_is_refused_and_changes_nothing(
-    workbench, scenarios, name
+    workbench, scenarios, module, name
 ):
     case_usage = case_scenarios(scenarios)["chest_pain_gp"]
     _, referral_usage = referral_usages(scenarios)["hypertension_township"]
+    credit_usage = module[1]["cme_credit"]
     for usage_id, tag, field, stored in (
         (case_usage, "cme_case", "case_source", "case_json"),
         (referral_usage, "referral-scenario", "scenario_source", "content_json"),
+        (credit_usage, "cme-credit", "settings_source", "activity_json"),
     ):
+        tally("hostile_xml.documents")
         before = getattr(workbench.block(usage_id, "staff"), stored)
         payload = {
             "mode": "save",

@@ -1,0 +1,101 @@
+"""A faulty network in front of the real Ralph LRS: each request to the statements endpoint
+takes the next fault of a plan, so tests can make the LRS answer 500 or time out, before or
+after it has stored what it was sent. Everything else is forwarded unchanged."""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+
+from tests.support.figures import tally
+
+#: What a request meets. "pass": forwarded. "500": refused, Ralph never sees it.
+#: "500-after-store": forwarded (stored), then answered 500. "slow-after-store": forwarded
+#: (stored), then held past the client's timeout before the answer.
+FAULTS = ("pass", "500", "500-after-store", "slow-after-store")
+
+
+class FaultyLRS:
+    def __init__(self, upstream: str, plan: list[str], hold_seconds: float = 2.0):
+        assert all(fault in FAULTS for fault in plan), plan
+        self.upstream = upstream.rstrip("/")
+        self.plan = list(plan)
+        self.hold_seconds = hold_seconds
+        self.seen: list[str] = []  # the fault each statements request met
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> "FaultyLRS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next_fault(self, path: str) -> str:
+        if "/statements" not in path:
+            return "pass"
+        with self._lock:
+            fault = self.plan.pop(0) if self.plan else "pass"
+            self.seen.append(fault)
+            if fault != "pass":
+                tally("lrs.faults_injected")
+            return fault
+
+    def _handler(self):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _forward(self, body: bytes | None) -> requests.Response:
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length")
+                }
+                return requests.request(
+                    self.command,
+                    proxy.upstream + self.path,
+                    data=body,
+                    headers=headers,
+                    timeout=30,
+                )
+
+            def _answer(self, status: int, body: bytes, content_type: str = "application/json"):
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a timeout it was meant to hit)
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                fault = proxy._next_fault(self.path)
+                if fault == "500":
+                    self._answer(500, b'{"detail": "injected fault"}')
+                    return
+                upstream = self._forward(body)
+                if fault == "500-after-store":
+                    self._answer(500, b'{"detail": "injected fault after storing"}')
+                    return
+                if fault == "slow-after-store":
+                    time.sleep(proxy.hold_seconds)
+                kind = upstream.headers.get("Content-Type", "application/json")
+                self._answer(upstream.status_code, upstream.content, kind)
+
+            do_GET = do_POST = do_PUT = _serve
+
+        return Handler
