@@ -5,14 +5,17 @@ statements posted in one bulk request (issue 5).
 
 For each size, a fresh Ralph (its filesystem backend, as the tests start it) receives:
 - the baseline: all N statements in one POST (Ralph's bulk ingest, nothing else);
-- ours, on another fresh Ralph: `credit_export.lrs.push_statements` with its defaults (batches of
-  100, each confirmed before the checkpoint moves on), from the same statements.
+- ours, on another fresh Ralph: `credit_export.lrs.push_statements` in batches of 500 (the
+  block's and the command's default, `CME_LRS_BATCH_SIZE`), each confirmed before the
+  checkpoint moves on, from the same statements.
 Both must leave exactly N statements stored; a wrong count fails the run. Reported: statements
-per second of each and the time ratio ours / bulk.
+per second of each and the time ratio ours / bulk. `benchmarks.run` runs it at `SIZES`
+(`QUICK_SIZES` with `--quick`) and adds `markdown(results)` to its report.
 """
 
 import argparse
 import json
+import shutil
 import statistics
 import time
 
@@ -26,6 +29,10 @@ from tests.support.ralph_lrs import XAPI_HEADERS, RalphLRS
 from .growth import credit_records
 
 HOME = "https://lms.consortium.example.org"
+SIZES = (1_000, 10_000)
+#: The adapter's default batch (xblocks.records.xapi_push.DEFAULT_BATCH_SIZE).
+BATCH = 500
+QUICK_SIZES = (200, 1_000)
 
 
 def statements(n: int) -> list[dict]:
@@ -39,8 +46,16 @@ def _fresh_lrs() -> RalphLRS:
     return RalphLRS(free_port()).start()
 
 
+def _stop(lrs: RalphLRS) -> None:
+    """Stop it and delete its data directory (thousands of statements per run)."""
+    lrs.stop()
+    shutil.rmtree(lrs.directory, ignore_errors=True)
+
+
 def _stored(lrs: RalphLRS) -> int:
-    return len({s["id"] for s in lrs.statements()})
+    ids = [s["id"] for s in lrs.statements()]
+    assert len(ids) == len(set(ids)), "a statement id is stored twice"
+    return len(ids)
 
 
 def bulk(items: list[dict]) -> float:
@@ -60,7 +75,7 @@ def bulk(items: list[dict]) -> float:
         assert _stored(lrs) == len(items), "bulk: not every statement stored"
         return elapsed
     finally:
-        lrs.stop()
+        _stop(lrs)
 
 
 def ours(items: list[dict], batch_size: int) -> float:
@@ -79,10 +94,10 @@ def ours(items: list[dict], batch_size: int) -> float:
         assert _stored(lrs) == len(items), "push: not every statement stored"
         return elapsed
     finally:
-        lrs.stop()
+        _stop(lrs)
 
 
-def run_lrs(sizes: tuple[int, ...], repeats: int = 1, batch_size: int = 100) -> list[dict]:
+def run_lrs(sizes: tuple[int, ...], repeats: int = 1, batch_size: int = BATCH) -> list[dict]:
     results = []
     for n in sizes:
         items = statements(n)
@@ -103,11 +118,26 @@ def run_lrs(sizes: tuple[int, ...], repeats: int = 1, batch_size: int = 100) -> 
     return results
 
 
+def markdown(results: list[dict]) -> str:
+    """The report's subsection for `run_lrs` results."""
+    lines = [
+        "### xAPI push into Ralph beside one bulk POST of the same statements",
+        "",
+        "| N | batch | bulk, statements/s | ours, statements/s | ours / bulk (time) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {r['n']:,} | {r['batch']} | {r['bulk_per_s']:,} | {r['push_per_s']:,} | {r['ratio']}x |"
+        for r in results
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=100, help="statements per POST (ours)")
+    parser.add_argument("--batch", type=int, default=BATCH, help="statements per POST (ours)")
     args = parser.parse_args(argv)
     run_lrs(tuple(args.sizes), args.repeats, args.batch)
     return 0

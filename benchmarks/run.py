@@ -5,7 +5,8 @@ free port with a fresh var directory, then measures, interleaved:
 - server: each block's learner action (a new learner per round, a new connection per request)
   and each block's `student_view` page;
 - browser: each block's own JS+CSS bytes and the time until it is ready in Chromium;
-- growth: the bulk cases of `benchmarks.growth`.
+- growth: the bulk cases of `benchmarks.growth`;
+- lrs: the xAPI push into a real Ralph beside one bulk POST (`benchmarks.lrs`).
 
 Full mode writes `benchmarks/results/latest.json`, `results/growth.png` and the generated part
 of `benchmarks/README.md`. `--quick` (CI) runs few rounds and writes `results/quick.json` and
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks import browser, growth, report
+from benchmarks import browser, growth, lrs, report
 from benchmarks.targets import BLOCKS, HANDLER_FLOOR, PAGE_FLOOR, Block, target_text
 from benchmarks.timing import Session, Target, measure, ratios, summarize
 from tests.support.workbench_server import WorkbenchServer
@@ -201,6 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     plot_name = "growth-quick.png" if args.quick else "growth.png"
     growth.plot(results["growth"], RESULTS_DIR / plot_name)
 
+    print("lrs: fresh Ralph per measurement ...", flush=True)
+    try:
+        results["lrs"] = lrs.run_lrs(
+            lrs.QUICK_SIZES if args.quick else lrs.SIZES, repeats=1 if args.quick else 3
+        )
+    except AssertionError as exc:
+        print(f"FAILED: xAPI push: {exc}", file=sys.stderr)
+        return 1
+
     results = {
         "mode": "quick" if args.quick else "full",
         "rounds": rounds,
@@ -211,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": round(time.time() - started, 1),
     }
     RESULTS_DIR.mkdir(exist_ok=True)
-    section = report.markdown(results)
+    section = report.markdown(results) + "\n" + lrs.markdown(results["lrs"])
     if args.quick:
         (RESULTS_DIR / "quick.json").write_text(json.dumps(results, indent=2) + "\n")
         (RESULTS_DIR / "quick.md").write_text(section)

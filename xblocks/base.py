@@ -86,10 +86,15 @@ class CmeBlockMixin:
 
     # ---- the user -------------------------------------------------------------------------
     def _user_attr(self, name: str, default=None):
-        service = self.runtime.service(self, "user")
-        if service is None:
-            return default
-        return service.get_current_user().opt_attrs.get(name, default)
+        """One attribute of the current user. The user is asked for once per block instance
+        (an instance serves one request; building the user may query the database)."""
+        user = getattr(self, "_cme_current_user", None)
+        if user is None:
+            service = self.runtime.service(self, "user")
+            if service is None:
+                return default
+            user = self._cme_current_user = service.get_current_user()
+        return user.opt_attrs.get(name, default)
 
     @property
     def learner_id(self) -> str:

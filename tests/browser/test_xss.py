@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from case_teaching import load_demo_case
 from tests.support.figures import tally
@@ -261,3 +262,107 @@ def test_no_injected_script_runs_in_a_referral_exercise(page):
         page.get_by_role("button", name="Show the analytics").click()
     page.locator('[data-region="analytics"] svg').wait_for()
     watch.assert_nothing_ran("the referral analytics")
+
+
+def test_no_injected_script_runs_in_the_credit_block_its_certificate_or_the_cme_report(page):
+    """Author text (activity, component labels) and learner text (profile, evaluation comment)
+    carry vectors; the Studio editor, the learner's page, the certificate, the staff panel and
+    the CME office's report are loaded in Chromium."""
+    from credit_export import CreditRule, CreditSettings, load_demo_activity
+
+    watch = ScriptWatch(page)
+    page.set_default_timeout(15_000)
+    page.goto("/?student=staff")
+    link = page.get_by_role("link", name="Credit: a CME credit alone (its rule names no component)")
+    path = link.get_attribute("href").split("?")[0]
+    page.goto(f"{path}studio_view/?student=staff")
+    usage_id = page.locator("[data-usage]").first.get_attribute("data-usage")
+
+    def studio(settings: CreditSettings) -> None:
+        status, body = post_json(
+            page,
+            f"/handler/{usage_id}/studio_submit/?student=staff",
+            {
+                "mode": "save",
+                "display_name": VECTORS[2],
+                "settings_source": settings.model_dump_json(),
+            },
+        )
+        assert status == 200, body
+
+    counter = [0]
+
+    def vector(limit: int = 200) -> str:
+        n = counter[0] % len(VECTORS)
+        counter[0] += 1
+        tally("xss.fields_poisoned")
+        return f"Text {n}: {VECTORS[n]}"[:limit]
+
+    activity = load_demo_activity().model_copy(
+        update={
+            "name": vector(),
+            "name_translations": {"zh-CN": vector()},
+            "organiser": vector(),
+            "discipline": vector(),
+        }
+    )
+    studio(CreditSettings(activity=activity, rule=CreditRule()))
+    page.goto(f"{path}studio_view/?student=staff")
+    watch.assert_nothing_ran("the credit Studio editor (form)")
+    page.get_by_role("button", name="XML or JSON").click()
+    page.wait_for_timeout(300)
+    watch.assert_nothing_ran("the credit Studio editor (XML)")
+
+    learner = "bt_xss_credit"
+    page.goto(f"{path}?student={learner}")
+    watch.assert_nothing_ran("the learner's credit page")
+    handler = f"/handler/{usage_id}/act/?student={learner}"
+    profile = {
+        "action": "profile",
+        "name": vector(100),
+        "licence_number": "110440100009999",
+        "title": "junior",
+        "institution": vector(),
+        "tier": "primary",
+        "department": vector(),
+        "discipline": vector(),
+    }
+    for body in (
+        profile,
+        {
+            "action": "evaluate",
+            "satisfaction": 3,
+            "change_in_practice": "none",
+            "comment": vector(2000),
+        },
+        {"action": "claim"},
+    ):
+        status, answer = post_json(page, handler, body)
+        assert status == 200, answer
+    page.goto(f"{path}?student={learner}")
+    expect(page.get_by_role("button", name="Print the certificate")).to_be_visible()
+    watch.assert_nothing_ran("the certificate")
+
+    page.goto(f"{path}?student=staff")
+    watch.assert_nothing_ran("the staff panel")
+    page.get_by_text("Credits awarded: the CME office's report").click()
+    with page.expect_response(re.compile(r"/handler/.*/report/")):
+        page.get_by_role("button", name="Show the report").click()
+    page.locator('[data-region="report"] svg').first.wait_for()
+    watch.assert_nothing_ran("the CME office's report")
+
+    # Component labels show on the learner's page as what is missing: two rules of 50 (the
+    # most a rule holds) place the rest of the corpus.
+    for round_no in range(2):
+        rule = CreditRule.model_validate(
+            {
+                "components": [
+                    {"usage_id": f"block-v1:X+Y+Z+type@problem+block@{i}", "label": vector()}
+                    for i in range(50)
+                ]
+            }
+        )
+        studio(CreditSettings(activity=activity, rule=rule))
+        page.goto(f"{path}?student=bt_xss_credit_{round_no}")
+        watch.assert_nothing_ran("the list of what the credit still needs")
+    assert counter[0] > len(VECTORS)  # every vector placed at least once

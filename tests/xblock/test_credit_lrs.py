@@ -10,6 +10,7 @@ from django.test import override_settings
 from tests.conftest import free_port
 from tests.support.ralph_lrs import RalphLRS
 from tests.xblock.test_credit_block import PROFILE, act, complete
+from xblocks.records.models import LrsPush
 
 
 @pytest.fixture
@@ -48,9 +49,13 @@ def test_staff_push_the_ledger_to_the_lrs_and_a_second_push_sends_nothing(
         return response.status_code, json.loads(response.content)
 
     with override_settings(
-        CME_LRS_URL=ralph.endpoint, CME_LRS_USERNAME=ralph.username, CME_LRS_PASSWORD=ralph.password
+        CME_LRS_URL=ralph.endpoint,
+        CME_LRS_USERNAME=ralph.username,
+        CME_LRS_PASSWORD=ralph.password,
+        CME_LRS_BATCH_SIZE=2,  # the operator's batch size: 3 statements in 2 requests
     ):
         assert push()[1]["message"].startswith("3 statement(s) stored")
+        assert LrsPush.objects.get(endpoint=ralph.endpoint).last_report["batches"] == 2
         second = push()[1]["message"]
         assert second.startswith("0 statement(s) stored") and "3 sent by an earlier push" in second
         page = workbench.page(module[0], student="staff").content.decode()

@@ -1,6 +1,11 @@
 """The credit ledger pushed to the configured LRS as xAPI, resuming where the last push
 stopped. Endpoint and credentials come from settings (CME_LRS_URL, CME_LRS_USERNAME,
-CME_LRS_PASSWORD) or the environment, never from course content."""
+CME_LRS_PASSWORD) or the environment, never from course content.
+
+Statements go in batches of CME_LRS_BATCH_SIZE (default 500): each batch is confirmed before
+the checkpoint moves on. Some LRSs cost more per request than per statement (Ralph's filesystem
+backend reads its store on every POST), so bigger batches push a backlog faster
+(benchmarks/README.md); an LRS that limits request size wants smaller ones."""
 
 import os
 from dataclasses import asdict
@@ -35,6 +40,19 @@ def lrs_settings() -> tuple[str, tuple[str, str] | None]:
     return endpoint, ((user, password) if user else None)
 
 
+DEFAULT_BATCH_SIZE = 500
+
+
+def lrs_batch_size() -> int:
+    """CME_LRS_BATCH_SIZE from settings or the environment, 1 to 5,000 (else the default)."""
+    raw = getattr(settings, "CME_LRS_BATCH_SIZE", None) or os.environ.get("CME_LRS_BATCH_SIZE")
+    try:
+        size = int(raw) if raw else DEFAULT_BATCH_SIZE
+    except (TypeError, ValueError):
+        return DEFAULT_BATCH_SIZE
+    return size if 1 <= size <= 5000 else DEFAULT_BATCH_SIZE
+
+
 def ledger_statements(homepage: str, project_number: str | None = None):
     """Every award and revocation as statements, oldest first (a stable order for resuming)."""
 
@@ -60,6 +78,7 @@ def push_ledger(homepage: str, project_number: str | None = None, **options) -> 
     if not endpoint:
         return PushReport(error=("lrs_not_configured", {}))
     row, _ = LrsPush.objects.get_or_create(endpoint=endpoint)
+    options.setdefault("batch_size", lrs_batch_size())
     report = push_statements(
         ledger_statements(homepage, project_number),
         endpoint=endpoint,

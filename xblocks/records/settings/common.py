@@ -11,6 +11,7 @@ def plugin_settings(settings) -> None:
         "CME_LRS_URL": "",
         "CME_LRS_USERNAME": "",
         "CME_LRS_PASSWORD": "",
+        "CME_LRS_BATCH_SIZE": 500,
         # Where scores of other graded blocks come from (xblocks.records.scores).
         "CME_SCORE_SOURCE": "xblocks.records.scores.studentmodule_scores",
     }
