@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from lxml import etree
 from playwright.sync_api import expect
 
 from case_teaching import load_demo_case
@@ -83,6 +84,22 @@ class ScriptWatch:
         assert not ran and not self.dialogs, f"script ran on {where}: {ran} {self.dialogs}"
 
 
+@pytest.fixture
+def watch(page) -> ScriptWatch:
+    """The page, watched for any injected script (dialog hook, console marker, DOM probe)."""
+    page.set_default_timeout(15_000)
+    return ScriptWatch(page)
+
+
+def open_studio(page, link_name: str) -> tuple[str, str]:
+    """Open the Studio view of the scenario behind `link_name` as staff: (its path, the
+    block's usage id)."""
+    page.goto("/?student=staff")
+    path = page.get_by_role("link", name=link_name).get_attribute("href").split("?")[0]
+    page.goto(f"{path}studio_view/?student=staff")
+    return path, page.locator("[data-usage]").first.get_attribute("data-usage")
+
+
 def post_json(page, url: str, body: dict) -> tuple[int, str]:
     return page.evaluate(
         """async ([url, body]) => {
@@ -131,15 +148,9 @@ def walk_to_the_end(page, watch: ScriptWatch) -> int:
     return steps
 
 
-def test_no_injected_script_runs_in_studio_the_learner_view_or_the_staff_view(page):
-    watch = ScriptWatch(page)
-    page.set_default_timeout(15_000)
+def test_no_injected_script_runs_in_studio_the_learner_view_or_the_staff_view(page, watch):
     case = load_demo_case("child_pneumonia")
-    page.goto("/?student=staff")
-    href = page.get_by_role("link", name=f"Case: {case.title}").get_attribute("href")
-    path = href.split("?")[0]
-    page.goto(f"{path}studio_view/?student=staff")
-    usage_id = page.locator("[data-usage]").first.get_attribute("data-usage")
+    path, usage_id = open_studio(page, f"Case: {case.title}")
 
     counter = [0]
     data = poisoned(json.loads(case.model_dump_json()), counter)
@@ -207,17 +218,11 @@ def poisoned_scenario(data, counter: list[int]):
     return data
 
 
-def test_no_injected_script_runs_in_a_referral_exercise(page):
+def test_no_injected_script_runs_in_a_referral_exercise(page, watch):
     from referral_tracking import demo_exercise
 
-    watch = ScriptWatch(page)
-    page.set_default_timeout(15_000)
     scenario = demo_exercise("hypertension_township").scenario
-    page.goto("/?student=staff")
-    href = page.get_by_role("link", name=f"Referral: {scenario.title}").get_attribute("href")
-    path = href.split("?")[0]
-    page.goto(f"{path}studio_view/?student=staff")
-    usage_id = page.locator("[data-usage]").first.get_attribute("data-usage")
+    path, usage_id = open_studio(page, f"Referral: {scenario.title}")
     counter = [0]
     data = poisoned_scenario(json.loads(scenario.model_dump_json()), counter)
     status, body = post_json(
@@ -264,19 +269,13 @@ def test_no_injected_script_runs_in_a_referral_exercise(page):
     watch.assert_nothing_ran("the referral analytics")
 
 
-def test_no_injected_script_runs_in_the_credit_block_its_certificate_or_the_cme_report(page):
+def test_no_injected_script_runs_in_the_credit_block_its_certificate_or_the_cme_report(page, watch):
     """Author text (activity, component labels) and learner text (profile, evaluation comment)
     carry vectors; the Studio editor, the learner's page, the certificate, the staff panel and
     the CME office's report are loaded in Chromium."""
     from credit_export import CreditRule, CreditSettings, load_demo_activity
 
-    watch = ScriptWatch(page)
-    page.set_default_timeout(15_000)
-    page.goto("/?student=staff")
-    link = page.get_by_role("link", name="Credit: a CME credit alone (its rule names no component)")
-    path = link.get_attribute("href").split("?")[0]
-    page.goto(f"{path}studio_view/?student=staff")
-    usage_id = page.locator("[data-usage]").first.get_attribute("data-usage")
+    path, usage_id = open_studio(page, "Credit: a CME credit alone (its rule names no component)")
 
     def studio(settings: CreditSettings) -> None:
         status, body = post_json(
@@ -366,3 +365,54 @@ def test_no_injected_script_runs_in_the_credit_block_its_certificate_or_the_cme_
         page.goto(f"{path}?student=bt_xss_credit_{round_no}")
         watch.assert_nothing_ran("the list of what the credit still needs")
     assert counter[0] > len(VECTORS)  # every vector placed at least once
+
+
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XML_TEXT_TAGS = TEXT_FIELDS | {"objective", "competency", "author", "new-information"}
+CDATA_TAGS = {"summary", "content", "result", "feedback", "prompt", "commentary", "new-information"}
+
+
+def poisoned_xml(xml: str, counter: list[int]) -> str:
+    """The case's readable XML (the OLX format) with the text of every author field replaced by
+    a vector, HTML fields as CDATA as authors write them: what a course import would carry."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    for element in root.iter():
+        if (
+            isinstance(element.tag, str)
+            and element.tag in XML_TEXT_TAGS
+            and len(element) == 0
+            and (element.text or "").strip()
+        ):
+            n = counter[0] % len(VECTORS)
+            counter[0] += 1
+            tally("xss.fields_poisoned")
+            # XML cannot carry NUL or other C0 controls: the vector without them (a file on
+            # disk could not hold them either).
+            text = NOT_IN_XML.sub("", f"Text {n}: {VECTORS[n]}")[: LIMITS.get(element.tag, 2000)]
+            element.text = etree.CDATA(text) if element.tag in CDATA_TAGS else text
+    return etree.tostring(root, encoding="unicode")
+
+
+def test_no_injected_script_runs_from_a_case_imported_as_xml(page, watch):
+    """The same corpus through the XML reader that OLX import uses (`case_from_xml`)."""
+    from case_teaching import demo_case_xml
+
+    case = load_demo_case("hypertensive_emergency")
+    path, usage_id = open_studio(page, f"Case: {case.title}")
+    counter = [0]
+    source = poisoned_xml(demo_case_xml("hypertensive_emergency"), counter)
+    status, body = post_json(
+        page,
+        f"/handler/{usage_id}/studio_submit/?student=staff",
+        {"mode": "save", "display_name": VECTORS[3], "weight": 1, "case_source": source},
+    )
+    assert status == 200, body
+    assert counter[0] > len(VECTORS)  # every vector placed at least once
+
+    page.goto(f"{path}studio_view/?student=staff")
+    watch.assert_nothing_ran("the Studio editor of the imported case")
+    page.goto(f"{path}?student=bt_xss_xml_learner")
+    watch.assert_nothing_ran("the learner's first page")
+    assert walk_to_the_end(page, watch) > 3
+    page.goto(f"{path}?student=staff")
+    watch.assert_nothing_ran("the staff view")

@@ -253,3 +253,19 @@ def test_credit_settings_saves_never_fail_and_refusals_change_nothing(
 )
 def test_staff_credit_handlers_never_fail(workbench, credit_usage, body, handler):
     check(workbench, credit_usage, handler, body, "staff")
+
+
+@FUZZ
+@given(
+    body=st.one_of(values.map(json.dumps), st.text(max_size=50), st.binary(max_size=50)),
+    which=st.sampled_from(["case cohort", "referral analytics", "credit push"]),
+)
+def test_staff_reports_never_fail(workbench, case_usage, referral_usage, credit_usage, body, which):
+    """The staff views' handlers (the credit push without an LRS configured: it must refuse
+    with what to set, not reach out)."""
+    usage_id, handler = {
+        "case cohort": (case_usage, "cohort"),
+        "referral analytics": (referral_usage, "analytics"),
+        "credit push": (credit_usage, "push_lrs"),
+    }[which]
+    check(workbench, usage_id, handler, body, "staff")
