@@ -4,8 +4,7 @@ The editor's form is drawn from `Case.model_json_schema()` (the schema is writte
 pydantic); here every field and every choice gets a label an author reads in their language.
 """
 
-from functools import lru_cache
-from typing import Any
+from functools import partial
 
 from case_teaching import Case
 
@@ -117,23 +116,12 @@ VALUE_LABELS = {
 }
 
 #: Fields holding author HTML or long text: a text area rather than a line.
-LONG_TEXT = (
-    "summary",
-    "content",
-    "result",
-    "feedback",
-    "prompt",
-    "commentary",
-    "new_information",
-    "transcript",
+LONG_TEXT = frozenset(
+    "summary content result feedback prompt commentary new_information transcript".split()
 )
 
 
-@lru_cache(maxsize=1)
-def case_schema() -> dict[str, Any]:
-    return Case.model_json_schema()
-
-
-def editor_config(gettext) -> dict[str, Any]:
-    """Everything the editor's script needs, in the author's language."""
-    return schema_editor_config(gettext, case_schema(), FIELD_LABELS, VALUE_LABELS, LONG_TEXT)
+#: `editor_config(gettext)`: the form's schema and labels, in the author's language.
+editor_config = partial(
+    schema_editor_config, model=Case, fields=FIELD_LABELS, values=VALUE_LABELS, long=LONG_TEXT
+)

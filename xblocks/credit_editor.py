@@ -1,8 +1,7 @@
 """What Studio's structured credit editor needs: the settings' schema (activity and rule, from
 `credit_export.CreditSettings`) and a label for every field and choice, translated."""
 
-from functools import lru_cache
-from typing import Any
+from functools import partial
 
 from credit_export import CreditSettings
 
@@ -45,11 +44,7 @@ VALUE_LABELS = {
 }
 
 
-@lru_cache(maxsize=1)
-def credit_schema() -> dict[str, Any]:
-    return CreditSettings.model_json_schema()
-
-
-def editor_config(gettext) -> dict[str, Any]:
-    """Everything the editor's script needs, in the author's language."""
-    return schema_editor_config(gettext, credit_schema(), FIELD_LABELS, VALUE_LABELS)
+#: `editor_config(gettext)`: the form's schema and labels, in the author's language.
+editor_config = partial(
+    schema_editor_config, model=CreditSettings, fields=FIELD_LABELS, values=VALUE_LABELS
+)

@@ -49,10 +49,11 @@ from referral_tracking import (
     scenario_to_xml,
 )
 
-from .base import STAFF_ONLY, add_assets, json_action, json_response
+from .base import STAFF_ONLY, add_assets, json_action, json_response, script_json
 from .exercise import ExerciseMixin, StrictRequest
 from .messages import N_, translate_domain_error, translate_validation_error
 from .olx import parse_safely
+from .referral_editor import editor_config
 from .referral_view import DISPOSITIONS, PRIORITY_SHORT, TIERS, ReferralViewModel
 from .templates_engine import render_template
 
@@ -766,6 +767,10 @@ class ReferralBlock(ExerciseMixin, XBlock):
                     "consortium_source": _pretty(self.content.stored.consortium),
                     "ruleset_help": ruleset_help,
                     "export_url": self.runtime.handler_url(self, "export_scenario"),
+                    "editor_config_json": script_json(editor_config(self.gettext)),
+                    "editor_data_json": script_json(
+                        json.loads(exercise.scenario.model_dump_json())
+                    ),
                 },
                 self.i18n,
             )
@@ -785,8 +790,12 @@ class ReferralBlock(ExerciseMixin, XBlock):
         except SourceProblem as exc:
             return json_response({"error": _(NOT_SAVED), "problems": exc.problems}, status=400)
         summary = self._studio_summary(exercise)
-        if data.mode == "validate":
-            return {"message": _("The exercise is valid: {summary}").format(summary=summary)}
+        if data.mode == "validate":  # the editor carries the scenario between form and XML
+            return {
+                "message": _("The exercise is valid: {summary}").format(summary=summary),
+                "data": json.loads(scenario.model_dump_json()),
+                "source": scenario_to_xml(scenario),
+            }
         self.display_name = data.display_name.strip()
         self.weight = data.weight
         self.content_json = StoredContent(

@@ -5,6 +5,7 @@ staff analytics then show both decisions."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from referral_tracking import demo_exercise
 
@@ -122,3 +123,36 @@ def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(cle
     text = panel.inner_text()
     assert "Learner bt_township_a" in text and "Learner bt_township_b" in text
     assert panel.locator("svg title").count() >= 1
+
+
+def test_an_author_edits_a_finding_in_the_form_and_a_blank_one_is_marked(clean_page, page_problems):
+    page = clean_page
+    page_problems.expect(400, r"/studio_submit/")
+    scenario = demo_exercise("child_pneumonia_hypoxia").scenario  # no other test plays it
+    page.goto(scenario_path(page, scenario.title, "staff").replace("?", "studio_view/?"))
+    form = page.locator('[data-role="form-editor"]')
+    expect(form).to_be_visible()
+    label = form.locator('[data-path="findings[0].label"]')
+    expect(label).to_have_value(scenario.findings[0].label)
+
+    label.fill("")
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Check", exact=True).click()
+    assert response.value.status == 400
+    expect(label).to_have_attribute("aria-invalid", "true")
+
+    label.fill("Temperature, axillary")
+    measures = form.locator('[data-path="findings[1].measures"]')
+    expect(measures).to_have_value(re.compile(r"respiratory_rate: 52"))
+    measures.fill("respiratory_rate: 56")  # the value the rule set tests
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert response.value.status == 200, response.value.text()
+    expect(page.get_by_text(re.compile("^Saved:"))).to_be_visible()
+
+    page.goto(scenario_path(page, scenario.title, "staff").replace("?", "studio_view/?"))
+    expect(page.locator('[data-path="findings[0].label"]')).to_have_value("Temperature, axillary")
+    measures = page.locator('[data-path="findings[1].measures"]')
+    expect(measures).to_have_value("respiratory_rate: 56")
+    page.get_by_role("button", name="XML or JSON").click()
+    expect(page.locator('[data-role="source"]')).to_have_value(re.compile("Temperature, axillary"))

@@ -449,9 +449,13 @@ def test_olx_export_is_readable_xml_without_user_state_and_imports_to_the_same_c
     )
 
 
-def test_every_field_and_choice_of_the_case_schema_has_a_label_for_the_studio_form():
-    from xblocks.case_editor import FIELD_LABELS, VALUE_LABELS, case_schema
+@pytest.mark.parametrize("editor", ["case_editor", "referral_editor", "credit_editor"])
+def test_every_field_and_choice_of_each_studio_form_has_a_label(editor):
+    """The forms are drawn from the schemas: a field added to a model without a label would show
+    its code name to a clinician."""
+    import importlib
 
+    module = importlib.import_module(f"xblocks.{editor}")
     names, values = set(), set()
 
     def walk(node):
@@ -466,9 +470,10 @@ def test_every_field_and_choice_of_the_case_schema_has_a_label_for_the_studio_fo
             for child in node:
                 walk(child)
 
-    walk(case_schema())
-    assert names - set(FIELD_LABELS) == set()
-    assert values - set(VALUE_LABELS) == set()
+    config = module.editor_config(lambda text: text)
+    walk(config["schema"])
+    assert names - set(module.FIELD_LABELS) == set()
+    assert values - set(module.VALUE_LABELS) == set()
 
 
 def test_the_studio_editor_holds_the_case_and_its_schema_and_nothing_breaks_out_of_the_script(

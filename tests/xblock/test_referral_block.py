@@ -588,8 +588,12 @@ def test_studio_validate_saves_nothing_and_a_learner_cannot_save(workbench, usag
     source = load_demo_scenario("stroke_downward_referral").model_dump_json()
     assert studio(workbench, usage_id, source, student="student_1").status_code == 403
     response = studio(workbench, usage_id, source, mode="validate")
-    assert response.status_code == 200 and "valid" in json.loads(response.content)["message"]
+    answer = json.loads(response.content)
+    assert response.status_code == 200 and "valid" in answer["message"]
     assert workbench.block(usage_id, "staff").content_json == before
+    # What the editor needs to switch between its form and the XML: the scenario both ways.
+    assert answer["data"] == json.loads(source)
+    assert scenario_from_xml(answer["source"]) == load_demo_scenario("stroke_downward_referral")
 
 
 def test_export_json_is_for_authors_and_imports_back(workbench, usages):

@@ -279,11 +279,19 @@
     input.value = Object.keys(current).map(function (key) {
       return key + ': ' + current[key];
     }).join('\n');
+    var values = this.resolve(schema.additionalProperties ||
+      (schema.patternProperties && schema.patternProperties[Object.keys(schema.patternProperties)[0]]) || {});
+    var numeric = values.type === 'number' || values.type === 'integer';
     input.addEventListener('input', function () {
       var next = {};
       input.value.split('\n').forEach(function (line) {
         var at = line.indexOf(':');
-        if (at > 0) { next[line.slice(0, at).trim()] = line.slice(at + 1).trim(); }
+        if (at > 0) {
+          var text = line.slice(at + 1).trim();
+          // A number stays a number (a measured value); anything else goes as typed, and the
+          // server says what is wrong with it.
+          next[line.slice(0, at).trim()] = numeric && text !== '' && !isNaN(Number(text)) ? Number(text) : text;
+        }
       });
       holder[name] = next;
       self.changed(false);
@@ -393,7 +401,8 @@
     var self = this;
     problems.forEach(function (problem) {
       if (!problem.field) { return; }
-      var path = problem.field.split('.').filter(function (part) {
+      // "Scenario: findings[0].label": the part before ": " names the source, not a field.
+      var path = problem.field.replace(/^[^.[]*: /, '').split('.').filter(function (part) {
         return !(part in kinds) || part.indexOf('[') >= 0;
       }).join('.');
       while (path) {
