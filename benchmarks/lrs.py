@@ -18,6 +18,7 @@ import json
 import shutil
 import statistics
 import time
+import tracemalloc
 
 import requests
 
@@ -36,10 +37,7 @@ QUICK_SIZES = (200, 1_000)
 
 
 def statements(n: int) -> list[dict]:
-    return [
-        statement_for(record, actor_id=f"anon-{i}", homepage=HOME, platform=HOME)
-        for i, record in enumerate(credit_records(n))
-    ]
+    return list(statements_stream(n)())
 
 
 def _fresh_lrs() -> RalphLRS:
@@ -97,6 +95,38 @@ def ours(items: list[dict], batch_size: int) -> float:
         _stop(lrs)
 
 
+def push_peak_kib(n: int, batch_size: int) -> float:
+    """Peak memory of the push itself, statements made as it streams them (as the ledger's
+    query does): flat in N means nothing holds the whole export."""
+    lrs = _fresh_lrs()
+    try:
+        records = statements_stream(n)
+        tracemalloc.start()
+        try:
+            report = push_statements(
+                records,
+                endpoint=lrs.endpoint,
+                auth=lrs.auth,
+                checkpoint=MemoryCheckpoint(),
+                batch_size=batch_size,
+            )
+            _current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert report.ok and report.sent == n, report
+        assert _stored(lrs) == n, "push: not every statement stored"
+        return round(peak / 1024, 1)
+    finally:
+        _stop(lrs)
+
+
+def statements_stream(n: int):
+    return lambda: (
+        statement_for(record, actor_id=f"anon-{i}", homepage=HOME, platform=HOME)
+        for i, record in enumerate(credit_records(n))
+    )
+
+
 def run_lrs(sizes: tuple[int, ...], repeats: int = 1, batch_size: int = BATCH) -> list[dict]:
     results = []
     for n in sizes:
@@ -112,6 +142,7 @@ def run_lrs(sizes: tuple[int, ...], repeats: int = 1, batch_size: int = BATCH) -
                 "bulk_per_s": round(n / base),
                 "push_per_s": round(n / mine),
                 "ratio": round(mine / base, 2),
+                "push_peak_kib": push_peak_kib(n, batch_size),
             }
         )
         print(json.dumps(results[-1]), flush=True)
@@ -123,11 +154,13 @@ def markdown(results: list[dict]) -> str:
     lines = [
         "### xAPI push into Ralph beside one bulk POST of the same statements",
         "",
-        "| N | batch | bulk, statements/s | ours, statements/s | ours / bulk (time) |",
-        "| --- | --- | --- | --- | --- |",
+        "| N | batch | bulk, statements/s | ours, statements/s | ours / bulk (time) "
+        "| push peak KiB |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     lines += [
-        f"| {r['n']:,} | {r['batch']} | {r['bulk_per_s']:,} | {r['push_per_s']:,} | {r['ratio']}x |"
+        f"| {r['n']:,} | {r['batch']} | {r['bulk_per_s']:,} | {r['push_per_s']:,} "
+        f"| {r['ratio']}x | {r.get('push_peak_kib', '')} |"
         for r in results
     ]
     return "\n".join(lines) + "\n"
