@@ -6,6 +6,7 @@ save fields -> publish -> return. Bad input answers 400 with a sentence a person
 """
 
 import functools
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -71,9 +72,27 @@ def json_response(payload: dict, status: int = 200) -> Response:
     )
 
 
+def digest(*parts: str) -> str:
+    """A short fingerprint of some texts (content versions, never secrets)."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
 class CmeBlockMixin:
     """Services and helpers for our blocks. Declare the services on the block class:
     `@XBlock.needs("i18n")` and `@XBlock.wants("user")`."""
+
+    # ---- authors ----------------------------------------------------------------------------
+    @property
+    def content_fingerprint(self) -> str:
+        """A digest of the content an author edits in Studio; it changes with every save."""
+        raise NotImplementedError
+
+    def _refuse_stale_save(self, base_fingerprint: str, message: str) -> Response | None:
+        """409 with `message` when the editor was opened on content that someone else has
+        saved over since (two authors in one block): nothing is replaced silently."""
+        if base_fingerprint and base_fingerprint != self.content_fingerprint:
+            return json_response({"error": message, "code": "edit_conflict"}, status=409)
+        return None
 
     # ---- where the block is ---------------------------------------------------------------
     @property
@@ -189,6 +208,11 @@ def json_action(
                 # together or not at all, and committed once.
                 with transaction.atomic():
                     result = func(self, data, suffix)
+                    if not isinstance(result, Response):
+                        # The learner's fields are saved in the same transaction: the state
+                        # and the records it stands on commit together (the runtime's save
+                        # after the handler then finds nothing left to write).
+                        self.save()
             except ValidationError as exc:
                 problems = translate_validation_error(_, exc)
                 return json_response(

@@ -45,7 +45,7 @@ from case_teaching.teaching_report import (
 from .base import STAFF_ONLY, add_assets, json_action, json_response, script_json
 from .case_editor import editor_config
 from .case_view import CaseViewModel
-from .exercise import ExerciseMixin, StrictRequest
+from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest
 from .messages import N_, translate_domain_error, translate_validation_error
 from .olx import parse_safely
 from .templates_engine import render_template
@@ -115,12 +115,7 @@ class CohortRequest(StrictRequest):
     action: Literal["cohort"] = "cohort"
 
 
-class StudioRequest(StrictRequest):
-    mode: Literal["save", "validate"]
-    #: The fingerprint of the case the editor was opened on: a save over someone else's newer
-    #: save is refused instead of silently replacing it.
-    base_fingerprint: str = Field(default="", max_length=64)
-    display_name: str = Field(min_length=1, max_length=200)
+class StudioRequest(StudioSaveRequest):
     weight: float = Field(ge=0, le=1000)
     case_source: str = Field(min_length=1, max_length=2_000_000)
 
@@ -169,6 +164,10 @@ class CaseBlock(ExerciseMixin, XBlock):
             cached = (text, parse_case_json(text or default_case_json()))
             self._case_cache = cached
         return cached[1]
+
+    @property
+    def content_fingerprint(self) -> str:
+        return self.case.fingerprint
 
     def max_score(self) -> float:
         return max_score(self.case)
@@ -458,17 +457,15 @@ class CaseBlock(ExerciseMixin, XBlock):
                 "data": json.loads(case.model_dump_json()),
                 "source": case_to_xml(case),
             }
-        if data.base_fingerprint and data.base_fingerprint != self.case.fingerprint:
-            return json_response(
-                {
-                    "error": _(
-                        "Someone else saved this case after you opened it. Nothing was saved: "
-                        "copy your changes, reload the editor and apply them again."
-                    ),
-                    "code": "edit_conflict",
-                },
-                status=409,
-            )
+        refused = self._refuse_stale_save(
+            data.base_fingerprint,
+            _(
+                "Someone else saved this case after you opened it. Nothing was saved: "
+                "copy your changes, reload the editor and apply them again."
+            ),
+        )
+        if refused:
+            return refused
         self.display_name = data.display_name.strip()
         self.weight = data.weight
         self.case_json = case.model_dump_json()

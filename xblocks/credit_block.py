@@ -40,9 +40,17 @@ from credit_export import (
 )
 from credit_export.messages import MESSAGES
 
-from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response, script_json
+from .base import (
+    STAFF_ONLY,
+    CmeBlockMixin,
+    add_assets,
+    digest,
+    json_action,
+    json_response,
+    script_json,
+)
 from .credit_editor import editor_config
-from .exercise import StrictRequest
+from .exercise import StrictRequest, StudioSaveRequest
 from .messages import N_, translate_code, translate_domain_error, translate_validation_error
 from .templates_engine import render_template
 
@@ -114,9 +122,7 @@ class PushRequest(StrictRequest):
     action: Literal["push"] = "push"
 
 
-class StudioRequest(StrictRequest):
-    mode: Literal["save", "validate"]
-    display_name: str = Field(min_length=1, max_length=200)
+class StudioRequest(StudioSaveRequest):
     settings_source: str = Field(min_length=1, max_length=200_000)
 
 
@@ -508,6 +514,10 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
 
     # ---- Studio and OLX ---------------------------------------------------------------------
     @property
+    def content_fingerprint(self) -> str:
+        return digest(self.activity_json, self.rule_json)
+
+    @property
     def settings(self) -> CreditSettings:
         return CreditSettings(activity=self.activity, rule=parse_rule(self.rule_json))
 
@@ -519,6 +529,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "credit/studio.html",
             {
                 "display_name": self.display_name,
+                "fingerprint": self.content_fingerprint,
                 "settings_source": settings_to_xml(settings),
                 "export_url": self.runtime.handler_url(self, "export_settings"),
                 "editor_config_json": script_json(editor_config(self.gettext)),
@@ -568,10 +579,22 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "data": json.loads(settings.model_dump_json()),
                 "source": settings_to_xml(settings),
             }
+        refused = self._refuse_stale_save(
+            data.base_fingerprint,
+            _(
+                "Someone else saved these credit settings after you opened them. Nothing was "
+                "saved: copy your changes, reload the editor and apply them again."
+            ),
+        )
+        if refused:
+            return refused
         self.display_name = data.display_name.strip()
         self.activity_json = activity.model_dump_json()
         self.rule_json = settings.rule.model_dump_json()
-        return {"message": _("Saved: {summary}").format(summary=summary)}
+        return {
+            "message": _("Saved: {summary}").format(summary=summary),
+            "fingerprint": self.content_fingerprint,
+        }
 
     @XBlock.handler
     def export_settings(self, request, suffix: str = "") -> Response:

@@ -29,6 +29,16 @@ class StrictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class StudioSaveRequest(StrictRequest):
+    """What every block's Studio editor sends, besides the content itself."""
+
+    mode: Literal["save", "validate"]
+    #: The fingerprint of the content the editor was opened on: a save over someone else's
+    #: newer save is refused (409) instead of silently replacing it.
+    base_fingerprint: str = Field(default="", max_length=64)
+    display_name: str = Field(min_length=1, max_length=200)
+
+
 class ResetRequest(StrictRequest):
     action: Literal["reset"] = "reset"
     learner: str = Field(min_length=1, max_length=255)

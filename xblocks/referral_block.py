@@ -6,7 +6,6 @@ saves, publishes and renders. What the browser receives is always built from
 """
 
 import csv
-import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -49,8 +48,8 @@ from referral_tracking import (
     scenario_to_xml,
 )
 
-from .base import STAFF_ONLY, add_assets, json_action, json_response, script_json
-from .exercise import ExerciseMixin, StrictRequest
+from .base import STAFF_ONLY, add_assets, digest, json_action, json_response, script_json
+from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest
 from .messages import N_, translate_domain_error, translate_validation_error
 from .olx import parse_safely
 from .referral_editor import editor_config
@@ -143,10 +142,6 @@ class Content:
         return f"{self.structure}:{self.full}"
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
-
-
 def fit(stored: StoredContent) -> Exercise:
     """The exercise the stored content describes (ReferralError when its parts misfit)."""
     scenario = stored.scenario
@@ -167,14 +162,14 @@ def load_content(content_json: str) -> Content:
         stored = StoredContent(scenario=load_demo_scenario(DEFAULT_SCENARIO))
     exercise = fit(stored)
     scenario, ruleset, consortium = exercise.scenario, exercise.ruleset, exercise.consortium
-    structure = _digest(
+    structure = digest(
         scenario.id,
         scenario.institution_id,
         ruleset.id,
         ruleset.version,
         " ".join(str(v.day) for v in scenario.visits),
     )
-    full = _digest(
+    full = digest(
         scenario.model_dump_json(), ruleset.model_dump_json(), consortium.model_dump_json()
     )
     return Content(stored=stored, exercise=exercise, structure=structure, full=full)
@@ -372,9 +367,7 @@ class LearnerState(BaseModel):
     progress: Progress = Field(default_factory=Progress)
 
 
-class StudioRequest(StrictRequest):
-    mode: Literal["save", "validate"]
-    display_name: str = Field(min_length=1, max_length=200)
+class StudioRequest(StudioSaveRequest):
     weight: float = Field(ge=0, le=1000)
     scenario_source: str = Field(min_length=1, max_length=2_000_000)
     ruleset_source: str = Field(default="", max_length=2_000_000)
@@ -436,6 +429,10 @@ class ReferralBlock(ExerciseMixin, XBlock):
     @property
     def exercise(self) -> Exercise:
         return self.content.exercise
+
+    @property
+    def content_fingerprint(self) -> str:
+        return self.content.full
 
     def max_score(self) -> float:
         return self.exercise.max_score
@@ -762,6 +759,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 {
                     "display_name": self.display_name,
                     "weight": self.weight,
+                    "fingerprint": self.content_fingerprint,
                     "scenario_source": scenario_to_xml(exercise.scenario),
                     "ruleset_source": _pretty(self.content.stored.ruleset),
                     "consortium_source": _pretty(self.content.stored.consortium),
@@ -796,12 +794,24 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 "data": json.loads(scenario.model_dump_json()),
                 "source": scenario_to_xml(scenario),
             }
+        refused = self._refuse_stale_save(
+            data.base_fingerprint,
+            _(
+                "Someone else saved this exercise after you opened it. Nothing was saved: "
+                "copy your changes, reload the editor and apply them again."
+            ),
+        )
+        if refused:
+            return refused
         self.display_name = data.display_name.strip()
         self.weight = data.weight
         self.content_json = StoredContent(
             scenario=scenario, ruleset=ruleset, consortium=consortium
         ).model_dump_json()
-        return {"message": _("Saved: {summary}").format(summary=summary)}
+        return {
+            "message": _("Saved: {summary}").format(summary=summary),
+            "fingerprint": self.content_fingerprint,
+        }
 
     def _studio_summary(self, exercise: Exercise) -> str:
         """What the author most needs to check: the rule set's answer at this institution."""

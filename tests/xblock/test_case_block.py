@@ -489,29 +489,6 @@ def test_the_studio_editor_holds_the_case_and_its_schema_and_nothing_breaks_out_
     assert json.loads(config)["title"] == hostile.title
 
 
-def test_two_authors_saving_one_case_the_second_is_told_and_nothing_is_lost(workbench, usages):
-    usage_id = usages["child_pneumonia"]
-    opened = workbench.block(usage_id, "staff").case.fingerprint  # both open the editor
-    case = load_demo_case("child_pneumonia")
-    first = case.model_copy(update={"title": "First author's title"})
-    second = case.model_copy(update={"summary": "<p>Second author's summary</p>"})
-
-    saved = studio(workbench, usage_id, first.model_dump_json(), base_fingerprint=opened)
-    assert saved.status_code == 200
-    refused = studio(workbench, usage_id, second.model_dump_json(), base_fingerprint=opened)
-    assert refused.status_code == 409
-    assert "Someone else saved this case" in json.loads(refused.content)["error"]
-    assert workbench.block(usage_id, "staff").case.title == "First author's title"
-
-    again = studio(
-        workbench,
-        usage_id,
-        second.model_copy(update={"title": "First author's title"}).model_dump_json(),
-        base_fingerprint=json.loads(saved.content)["fingerprint"],
-    )
-    assert again.status_code == 200
-
-
 def test_staff_see_how_the_cohort_went_and_learners_cannot(workbench, usages):
     case = load_demo_case("chest_pain_gp")
     branch = next(s for s in case.stages if s.branches).branches[0]

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import warnings
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import translation
@@ -48,23 +49,58 @@ class WorkbenchUserService(UserService):
             # the only place the workbench has it).
             warnings.simplefilter("ignore")
             student_id = getattr(self.runtime, "user_id", None) or "student_1"
-        staff = is_workbench_staff(student_id)
         user = XBlockUser(
             is_current_user=True,
             emails=[f"{student_id}@example.org"],
             full_name=f"Workbench user {student_id}",
         )
-        user.opt_attrs.update(
+        user.opt_attrs = _UserAttrs(
             {
                 "xblock-workbench.user_id": student_id,
                 "edx-platform.user_id": student_id,
                 "edx-platform.username": student_id,
-                "edx-platform.user_is_staff": staff,
-                "edx-platform.user_role": "staff" if staff else "student",
                 "edx-platform.anonymous_user_id": anonymous_id(student_id),
-            }
+            },
+            student_id,
         )
         return user
+
+
+class _UserAttrs(dict):
+    """The user's attributes; the staff flag and role are looked up (a query) when first read,
+    so a learner's action that never asks pays nothing for them."""
+
+    _LAZY = ("edx-platform.user_is_staff", "edx-platform.user_role")
+
+    def __init__(self, attrs: dict, student_id: str):
+        super().__init__(attrs)
+        self._student_id = student_id
+
+    def _resolve(self) -> None:
+        staff = is_workbench_staff(self._student_id)
+        self.update(
+            {self._LAZY[0]: staff, self._LAZY[1]: "staff" if staff else "student"},
+        )
+
+    def __missing__(self, key):
+        if key not in self._LAZY:
+            raise KeyError(key)
+        self._resolve()
+        return self[key]
+
+    def get(self, key, default=None):
+        if key in self._LAZY and not dict.__contains__(self, key):
+            self._resolve()
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key in self._LAZY or super().__contains__(key)
+
+
+@lru_cache(maxsize=32)
+def _catalog_of(language: str):
+    """Our catalog for a Django language code (asked for by every translated string)."""
+    return catalog(to_locale(language))
 
 
 class WorkbenchI18nService(NullI18nService):
@@ -72,7 +108,7 @@ class WorkbenchI18nService(NullI18nService):
 
     @staticmethod
     def _request_catalog():
-        return catalog(to_locale(translation.get_language() or settings.LANGUAGE_CODE))
+        return _catalog_of(translation.get_language() or settings.LANGUAGE_CODE)
 
     def gettext(self, message: str) -> str:
         return self._request_catalog().gettext(message)
