@@ -237,7 +237,8 @@ def plot(results: list[dict], path: Path) -> None:
         rows = sorted((r for r in results if r["case"] == case), key=lambda r: r["n"])
         sizes = [r["n"] for r in rows]
         ax_time.plot(sizes, [r["median_ms"] for r in rows], marker="o", label=case)
-        ax_mem.plot(sizes, [r["peak_kib"] for r in rows], marker="o", label=case)
+        if all(r["peak_kib"] is not None for r in rows):  # a baseline in another process: none
+            ax_mem.plot(sizes, [r["peak_kib"] for r in rows], marker="o", label=case)
     ax_time.set_yscale("log")  # linear growth is a slope-1 line
     ax_mem.set_ylim(bottom=0)  # linear axis from zero, so "flat in N" looks flat
     for axis, label in ((ax_time, "time (ms, median)"), (ax_mem, "peak Python memory (KiB)")):

@@ -18,7 +18,6 @@ import argparse
 import json
 import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -179,9 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (3 if args.quick else 30)
     started = time.time()
 
-    server = WorkbenchServer(
-        free_port(), tempfile.mkdtemp(prefix="cme-bench-"), module="benchmarks.serve"
-    )
+    server = WorkbenchServer(free_port(), module="benchmarks.serve")
     server.start()
     try:
         session = Session(server.url)
@@ -199,8 +196,6 @@ def main(argv: list[str] | None = None) -> int:
     print("growth ...", flush=True)
     sizes = growth.QUICK_SIZES if args.quick else growth.SIZES
     results["growth"] = growth.run_growth(sizes, repeats=1 if args.quick else 5)
-    plot_name = "growth-quick.png" if args.quick else "growth.png"
-    growth.plot(results["growth"], RESULTS_DIR / plot_name)
 
     print("lrs: fresh Ralph per measurement ...", flush=True)
     try:
@@ -210,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     except AssertionError as exc:
         print(f"FAILED: xAPI push: {exc}", file=sys.stderr)
         return 1
+    plot_name = "growth-quick.png" if args.quick else "growth.png"
+    growth.plot(results["growth"] + lrs.plot_rows(results["lrs"]), RESULTS_DIR / plot_name)
 
     results = {
         "mode": "quick" if args.quick else "full",

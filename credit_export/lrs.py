@@ -64,6 +64,9 @@ class PushReport:
     retries: int = 0
     conflicts: list[str] = field(default_factory=list)
     error: tuple[str, dict] | None = None
+    #: The time budget ran out with statements left to send; the checkpoint holds what was
+    #: confirmed, so the next push goes on from there.
+    unfinished: bool = False
 
     @property
     def ok(self) -> bool:
@@ -83,6 +86,8 @@ def push_statements(
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
     on_batch: Callable[[PushReport], None] | None = None,
+    time_budget: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> PushReport:
     """Send the statements `statements()` yields (JSON-ready dicts with ids, in a
     deterministic order) in batches.
@@ -90,8 +95,12 @@ def push_statements(
     The checkpoint holds how many leading statements are confirmed stored and the id of the
     last of them; a resume skips that many if the stream still has that id at that place, and
     otherwise starts over (safe: the ids are deterministic, stored ones answer 204).
+
+    `time_budget` (seconds): no new batch is begun once it is spent (a push inside a web
+    request must end before the server's timeout); the report is then `unfinished`.
     """
     http = session or requests.Session()
+    deadline = None if time_budget is None else clock() + time_budget
     url = endpoint.rstrip("/") + "/statements"
     report = PushReport()
     state = checkpoint.load()
@@ -168,6 +177,9 @@ def push_statements(
                         return False
                     report.skipped_by_checkpoint = skip
                 continue
+            if not batch and report.batches and deadline is not None and clock() >= deadline:
+                report.unfinished = True  # more to send, no time left: the checkpoint resumes
+                return True
             batch.append(statement)
             if len(batch) >= batch_size and not flush():
                 return True

@@ -24,6 +24,16 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+@pytest.fixture
+def ralph():
+    """A real Ralph LRS of the test's own (never mocked), discarded with its data after."""
+    from tests.support.ralph_lrs import RalphLRS
+
+    lrs = RalphLRS(free_port()).start()
+    yield lrs
+    lrs.discard()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With CME_FIGURES set (make fuzz), keep the adversarial tests' counts for RELIABILITY."""
     from tests.support.figures import write_if_asked

@@ -5,6 +5,7 @@ save fields -> publish -> return. Bad input answers 400 with a sentence a person
 (never 500); a learner calling a staff-only handler gets 403.
 """
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -165,11 +166,14 @@ def json_action(
     request_model: type[BaseModel] | None = None,
     staff_only: bool = False,
     author_only: bool = False,
+    atomic: bool = True,
 ) -> Callable:
     """Decorate a handler `(self, data, suffix)` of a `CmeBlockMixin` block.
 
     `data` is the request body validated by `request_model` (or the raw JSON when None).
     `staff_only`: course staff (403 otherwise); `author_only`: whoever may edit the content.
+    `atomic=False`: a long handler whose writes must each last on their own (the LRS push's
+    checkpoint after every confirmed batch), not wait for one commit at the end.
     The handler returns a dict (200) or raises a domain error (400 with its message).
     """
 
@@ -206,7 +210,7 @@ def json_action(
             try:
                 # One transaction: the handler's records (events, outcomes, resets) are written
                 # together or not at all, and committed once.
-                with transaction.atomic():
+                with transaction.atomic() if atomic else contextlib.nullcontext():
                     result = func(self, data, suffix)
                     if not isinstance(result, Response):
                         # The learner's fields are saved in the same transaction: the state

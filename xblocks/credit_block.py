@@ -446,13 +446,18 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         response.content_disposition = 'attachment; filename="cme-credit-report.csv"'
         return response
 
-    @json_action(PushRequest, staff_only=True)
+    # Not one transaction: the checkpoint after each confirmed batch must last even if the
+    # request is cut off, so that the next push goes on from there.
+    @json_action(PushRequest, staff_only=True, atomic=False)
     def push_lrs(self, data: PushRequest, suffix: str = "") -> dict[str, Any]:
-        """Send this activity's awards and revocations to the configured LRS as xAPI; the
-        report says what was stored and, if the push stopped, why (it resumes next time)."""
-        from .records.xapi_push import push_ledger
+        """Send this activity's awards and revocations to the configured LRS as xAPI, for at
+        most CME_LRS_PUSH_SECONDS; the report says what was stored, whether more remains and,
+        if the push stopped, why (it resumes next time)."""
+        from .records.xapi_push import lrs_push_seconds, push_ledger
 
-        report = push_ledger(platform_home(), self.activity.project_number)
+        report = push_ledger(
+            platform_home(), self.activity.project_number, time_budget=lrs_push_seconds()
+        )
         return {"message": push_summary(self.gettext, report)}
 
     @XBlock.handler
@@ -668,6 +673,11 @@ def push_summary(gettext, report) -> str:
     if report.error:
         code, params = report.error
         text += " " + translate_code(gettext, code, params, code, "credit_export")
+    elif report.unfinished:
+        text += " " + gettext(
+            "More remain to be sent: push again to go on from here, or use the "
+            "export_cme_credits command for a large ledger."
+        )
     return text
 
 

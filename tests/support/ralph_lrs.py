@@ -4,6 +4,7 @@ with its data kept in a temporary directory (never mocked)."""
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,7 @@ import requests
 
 LAUNCHER = Path(__file__).with_name("ralph_launcher.py")
 XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
+MAX_PAGE = 10_000
 
 
 class RalphLRS:
@@ -51,6 +53,9 @@ class RalphLRS:
             "RALPH_AUTH_FILE": str(self.directory / "auth.json"),
             "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(self.directory / "statements"),
             "RALPH_APP_DIR": str(self.directory / "app"),
+            # Ralph answers at most this many statements per GET page (100 by default): reading
+            # a large store back would otherwise take thousands of pages, each a full scan.
+            "RALPH_RUNSERVER_MAX_SEARCH_HITS_COUNT": str(MAX_PAGE),
         }
         log = (self.directory / "ralph.log").open("ab")
         self.process = subprocess.Popen(
@@ -83,13 +88,18 @@ class RalphLRS:
                 self.process.wait()
         self.process = None
 
+    def discard(self) -> None:
+        """Stop it and delete its data directory (statements, log, credentials)."""
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
     def restart(self) -> "RalphLRS":
         self.stop()
         return self.start()
 
-    def statements(self) -> list[dict]:
-        """Every stored statement, following `more` links."""
-        found, url = [], f"{self.endpoint}/statements/?limit=500"
+    def statements(self, page: int = 500) -> list[dict]:
+        """Every stored statement, following `more` links (`page` at a time, up to MAX_PAGE)."""
+        found, url = [], f"{self.endpoint}/statements/?limit={page}"
         while url:
             response = requests.get(url, auth=self.auth, headers=XAPI_HEADERS, timeout=30)
             response.raise_for_status()

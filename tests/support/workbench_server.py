@@ -1,6 +1,7 @@
 """Start and stop a real workbench server (`make run`'s launcher) for tests and benchmarks."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,8 @@ class WorkbenchServer:
     ):
         self.port = port
         self.module = module  # the benchmarks start `benchmarks.serve`, which adds scenarios
+        # A var directory of its own is deleted when the server stops; one given is kept.
+        self._owns_var_dir = var_dir is None
         self.var_dir = var_dir or tempfile.mkdtemp(prefix="cme-workbench-")
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = Path(self.var_dir) / "server-output.log"
@@ -62,3 +65,5 @@ class WorkbenchServer:
                 self.process.wait()
         if getattr(self, "_log", None):
             self._log.close()
+        if self._owns_var_dir:
+            shutil.rmtree(self.var_dir, ignore_errors=True)

@@ -33,18 +33,23 @@ def statements(n):
     return lambda: ({"id": f"id-{i}"} for i in range(n))
 
 
+def push(n, transport, checkpoint=None, **options):
+    """Push n statements through `transport`, never really waiting between retries."""
+    options.setdefault("sleep", lambda s: None)
+    return push_statements(
+        statements(n),
+        endpoint="http://lrs",
+        auth=None,
+        checkpoint=checkpoint if checkpoint is not None else MemoryCheckpoint(),
+        session=transport,
+        **options,
+    )
+
+
 def test_server_errors_and_timeouts_are_retried_with_growing_waits():
     waits = []
     transport = Transport(Answer(503), requests.Timeout(), Answer(200, ["id-0", "id-1"]))
-    report = push_statements(
-        statements(2),
-        endpoint="http://lrs",
-        auth=None,
-        checkpoint=MemoryCheckpoint(),
-        session=transport,
-        sleep=waits.append,
-        backoff=(1.0, 2.0, 3.0),
-    )
+    report = push(2, transport, sleep=waits.append, backoff=(1.0, 2.0, 3.0))
     assert report.ok and report.sent == 2 and report.retries == 2
     assert waits == [1.0, 2.0]
 
@@ -52,16 +57,7 @@ def test_server_errors_and_timeouts_are_retried_with_growing_waits():
 def test_after_the_last_retry_the_push_stops_and_the_checkpoint_stays_behind():
     checkpoint = MemoryCheckpoint()
     transport = Transport(Answer(200, ["id-0", "id-1"]), *[Answer(500)] * 3)
-    report = push_statements(
-        statements(4),
-        endpoint="http://lrs",
-        auth=None,
-        checkpoint=checkpoint,
-        session=transport,
-        sleep=lambda s: None,
-        batch_size=2,
-        max_retries=2,
-    )
+    report = push(4, transport, checkpoint, batch_size=2, max_retries=2)
     assert report.error[0] == "lrs_unreachable" and report.error[1]["attempts"] == 3
     assert checkpoint.load() == {"count": 2, "last_id": "id-1"}
 
@@ -70,12 +66,37 @@ def test_a_changed_stream_starts_over_instead_of_skipping_the_wrong_statements()
     checkpoint = MemoryCheckpoint()
     checkpoint.save({"count": 2, "last_id": "another-id"})
     transport = Transport(Answer(200, ["id-0", "id-1", "id-2"]))
-    report = push_statements(
-        statements(3),
-        endpoint="http://lrs",
-        auth=None,
-        checkpoint=checkpoint,
-        session=transport,
-        sleep=lambda s: None,
-    )
+    report = push(3, transport, checkpoint)
     assert report.ok and report.skipped_by_checkpoint == 0 and report.sent == 3
+
+
+def test_a_spent_time_budget_stops_between_batches_and_the_next_push_goes_on():
+    checkpoint = MemoryCheckpoint()
+    now = [0.0]
+
+    def stored(*ids):  # the LRS takes 4 seconds per batch
+        now[0] += 4
+        return Answer(200, list(ids))
+
+    def push_five(transport):
+        return push(5, transport, checkpoint, batch_size=2, time_budget=5, clock=lambda: now[0])
+
+    class Timed(Transport):
+        def post(self, url, data, **kwargs):
+            self.posts.append(data)
+            return self.answers.pop(0)()
+
+    first = Timed(lambda: stored("id-0", "id-1"), lambda: stored("id-2", "id-3"))
+    report = push_five(first)
+    assert report.unfinished and report.ok and report.sent == 4 and len(first.posts) == 2
+    assert checkpoint.load() == {"count": 4, "last_id": "id-3"}
+
+    second = Timed(lambda: stored("id-4"))
+    report = push_five(second)
+    assert not report.unfinished and report.sent == 1 and report.skipped_by_checkpoint == 4
+
+
+def test_a_budget_spent_before_the_first_batch_still_sends_one():
+    transport = Transport(Answer(200, ["id-0", "id-1"]), Answer(200, ["id-2"]))
+    report = push(3, transport, batch_size=2, time_budget=0)
+    assert report.unfinished and report.sent == 2 and len(transport.posts) == 1

@@ -6,14 +6,17 @@ handlers are called through the workbench's own URL and view, as the LMS calls t
 from the recorder.
 """
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 
 import django
 import pytest
 
 os.environ["CME_VAR_DIR"] = tempfile.mkdtemp(prefix="cme-xblock-tests-")
+atexit.register(shutil.rmtree, os.environ["CME_VAR_DIR"], True)
 os.environ["DJANGO_SETTINGS_MODULE"] = "xblocks.workbench.settings"
 # Playwright's sync API (browser tests, same pytest process) leaves an event loop on the main
 # thread, which makes Django refuse ORM calls; these in-process tests are synchronous.

@@ -4,28 +4,14 @@ panel says what happened."""
 
 import json
 
-import pytest
 from django.test import override_settings
 
-from tests.conftest import free_port
-from tests.support.ralph_lrs import RalphLRS
 from tests.xblock.test_credit_block import PROFILE, act, complete
 from xblocks.records.models import LrsPush
 
 
-@pytest.fixture
-def ralph():
-    lrs = RalphLRS(free_port()).start()
-    yield lrs
-    lrs.stop()
-
-
-def test_staff_push_the_ledger_to_the_lrs_and_a_second_push_sends_nothing(
-    workbench,
-    module,
-    ralph,
-):
-    _, children = module
+def ledger_of_three(workbench, children) -> str:
+    """Two awards and one revocation in the ledger: three statements. The credit's usage id."""
     credit = children["cme_credit"]
     for student in ("student_1", "student_2"):
         complete(student, children["cme_case"], 8)
@@ -43,10 +29,24 @@ def test_staff_push_the_ledger_to_the_lrs_and_a_second_push_sends_nothing(
     workbench.handler(
         credit, "revoke", {"learner": "student_2", "reason": "Duplicate"}, student="staff"
     )
+    return credit
 
+
+def pusher(workbench, credit):
     def push():
         response = workbench.handler(credit, "push_lrs", {"action": "push"}, student="staff")
         return response.status_code, json.loads(response.content)
+
+    return push
+
+
+def test_staff_push_the_ledger_to_the_lrs_and_a_second_push_sends_nothing(
+    workbench,
+    module,
+    ralph,
+):
+    credit = ledger_of_three(workbench, module[1])
+    push = pusher(workbench, credit)
 
     with override_settings(
         CME_LRS_URL=ralph.endpoint,
@@ -76,3 +76,23 @@ def test_a_push_without_a_configured_lrs_says_what_to_set(workbench, module):
             children["cme_credit"], "push_lrs", {"action": "push"}, student="staff"
         )
     assert "CME_LRS_URL" in json.loads(response.content)["message"]
+
+
+def test_a_push_out_of_time_says_more_remain_and_the_next_goes_on_from_there(
+    workbench, module, ralph
+):
+    push = pusher(workbench, ledger_of_three(workbench, module[1]))
+    with override_settings(
+        CME_LRS_URL=ralph.endpoint,
+        CME_LRS_USERNAME=ralph.username,
+        CME_LRS_PASSWORD=ralph.password,
+        CME_LRS_BATCH_SIZE=2,
+        CME_LRS_PUSH_SECONDS=0,  # the request's time is spent after its first batch
+    ):
+        first = push()[1]["message"]
+        assert first.startswith("2 statement(s) stored") and "More remain to be sent" in first
+        assert len(ralph.statements()) == 2  # confirmed, and its checkpoint kept
+        second = push()[1]["message"]
+        assert second.startswith("1 statement(s) stored") and "2 sent by an earlier push" in second
+        assert "More remain" not in second
+    assert len({s["id"] for s in ralph.statements()}) == 3

@@ -41,16 +41,34 @@ def lrs_settings() -> tuple[str, tuple[str, str] | None]:
 
 
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_PUSH_SECONDS = 20.0
+
+
+def _bounded_setting(name: str, cast, low, high, default):
+    """A number from the platform's settings or the environment, `default` when it is unset,
+    unreadable or outside `low`..`high`."""
+    raw = getattr(settings, name, None)
+    if raw is None or raw == "":
+        raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = cast(raw)
+    except (TypeError, ValueError):
+        return default
+    return value if low <= value <= high else default
 
 
 def lrs_batch_size() -> int:
-    """CME_LRS_BATCH_SIZE from settings or the environment, 1 to 5,000 (else the default)."""
-    raw = getattr(settings, "CME_LRS_BATCH_SIZE", None) or os.environ.get("CME_LRS_BATCH_SIZE")
-    try:
-        size = int(raw) if raw else DEFAULT_BATCH_SIZE
-    except (TypeError, ValueError):
-        return DEFAULT_BATCH_SIZE
-    return size if 1 <= size <= 5000 else DEFAULT_BATCH_SIZE
+    """CME_LRS_BATCH_SIZE: statements per request, 1 to 5,000."""
+    return _bounded_setting("CME_LRS_BATCH_SIZE", int, 1, 5000, DEFAULT_BATCH_SIZE)
+
+
+def lrs_push_seconds() -> float:
+    """CME_LRS_PUSH_SECONDS: how long a push from the staff panel may go on (it is a web
+    request; the server's timeout would cut it otherwise), 0 to 600 (0: one batch per push).
+    The management command has no limit."""
+    return _bounded_setting("CME_LRS_PUSH_SECONDS", float, 0, 600, DEFAULT_PUSH_SECONDS)
 
 
 def ledger_statements(homepage: str, project_number: str | None = None):

@@ -12,6 +12,7 @@ def plugin_settings(settings) -> None:
         "CME_LRS_USERNAME": "",
         "CME_LRS_PASSWORD": "",
         "CME_LRS_BATCH_SIZE": 500,
+        "CME_LRS_PUSH_SECONDS": 20,
         # Where scores of other graded blocks come from (xblocks.records.scores).
         "CME_SCORE_SOURCE": "xblocks.records.scores.studentmodule_scores",
     }
