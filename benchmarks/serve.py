@@ -1,7 +1,7 @@
 """`python -m benchmarks.serve --port N`: `make run`'s workbench plus benchmark-only scenarios.
 
 Why a launcher of our own: a scenario must be registered inside the server process (the SDK
-keeps them in a module-level dict filled when the first request arrives), and the benchmark
+keeps them in a module-level dict, which `serve.prepare()` fills before serving), and the benchmark
 may not change `xblocks/`. So this module configures Django exactly as
 `xblocks.workbench.serve` does, wraps the scenario loader our settings installed (the tolerant
 one) so that it also adds `BENCH_SCENARIOS`, and then hands over to `xblocks.workbench.serve`.

@@ -38,6 +38,12 @@ def prepare() -> None:
 
     django.setup()
     call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+    # Load the scenarios now, before the first request: the SDK loads them lazily inside a
+    # request, and runserver's threads would otherwise see a half-filled list while the first
+    # request is still loading it (a scenario answering 404 on a loaded machine).
+    from workbench.scenarios import get_scenarios
+
+    get_scenarios()
 
 
 def banner(host: str, port: int) -> str:
