@@ -52,9 +52,9 @@ translations: $(STAMP)  ## extract messages, update en and zh_CN catalogs, compi
 	@$(PY) tools/i18n.py compile
 	@$(PY) tools/i18n.py check
 
-upgrade: $(STAMP)  ## recompile requirements/*.txt from requirements/*.in
+upgrade: $(STAMP)  ## recompile requirements/*.txt from requirements/*.in (dev, test, then quality and bench, which are constrained by test)
 	@$(PY) -m pip install -q pip-tools
-	@for f in dev test; do \
+	@for f in dev test quality bench; do \
 	  $(VENV)/bin/pip-compile -q --upgrade --strip-extras --allow-unsafe \
 	    --no-emit-index-url --no-emit-find-links -o requirements/$$f.txt requirements/$$f.in; \
 	done
