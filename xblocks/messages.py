@@ -6,7 +6,8 @@ up by code, translated with the runtime's i18n service and formatted.
 """
 
 import importlib
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from pydantic import ValidationError
@@ -57,6 +58,41 @@ PYDANTIC_MESSAGES = {
 }
 FALLBACK = N_("{field}: this value is not accepted.")
 WHOLE_REQUEST = N_("the request")
+#: Pasted or imported JSON that does not parse: where, in the author's own lines and columns.
+JSON_INVALID_AT = N_(
+    "The JSON is not valid at line {line}, column {column}: check the commas, quotes and "
+    "brackets there."
+)
+JSON_INVALID = N_("The JSON is not valid: check the commas, quotes and brackets.")
+#: One item of a list, as an author counts (from 1): "Stages no. 2".
+LIST_ITEM = N_("{list} no. {number}")
+PATH_SEPARATOR = " › "
+
+#: Where each Studio editor's field and choice labels live, by the domain package whose model
+#: is validated (imported when first needed: the editors import this module).
+EDITOR_MODULES = {
+    "case_teaching": "xblocks.case_editor",
+    "referral_tracking": "xblocks.referral_editor",
+    "credit_export": "xblocks.credit_editor",
+}
+#: Forms a learner fills in, named by their model (pydantic's `ValidationError.title`): their
+#: labels as the form shows them, before any editor's label of the same field name.
+FORM_LABELS = {
+    "LearnerProfile": {
+        "name": N_("Name"),
+        "licence_number": N_("Licence or certificate number"),
+        "title": N_("Professional title"),
+        "institution": N_("Institution"),
+        "tier": N_("Level of your institution"),
+        "department": N_("Department"),
+        "discipline": N_("Discipline"),
+    },
+    "ActivityEvaluation": {
+        "satisfaction": N_("How satisfied are you with this activity?"),
+        "change_in_practice": N_("Will it change your practice?"),
+        "comment": N_("Comment (optional)"),
+    },
+}
 
 
 @lru_cache(maxsize=8)
@@ -137,7 +173,7 @@ def _problem_text(gettext: Callable[[str], str], code: str, params: dict, packag
 
 
 def field_label(loc: Iterable) -> str:
-    """('stages', 2, 'title') -> 'stages[2].title' (the path an author sees in the editor)."""
+    """('stages', 2, 'title') -> 'stages[2].title' (the path the editor marks its fields by)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -147,12 +183,64 @@ def field_label(loc: Iterable) -> str:
     return out
 
 
+@lru_cache(maxsize=8)
+def _editor_labels(package: str | None) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """(field labels, choice labels) of the Studio editor for `package`'s model, untranslated."""
+    if package not in EDITOR_MODULES:
+        return {}, {}
+    module = importlib.import_module(EDITOR_MODULES[package])
+    return getattr(module, "FIELD_LABELS", {}), getattr(module, "VALUE_LABELS", {})
+
+
+def describe_field(
+    gettext: Callable[[str], str],
+    loc: Iterable,
+    package: str | None = None,
+    model: str | None = None,
+) -> str:
+    """A field's place in words the author or learner saw on the form:
+    ('stages', 1, 'findings', 0, 'label') -> 'Stages no. 2 › Findings on request no. 1 ›
+    What the learner asks for'. A question's kind in the path ('single_choice') is left out,
+    as the form shows no such level; a name without a label keeps its own words."""
+    labels, kinds = _editor_labels(package)
+    labels = {**labels, **FORM_LABELS.get(model or "", {})}
+    parts: list[str] = []
+    after_item = False
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(
+                _format(
+                    gettext(LIST_ITEM),
+                    {"list": parts.pop() if parts else "", "number": part + 1},
+                )
+            )
+            after_item = True
+            continue
+        name = str(part)
+        if after_item and name in kinds:
+            after_item = False
+            continue
+        after_item = False
+        parts.append(gettext(labels[name]) if name in labels else name.replace("_", " "))
+    return PATH_SEPARATOR.join(parts)
+
+
+def _json_invalid(gettext: Callable[[str], str], error: str) -> str:
+    where = re.search(r"line (\d+) column (\d+)", error)
+    if where:
+        return _format(gettext(JSON_INVALID_AT), {"line": where[1], "column": where[2]})
+    return gettext(JSON_INVALID)
+
+
 def translate_validation_error(
     gettext: Callable[[str], str], exc: ValidationError, package: str | None = None
 ) -> list[dict]:
-    """Each problem as {"field": path, "message": sentence}, in the user's language.
+    """Each problem as {"field": path, "label": where in words, "message": sentence}, in the
+    user's language. `field` is the path the editor marks; the sentence names the field as
+    the form labels it.
 
-    `package`: the domain package whose model raised it (its codes take precedence)."""
+    `package`: the domain package whose model raised it (its codes take precedence, its
+    editor's labels name the fields)."""
     problems = []
     for error in exc.errors(include_url=False):
         loc = [
@@ -160,16 +248,23 @@ def translate_validation_error(
             for p in error.get("loc", ())
             if not (isinstance(p, str) and p.startswith("function-"))
         ]
-        field = field_label(loc) or gettext(WHOLE_REQUEST)
+        path = field_label(loc)
+        label = describe_field(gettext, loc, package, exc.title) or gettext(WHOLE_REQUEST)
         ctx = {k: v for k, v in (error.get("ctx") or {}).items()}
-        params = {**{k: str(v) for k, v in ctx.items()}, "field": field}
+        params = {**{k: str(v) for k, v in ctx.items()}, "field": label}
         if "error" in ctx:
             params["error"] = str(ctx["error"])
         code = error["type"]
-        if code in domain_messages():
+        if code == "json_invalid":
+            message = _json_invalid(gettext, params.get("error", ""))
+        elif code in domain_messages():
             message = translate_code(gettext, code, params, default=error["msg"], package=package)
-            message = message if field in message or not loc else f"{field}: {message}"
+            message = (
+                message
+                if label.casefold() in message.casefold() or not loc
+                else f"{label}: {message}"
+            )
         else:
             message = _format(gettext(PYDANTIC_MESSAGES.get(code, FALLBACK)), params)
-        problems.append({"field": field, "message": message})
+        problems.append({"field": path, "label": label, "message": message})
     return problems

@@ -572,8 +572,9 @@ class ReferralBlock(ExerciseMixin, XBlock):
             known = [f for f in FORM_FIELDS if path == f or path.startswith((f + ".", f + "["))]
             if known:
                 label = _(FORM_FIELDS[max(known, key=len)])
-                problem["message"] = problem["message"].replace(raw, label)
-                problem["field"] = label
+                # The sentence names the field by the path in words: say it as the form does.
+                problem["message"] = problem["message"].replace(problem["label"], label)
+                problem["field"] = problem["label"] = label
         return json_response({"error": problems[0]["message"], "problems": problems}, 400)
 
     def _announce(self, exercise: Exercise, view: dict[str, Any], kind: str) -> str:

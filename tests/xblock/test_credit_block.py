@@ -76,7 +76,11 @@ def test_a_claim_before_the_rule_is_met_is_refused_with_what_is_missing(workbenc
 
 @pytest.mark.parametrize(
     ("field", "value", "words"),
-    [("licence_number", "12-34", "6 to 30 letters"), ("name", "  ", "name"), ("tier", "x", "tier")],
+    [
+        ("licence_number", "12-34", "6 to 30 letters"),
+        ("name", "  ", "Name is empty"),
+        ("tier", "x", "Level of your institution: choose one of"),
+    ],
 )
 def test_an_invalid_profile_is_refused_naming_the_field_and_nothing_is_saved(
     workbench, module, field, value, words

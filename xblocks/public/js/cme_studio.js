@@ -17,11 +17,21 @@
     var sequence = 0;
     var editor = null;  // the structured form, when the block offers one
 
+    /* A problem's sentence names its field as the form labels it (`label`); a source prefix
+     * in the path ("Rule set: rules[0].id") says which of the block's texts it is in. */
+    function describe(problem) {
+      if (!problem.label) {
+        return problem.field ? problem.field + ' — ' + problem.message : problem.message;
+      }
+      var source = /^([^.[]*): /.exec(problem.field || '');
+      return (source ? source[1] + ' › ' : '') + problem.message;
+    }
+
     function show(list, message) {
       problems.innerHTML = '';
       list.forEach(function (problem) {
         var li = document.createElement('li');
-        li.textContent = problem.field ? problem.field + ' — ' + problem.message : problem.message;
+        li.textContent = describe(problem);
         problems.appendChild(li);
       });
       problems.hidden = list.length === 0;
@@ -48,7 +58,7 @@
             if (mode === 'save' && runtime.notify) { runtime.notify('save', {state: 'end'}); }
             return result.body;
           }
-          var list = result.body.problems || [{message: result.body.error || 'Error'}];
+          var list = result.body.problems || [{message: result.body.error || form.dataset.errorTitle}];
           show(list, result.body.error);
           if (editor) { editor.mark(list); }
           if (live) { return null; }
@@ -60,7 +70,7 @@
           return null;
         })
         .catch(function () {
-          status.textContent = form.dataset.networkErrorText || 'Network error';
+          status.textContent = form.dataset.networkErrorText;
           return null;
         });
     }
