@@ -65,3 +65,38 @@ def twenty_stage_olx() -> str:
     return case_to_xml(twenty_stage_case()).replace(
         "<cme_case ", '<cme_case display_name="Twenty ward rounds" ', 1
     )
+
+
+#: The components the benchmark's credit rule names (a module's case and referral exercise);
+#: each measured learner has completed both before the claim (`benchmarks.records`).
+CREDIT_COMPONENTS = (
+    ("bench-module-case", "Case: a hypertensive emergency"),
+    ("bench-module-referral", "Referral: hypertension at a township clinic"),
+)
+
+
+def credit_settings():
+    """The demo activity with a rule a learner meets: both components at 60% or more and the
+    evaluation answered."""
+    from credit_export import ComponentRequirement, CreditRule, CreditSettings, demo_activity
+
+    rule = CreditRule(
+        components=[
+            ComponentRequirement(usage_id=usage_id, label=label)
+            for usage_id, label in CREDIT_COMPONENTS
+        ],
+        evaluation_required=True,
+    )
+    return CreditSettings(activity=demo_activity(), rule=rule)
+
+
+def credit_olx() -> str:
+    """`<cme_credit>` alone, with the activity and rule of `credit_settings` as its children
+    (the block's own OLX format)."""
+    from lxml import etree
+
+    from credit_export import settings_to_xml
+
+    block = etree.Element("cme_credit", {"display_name": "CME credit for module 3"})
+    block.extend(list(etree.fromstring(settings_to_xml(credit_settings()).encode())))
+    return etree.tostring(block, encoding="unicode")

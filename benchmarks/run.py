@@ -9,9 +9,11 @@ free port with a fresh var directory, then measures, interleaved:
 - lrs: the xAPI push into a real Ralph beside one bulk POST (`benchmarks.lrs`).
 
 Full mode writes `benchmarks/results/latest.json`, `results/growth.png` and the generated part
-of `benchmarks/README.md`. `--quick` (CI) runs few rounds and writes `results/quick.json` and
-`results/quick.md` only, so the published numbers stay those of a full run. Numbers never fail
-a run; a wrong answer from a handler or page does (exit status 1).
+of `benchmarks/README.md`. `--quick` (CI) runs few rounds and writes `results/quick.json`,
+`results/quick.md` and `results/growth-quick.png` only (not committed), so the published
+numbers stay those of a full run; `--out-dir DIR` puts a run's files in DIR instead and leaves
+`benchmarks/` as it is. Numbers never fail a run; a wrong answer from a handler, a page, a
+ledger check or an export does (exit status 1).
 """
 
 import argparse
@@ -23,14 +25,15 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks import browser, growth, lrs, report
-from benchmarks.targets import BLOCKS, HANDLER_FLOOR, PAGE_FLOOR, Block, target_text
+from benchmarks import browser, growth, lrs, records, report
+from benchmarks.targets import BLOCKS, HANDLER_FLOOR, PAGE_FLOOR, Block, judge, target_text
 from benchmarks.timing import Session, Target, measure, ratios, summarize
 from tests.support.workbench_server import WorkbenchServer
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 PAGE_STUDENT = "bench-page"
+WARMUP = 3  # untimed server rounds before the timed ones
 
 
 def free_port() -> int:
@@ -78,14 +81,58 @@ def discover(session: Session) -> tuple[list[tuple[Block, str]], list[dict]]:
     return found, skipped
 
 
+def learner(block: Block, round_no: int) -> str:
+    """The learner of one round: a new one each round (warm-up rounds are negative)."""
+    return f"bench-{block.block_type.replace('_', '-')}-{round_no}"
+
+
+def handler_path(block: Block, usage_id: str, round_no: int) -> str:
+    assert block.action is not None
+    return f"/handler/{usage_id}/{block.action.handler}/?student={learner(block, round_no)}"
+
+
+def prepare_learners(
+    session: Session, found: list[tuple[Block, str]], round_nos: range, var_dir: str
+) -> None:
+    """Untimed: what each round's learner did before the measured action (components
+    completed, earlier handler calls), for the blocks whose action needs it."""
+    needy = [(b, u) for b, u in found if b.action and (b.action.before or b.action.completed)]
+    if any(b.action.completed for b, _u in needy):
+        records.use_database(var_dir)
+    for block, usage_id in needy:
+        action = block.action
+        if action.completed:
+            records.seed_outcomes([learner(block, r) for r in round_nos], action.completed)
+        for round_no in round_nos:
+            for payload in action.before:
+                status, body = session.request(
+                    "POST", handler_path(block, usage_id, round_no), payload(round_no)
+                )
+                if status != 200:
+                    raise AssertionError(
+                        f"{block.name}: preparing a learner, {payload(round_no)['action']!r} "
+                        f"answered HTTP {status}: {body[:300]!r}"
+                    )
+
+
+def check_awards(found: list[tuple[Block, str]], round_nos: range) -> None:
+    """Each measured claim left exactly one award in the ledger, no more, no fewer."""
+    for block, _usage_id in found:
+        if not (block.action and block.action.awards):
+            continue
+        counts = records.awards_of([learner(block, r) for r in round_nos], block.action.awards)
+        wrong = {who: n for who, n in counts.items() if n != 1}
+        if wrong:
+            raise AssertionError(f"{block.name}: awards in the ledger per learner: {wrong}")
+
+
 def handler_target(block: Block, usage_id: str) -> Target:
     action = block.action
     assert action is not None
-    slug = block.block_type.replace("_", "-")
     return Target(
         name=block.name,
         # A new learner each round: every measured action is that learner's first.
-        path=lambda r: f"/handler/{usage_id}/{action.handler}/?student=bench-{slug}-{r}",
+        path=lambda r: handler_path(block, usage_id, r),
         method="POST",
         body=action.payload,
         check=lambda status, body: action.check(block.name, status, body),
@@ -111,17 +158,24 @@ def rows(kind: str, summaries: list[dict], floor: str, blocks: dict[str, Block])
     return out
 
 
-def measure_server(session: Session, found: list[tuple[Block, str]], rounds: int) -> dict:
+def measure_server(
+    session: Session, found: list[tuple[Block, str]], rounds: int, var_dir: str
+) -> dict:
     """Handlers and pages, all interleaved in one loop; ratios within each kind."""
+    round_nos = range(-WARMUP, rounds)
+    prepare_learners(session, found, round_nos, var_dir)
     handlers = [handler_target(b, usage) for b, usage in found if b.action]
     pages = [page_target(b) for b, _usage in found if b.page]
-    measure(session, handlers + pages, rounds)
+    measure(session, handlers + pages, rounds, warmup=WARMUP)
+    check_awards(found, round_nos)
     blocks = {b.name: b for b, _usage in found}
     page_blocks = {f"{b.name} page": b for b, _usage in found}
     handler_rows = rows("handler", [t.summary() for t in handlers], HANDLER_FLOOR, blocks)
     for row, block in zip(handler_rows, (b for b, _u in found if b.action), strict=True):
         row["handler"] = block.action.handler
     page_rows = rows("page", [t.summary() for t in pages], f"{PAGE_FLOOR} page", page_blocks)
+    judge("handler", handler_rows)
+    judge("page", page_rows)
     return {"handler": handler_rows, "page": page_rows}
 
 
@@ -163,6 +217,8 @@ def measure_browser(base_url: str, found: list[tuple[Block, str]], rounds: int) 
     ready_rows = rows(
         "ready", [{"name": n, **summarize(s)} for n, s in ready.items()], PAGE_FLOOR, blocks
     )
+    judge("bytes", bytes_rows)
+    judge("ready", ready_rows)
     return {"bytes": bytes_rows, "ready": ready_rows, "chromium": version}
 
 
@@ -174,8 +230,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, help="server and browser rounds (default 30, quick 3)"
     )
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        help="write the results here instead of benchmarks/results/ (and, in a full run, the "
+        "generated section to README-section.md there instead of into benchmarks/README.md)",
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 30)
+    out_dir = (args.out_dir or RESULTS_DIR).resolve()
+    published = out_dir == RESULTS_DIR.resolve()
     started = time.time()
 
     server = WorkbenchServer(free_port(), module="benchmarks.serve")
@@ -184,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         session = Session(server.url)
         found, skipped = discover(session)
         print(f"server: {len(found)} blocks, {rounds} rounds, interleaved ...", flush=True)
-        results = measure_server(session, found, rounds)
+        results = measure_server(session, found, rounds, server.var_dir)
         print(f"browser: {rounds} rounds, interleaved ...", flush=True)
         results.update(measure_browser(server.url, found, rounds))
     except AssertionError as exc:
@@ -193,20 +257,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
 
-    print("growth ...", flush=True)
-    sizes = growth.QUICK_SIZES if args.quick else growth.SIZES
-    results["growth"] = growth.run_growth(sizes, repeats=1 if args.quick else 5)
-
-    print("lrs: fresh Ralph per measurement ...", flush=True)
     try:
+        sizes = growth.QUICK_SIZES if args.quick else growth.SIZES
+        repeats = 1 if args.quick else 5
+        print(f"growth: {', '.join(f'{n:,}' for n in sizes)} records ...", flush=True)
+        results["growth"] = growth.run_growth(sizes, repeats=repeats)
+        print("lrs: fresh Ralph per measurement ...", flush=True)
         results["lrs"] = lrs.run_lrs(
             lrs.QUICK_SIZES if args.quick else lrs.SIZES, repeats=1 if args.quick else 3
         )
     except AssertionError as exc:
-        print(f"FAILED: xAPI push: {exc}", file=sys.stderr)
+        print(f"FAILED: {exc}", file=sys.stderr)
         return 1
+    stem = "quick" if args.quick else "latest"
     plot_name = "growth-quick.png" if args.quick else "growth.png"
-    growth.plot(results["growth"] + lrs.plot_rows(results["lrs"]), RESULTS_DIR / plot_name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    growth.plot(results["growth"] + lrs.plot_rows(results["lrs"]), out_dir / plot_name)
 
     results = {
         "mode": "quick" if args.quick else "full",
@@ -214,17 +280,18 @@ def main(argv: list[str] | None = None) -> int:
         "machine": report.machine(results.pop("chromium")),
         "skipped": skipped,
         **results,
-        "growth_plot": f"results/{plot_name}",
+        "raw_data": f"results/{stem}.json" if published else str(out_dir / f"{stem}.json"),
+        "growth_plot": f"results/{plot_name}" if published else str(out_dir / plot_name),
         "duration_s": round(time.time() - started, 1),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    section = report.markdown(results) + "\n" + lrs.markdown(results["lrs"])
+    section = report.markdown(results)
+    (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
     if args.quick:
-        (RESULTS_DIR / "quick.json").write_text(json.dumps(results, indent=2) + "\n")
-        (RESULTS_DIR / "quick.md").write_text(section)
-    else:
-        (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+        (out_dir / "quick.md").write_text(section)
+    elif published:
         report.rewrite_readme(BENCH_DIR / "README.md", section)
+    else:
+        (out_dir / "README-section.md").write_text(section)
     print(section)
     return 0
 

@@ -17,7 +17,7 @@ import os
 import sys
 from xml.sax.saxutils import quoteattr
 
-from benchmarks.cases import twenty_stage_olx
+from benchmarks.cases import credit_olx, twenty_stage_olx
 from xblocks.workbench import serve
 
 log = logging.getLogger("xblocks.workbench")
@@ -74,6 +74,9 @@ BENCH_SCENARIOS = [
         f"scenario_data={quoteattr(json.dumps(BRANCHING_CASE))}/>",
     ),
     ("cme_case.bench20", "cme_case: a 20-stage case (benchmark)", twenty_stage_olx()),
+    # The credit of a module whose rule names its two exercises by usage id; the benchmark
+    # records both as completed for each measured learner, so the claim is an award.
+    ("cme_credit.bench", "cme_credit: a module's credit, alone (benchmark)", credit_olx()),
 ]
 
 

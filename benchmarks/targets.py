@@ -23,7 +23,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from benchmarks.cases import CREDIT_COMPONENTS, credit_settings
+
 Role = Literal["floor", "peer", "ours"]
+
+#: The activity of the benchmark's credit scenario (`benchmarks.cases.credit_settings`) and
+#: the profile its learners save before they claim.
+CREDIT_PROJECT = credit_settings().activity.project_number
+CREDIT_PROFILE = {
+    "licence_number": "110440100001234",
+    "title": "intermediate",
+    "institution": "Qingshan township health centre",
+    "tier": "primary",
+    "department": "General practice",
+    "discipline": "General practice",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,13 @@ class LearnerAction:
     payload: Callable[[int], dict]  # round number -> JSON body
     expect_key: str  # the response must be a JSON object with this key...
     expect_value: object = None  # ...equal to this, unless None
+    expect_in: str | None = None  # ...or whose text contains this, unless None
+    # What the learner did before, untimed: JSON bodies POSTed to the same handler first...
+    before: tuple[Callable[[int], dict], ...] = ()
+    # ...and the components (usage ids) they completed, recorded in the outcomes table.
+    completed: tuple[str, ...] = ()
+    # After the timed rounds, each learner must hold exactly one award of this activity.
+    awards: str | None = None
 
     def check(self, name: str, status: int, body: bytes) -> None:
         """Raise AssertionError unless the handler answered 200 with the expected JSON."""
@@ -51,6 +72,10 @@ class LearnerAction:
             raise AssertionError(
                 f"{name}: {self.expect_key}={data[self.expect_key]!r}, "
                 f"expected {self.expect_value!r}: {body[:300]!r}"
+            )
+        if self.expect_in is not None and self.expect_in not in str(data[self.expect_key]):
+            raise AssertionError(
+                f"{name}: no {self.expect_in!r} in {self.expect_key}: {body[:300]!r}"
             )
 
 
@@ -142,6 +167,29 @@ BLOCKS: list[Block] = [
         ),
         ready_selector="form[data-action=decide] button",
     ),
+    Block(
+        name="cme_credit claim",
+        block_type="cme_credit",
+        scenario_id="cme_credit.bench",  # registered by benchmarks.serve: a module's credit
+        role="ours",
+        # A new learner per round who has completed both of the rule's components, saved the
+        # CME profile and answered the evaluation (all untimed) claims the credit: the rule
+        # is met, so the answer must show the certificate and the ledger gain one award.
+        action=LearnerAction(
+            "act",
+            lambda r: {"action": "claim"},
+            expect_key="html",
+            expect_in="cme-certificate",
+            before=(
+                lambda r: {"action": "profile", **CREDIT_PROFILE, "name": f"Bench learner {r}"},
+                lambda r: {"action": "evaluate", "satisfaction": 4, "change_in_practice": "none"},
+            ),
+            completed=tuple(usage_id for usage_id, _label in CREDIT_COMPONENTS),
+            awards=CREDIT_PROJECT,
+        ),
+        # A new learner's first view: the profile form is what they act on first.
+        ready_selector="form[data-action=profile] button",
+    ),
 ]
 
 #: The issue's targets (issue 6), shown beside each measured ratio.
@@ -187,3 +235,35 @@ def target_text(kind: str, block: Block) -> str:
         return spec["floor"]
     reference = spec["reference"].get(block.name) or spec["reference"].get("peer")
     return f"issue measured {reference}" if reference else ""
+
+
+#: The same targets as numbers: the most a ratio to the floor may be, and the gzipped weight.
+RATIO_LIMITS = {"handler": 1.2, "page": 1.5, "ready": 1.3}
+GZIP_LIMIT_KIB = 25.0
+
+
+def judge(kind: str, rows: list[dict]) -> None:
+    """Mark each of our rows with `met` (True or False) and `missed` (what fell short, one
+    phrase each); floors and peers are left unmarked."""
+    peers = [r for r in rows if r["role"] == "peer"]
+    for row in rows:
+        if row["role"] != "ours":
+            continue
+        missed = []
+        if kind == "bytes":
+            kib = row["gzip_bytes"] / 1024
+            if not kib < GZIP_LIMIT_KIB:
+                missed.append(f"{kib:.1f} KiB gzipped (target < {GZIP_LIMIT_KIB:g} KiB)")
+        else:
+            limit = RATIO_LIMITS[kind]
+            if row["ratio_to_floor"] > limit:
+                missed.append(f"{row['ratio_to_floor']}x the floor (target <= {limit}x)")
+            if kind == "handler":
+                missed += [
+                    f"not faster than {peer['name']} ({row['median_ms']} ms against "
+                    f"{peer['median_ms']} ms)"
+                    for peer in peers
+                    if row["median_ms"] >= peer["median_ms"]
+                ]
+        row["met"] = not missed
+        row["missed"] = missed
