@@ -14,7 +14,8 @@ The adapter's API, in the order a handler uses it::
 
     exercise = build_exercise(scenario, ruleset, consortium)   # ReferralError if they misfit
     progress = Progress.model_validate_json(self.progress_json) if saved else new_progress()
-    step = apply(exercise, progress, request_json)   # ReferralError / ValidationError -> 400
+    action = learner_action(exercise, request_json)  # the page's finding/red-flag ids -> codes
+    step = apply(exercise, progress, action)   # ReferralError / ValidationError -> 400
     # save step.progress.model_dump_json(); publish step.events (name, data);
     # grade: step.progress.score / exercise.max_score; complete when phase == "completed";
     # return step.response (== learner_view(exercise, step.progress)).
@@ -35,9 +36,11 @@ Errors: `ReferralError(code, **params)` and pydantic errors with codes from
 from .analytics import (
     ChartLabels,
     DecisionRecord,
+    LetterChartLabels,
     Report,
     aggregate,
     decision_record,
+    letter_items_to_svg,
     report_to_csv_rows,
     report_to_svg,
 )
@@ -53,10 +56,12 @@ from .catalog import (
 from .engine import (
     Event,
     Exercise,
+    PageCodes,
     Progress,
     Step,
     apply,
     build_exercise,
+    learner_action,
     learner_view,
     new_progress,
     parse_action,
@@ -88,6 +93,8 @@ __all__ = [
     "ExpectedDecision",
     "FollowUpPlan",
     "Institution",
+    "LetterChartLabels",
+    "PageCodes",
     "Progress",
     "ReferralDecision",
     "ReferralError",
@@ -106,7 +113,9 @@ __all__ = [
     "demo_scenario_xml",
     "expected_decision",
     "fhir_priority",
+    "learner_action",
     "learner_view",
+    "letter_items_to_svg",
     "letter_to_service_request",
     "load_demo_consortium",
     "load_demo_scenario",

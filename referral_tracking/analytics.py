@@ -7,7 +7,7 @@ into `DecisionRecord`s and streams them in (for example with `QuerySet.iterator(
 """
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
@@ -363,4 +363,88 @@ def report_to_svg(report: Report, labels: ChartLabels | None = None, id_prefix: 
         swatch = {"x": f"{x:.1f}", "y": str(legend_y), "width": "12", "height": "12"}
         ET.SubElement(svg, "rect", swatch | {"fill": colour})
         _text(svg, "text", labels.metrics[metric], {"x": f"{x + 18:.1f}", "y": str(legend_y + 11)})
+    return ET.tostring(svg, encoding="unicode")
+
+
+# ---- SVG chart of the letter items ----------------------------------------------------------
+
+
+def _letters(count: int) -> str:
+    return f"{count} letter" if count == 1 else f"{count} letters"
+
+
+@dataclass(frozen=True)
+class LetterChartLabels:
+    """Every text of the letter-item chart (`letters(n)`: "3 letters", in the adapter's
+    language with its plural forms)."""
+
+    title: str = "Referral letters: how often each item was missing"
+    items: dict[str, str] = field(
+        default_factory=lambda: {item: item.replace("_", " ").capitalize() for item in LETTER_ITEMS}
+    )
+    letters: Callable[[int], str] = _letters
+
+
+LETTER_LEFT, LETTER_ROW, LETTER_TOP = 250, 30, 44
+
+
+def letter_items_to_svg(
+    report: Report, labels: LetterChartLabels | None = None, id_prefix: str = "rt-letters"
+) -> str:
+    """One horizontal bar per letter item, the most often missing first, its count written at
+    the end of the bar; <title>/<desc> say the same in words for a screen reader. Bars are
+    relative to the most missed item (the counts say how many letters)."""
+    labels = labels or LetterChartLabels()
+    counts = report.overall.missing_letter_items
+    ranked = sorted(LETTER_ITEMS, key=lambda item: (-counts.get(item, 0), LETTER_ITEMS.index(item)))
+    most = max((counts.get(item, 0) for item in LETTER_ITEMS), default=0) or 1
+    height = LETTER_TOP + LETTER_ROW * len(ranked) + 12
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "viewBox": f"0 0 {WIDTH} {height}",
+            "width": str(WIDTH),
+            "height": str(height),
+            "role": "img",
+            "aria-labelledby": f"{id_prefix}-title {id_prefix}-desc",
+            "font-family": "sans-serif",
+            "font-size": "12",
+        },
+    )
+    _text(svg, "title", labels.title, {"id": f"{id_prefix}-title"})
+    described = "; ".join(
+        f"{labels.items[item]}: {labels.letters(counts.get(item, 0))}" for item in ranked
+    )
+    _text(svg, "desc", described + ".", {"id": f"{id_prefix}-desc"})
+    _text(svg, "text", labels.title, {"x": "8", "y": "24", "font-size": "15"})
+    bar_room = WIDTH - LETTER_LEFT - 90
+    for row, item in enumerate(ranked):
+        count = counts.get(item, 0)
+        y = LETTER_TOP + row * LETTER_ROW
+        _text(
+            svg,
+            "text",
+            labels.items[item],
+            {"x": str(LETTER_LEFT - 8), "y": str(y + 15), "text-anchor": "end"},
+        )
+        width = bar_room * count / most
+        bar = ET.SubElement(
+            svg,
+            "rect",
+            {
+                "x": str(LETTER_LEFT),
+                "y": str(y + 3),
+                "width": f"{width:.1f}",
+                "height": str(LETTER_ROW - 10),
+                "fill": "#D55E00",
+            },
+        )
+        _text(bar, "title", f"{labels.items[item]}: {labels.letters(count)}")
+        _text(
+            svg,
+            "text",
+            labels.letters(count),
+            {"x": f"{LETTER_LEFT + width + 6:.1f}", "y": str(y + 15)},
+        )
     return ET.tostring(svg, encoding="unicode")

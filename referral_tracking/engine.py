@@ -51,6 +51,35 @@ Phase = Literal["presentation", "declined", "plan", "visit", "completed"]
 
 
 @dataclass(frozen=True)
+class PageCodes:
+    """What the learner's page calls the patient's findings and the red-flag candidates.
+
+    A finding's id is often a red flag's id (the finding "vomiting" is the red flag
+    "vomiting"): sent as they are, matching the two lists would give away which red flags
+    are present, the answer the rubric scores. The page gets numbers in two separate series
+    instead (findings in the scenario's order, candidates in the rule set's), and the server
+    maps them back (`learner_action`).
+    """
+
+    #: page id -> finding id, and page id -> red-flag code
+    findings: dict[str, str]
+    red_flags: dict[str, str]
+
+    @classmethod
+    def of(cls, scenario: ReferralScenario, ruleset: RuleSet) -> "PageCodes":
+        return cls(
+            findings={f"finding_{n}": f.id for n, f in enumerate(scenario.findings, 1)},
+            red_flags={f"red_flag_{n}": t.id for n, t in enumerate(ruleset.red_flags, 1)},
+        )
+
+    def page_finding(self, finding_id: str) -> str:
+        return next((k for k, v in self.findings.items() if v == finding_id), finding_id)
+
+    def page_red_flag(self, code: str) -> str:
+        return next((k for k, v in self.red_flags.items() if v == code), code)
+
+
+@dataclass(frozen=True)
 class Exercise:
     """A scenario with the rule set and consortium it is played in, checked to fit together.
 
@@ -63,6 +92,7 @@ class Exercise:
     institution: Institution
     expected: ExpectedDecision
     max_score: float
+    codes: PageCodes
 
 
 def build_exercise(
@@ -122,6 +152,7 @@ def build_exercise(
         institution=institution,
         expected=expected,
         max_score=decision_max + follow_up_max,
+        codes=PageCodes.of(scenario, ruleset),
     )
 
 
@@ -168,6 +199,49 @@ def parse_action(data: Any) -> Decide | Redirect | SetPlan | ChooseAtVisit:
     return ACTION.validate_python(data)
 
 
+def _from_page(values: list, codes: dict[str, str], unknown: str, repeated: str) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        if not isinstance(value, str) or value not in codes:
+            raise ReferralError(unknown, code=str(value)[:64])
+        if value in seen:
+            raise ReferralError(repeated, code=value)
+        seen.add(value)
+        out.append(codes[value])
+    return out
+
+
+def learner_action(exercise: "Exercise", data: Any) -> Any:
+    """An action as the learner's page posts it -> the same action in the domain's codes.
+
+    The page names findings and red-flag candidates by `PageCodes` ids; an id the page did not
+    offer raises ReferralError. Everything else passes unchanged (validate with
+    `parse_action`)."""
+    if not isinstance(data, dict) or data.get("kind") != "decide":
+        return data
+    decision = data.get("decision")
+    if not isinstance(decision, dict):
+        return data
+    decision = dict(decision)
+    codes = exercise.codes
+    flags = decision.get("recognised_red_flags")
+    if isinstance(flags, list):
+        decision["recognised_red_flags"] = _from_page(
+            flags, codes.red_flags, "unknown_red_flag", "duplicate_red_flag"
+        )
+    letter = decision.get("letter")
+    if isinstance(letter, dict) and isinstance(letter.get("key_findings"), list):
+        cited = _from_page(
+            letter["key_findings"],
+            codes.findings,
+            "letter_unknown_finding",
+            "duplicate_key_finding",
+        )
+        decision["letter"] = {**letter, "key_findings": cited}
+    return {**data, "decision": decision}
+
+
 # ---- progress -------------------------------------------------------------------------------
 
 
@@ -210,6 +284,8 @@ class Progress(Frozen):
     follow_up_items: tuple[RubricItem, ...] = ()
     visits: tuple[VisitRecord, ...] = ()
     re_referred_on_day: int | None = None
+    #: The day of the next visit, from the learner's plan (see `_visit_day`).
+    next_visit_day: int | None = None
     #: Was the first follow-up within the rule set's closed-loop days? None until planned.
     closed_loop_met: bool | None = None
 
@@ -387,7 +463,10 @@ def _decide(
 def _redirect(
     exercise: Exercise, progress: Progress, action: Redirect
 ) -> tuple[Progress, list[Event]]:
-    _check_target(exercise, action.target_institution_id, action.department)
+    target = _check_target(exercise, action.target_institution_id, action.department)
+    if any(contact.institution_id == target.id for contact in progress.contacts):
+        # Each hospital answers once: the contacts stay as few as the consortium's members.
+        raise ReferralError("already_asked", institution=target.id)
     return _hand_over(exercise, progress, action.target_institution_id, action.department)
 
 
@@ -401,15 +480,15 @@ def _check_plan(exercise: Exercise, plan: FollowUpPlan) -> None:
             min_days=rules.min_interval_days,
             max_days=rules.max_interval_days,
         )
-    for where, chosen, offered in (
-        ("monitoring", plan.monitoring, rules.monitoring_items),
-        ("targets", plan.targets, rules.targets),
-        ("re_referral_criteria", plan.re_referral_criteria, rules.re_referral_criteria),
+    for unknown, chosen, offered in (
+        ("unknown_monitoring_item", plan.monitoring, rules.monitoring_items),
+        ("unknown_target", plan.targets, rules.targets),
+        ("unknown_re_referral_criterion", plan.re_referral_criteria, rules.re_referral_criteria),
     ):
         ids = {t.id for t in offered}
         for code in chosen:
             if code not in ids:
-                raise ReferralError("unknown_plan_item", code=code, where=where)
+                raise ReferralError(unknown, code=code)
 
 
 def _plan_items(exercise: Exercise, plan: FollowUpPlan) -> tuple[RubricItem, ...]:
@@ -459,6 +538,7 @@ def _set_plan(
             "first_plan": plan,
             "follow_up_items": items,
             "closed_loop_met": plan.interval_days <= exercise.ruleset.follow_up.closed_loop_days,
+            "next_visit_day": plan.interval_days,
             "phase": "visit",
         }
     )
@@ -479,13 +559,15 @@ def _visit(
 ) -> tuple[Progress, list[Event]]:
     if action.plan is not None:
         if action.choice != "adjust":
-            raise ReferralError("action_not_expected", action="plan", phase=action.choice)
+            raise ReferralError("plan_without_adjust")
         _check_plan(exercise, action.plan)
-    visit = exercise.scenario.visits[len(progress.visits)]
+    index = len(progress.visits)
+    visit = exercise.scenario.visits[index]
+    day = _visit_day(exercise, progress)
     monitored = list(progress.plan.monitoring) if progress.plan else []
     weight = exercise.ruleset.weights.visit_choice
     record = VisitRecord(
-        day=visit.day,
+        day=day,
         choice=action.choice,
         expected_choice=visit.expected_choice,
         monitored=monitored,
@@ -502,13 +584,17 @@ def _visit(
     if action.plan is not None:
         update["plan"] = action.plan
     if action.choice == "re_refer":
-        update["re_referred_on_day"] = visit.day
+        update["re_referred_on_day"] = day
+    if not finished:
+        gap = action.plan.interval_days if action.plan else _scenario_gap(exercise, index)
+        update["next_visit_day"] = day + gap
     progress = progress.model_copy(update=update)
     events = [
         _event(
             "follow_up_visit",
             exercise,
-            day=visit.day,
+            day=day,
+            scenario_day=visit.day,
             choice=action.choice,
             expected_choice=visit.expected_choice,
             seen_items=record.seen,
@@ -517,10 +603,28 @@ def _visit(
         )
     ]
     if action.choice == "re_refer":
-        events.append(_event("re_referred", exercise, day=visit.day))
+        events.append(_event("re_referred", exercise, day=day))
     if finished:
         events.append(_event("referral_completed", exercise, **_summary(exercise, progress)))
     return progress, events
+
+
+def _visit_day(exercise: Exercise, progress: Progress) -> int:
+    """The day (after the downward referral) of the learner's next visit.
+
+    The first visit comes when the learner's plan says (a late one misses the closed loop);
+    each later one keeps the scenario's spacing from the one before, unless the learner
+    adjusts the plan at a visit: then its interval is the days until the next visit. (Progress
+    saved before visit days followed the plan has none: the scenario's day.)"""
+    if progress.next_visit_day is not None:
+        return progress.next_visit_day
+    return exercise.scenario.visits[len(progress.visits)].day
+
+
+def _scenario_gap(exercise: Exercise, index: int) -> int | None:
+    """Days between the scenario's visit `index` and the next one (None after the last)."""
+    visits = exercise.scenario.visits
+    return visits[index + 1].day - visits[index].day if index + 1 < len(visits) else None
 
 
 # ---- what the learner may see ---------------------------------------------------------------
@@ -550,6 +654,8 @@ def _summary(exercise: Exercise, progress: Progress) -> dict[str, Any]:
         "urgency_error": rubric.urgency_error if rubric else None,
         "missing_letter_items": list(rubric.missing_letter_items) if rubric else [],
         "closed_loop_met": progress.closed_loop_met,
+        "closed_loop_days": exercise.ruleset.follow_up.closed_loop_days,
+        "first_visit_day": progress.first_plan.interval_days if progress.first_plan else None,
         "re_referred_on_day": progress.re_referred_on_day,
         "missed_findings": [
             {"day": v.day, "item": item, "abnormal": item in v.missed_abnormal}
@@ -559,13 +665,26 @@ def _summary(exercise: Exercise, progress: Progress) -> dict[str, Any]:
     }
 
 
+def _page_decision(codes: PageCodes, decision: ReferralDecision) -> dict[str, Any]:
+    """The decision as the learner's page names its findings and red flags."""
+    data = decision.model_dump()
+    data["recognised_red_flags"] = [codes.page_red_flag(c) for c in decision.recognised_red_flags]
+    if data.get("letter"):
+        data["letter"]["key_findings"] = [
+            codes.page_finding(c) for c in data["letter"]["key_findings"]
+        ]
+    return data
+
+
 def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
     """Everything the learner has earned so far, as JSON-ready data (also for mobile).
 
     Before the decision: the patient, the learner's institution, the other institutions and
-    the choices. After it: the rubric, the rule set's answer and the receiving side's reply.
-    Follow-up visits show only the findings of monitored items; the summary names the missed
-    items (day, item, abnormal or not) but never their values.
+    the choices. Findings and red-flag candidates carry the page's ids (`PageCodes`), never
+    the rule set's codes, so that the two lists cannot be matched. After it: the rubric, the
+    rule set's answer and the receiving side's reply. Follow-up visits show only the findings
+    of monitored items; the summary names the missed items (day, item, abnormal or not) but
+    never their values.
     """
     scenario, ruleset = exercise.scenario, exercise.ruleset
     view: dict[str, Any] = {
@@ -580,7 +699,10 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
             "presentation": scenario.presentation,
             "time_course": scenario.time_course,
             "arrived_by_downward_referral": scenario.arrived_by_downward_referral,
-            "findings": [{"id": f.id, "label": f.label, "text": f.text} for f in scenario.findings],
+            "findings": [
+                {"id": exercise.codes.page_finding(f.id), "label": f.label, "text": f.text}
+                for f in scenario.findings
+            ],
         },
         "institution": _institution_view(exercise.institution),
         "ruleset": {
@@ -593,7 +715,10 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
         "options": {
             "dispositions": ["manage_locally", "refer_upward", "emergency_transfer"],
             "priorities": ["routine", "urgent", "emergency"],
-            "red_flags": _terms(ruleset.red_flags),
+            "red_flags": [
+                {"id": page_id, "label": term.label, "label_zh": term.label_zh}
+                for page_id, term in zip(exercise.codes.red_flags, ruleset.red_flags, strict=True)
+            ],
             "institutions": [
                 _institution_view(i)
                 for i in exercise.consortium.institutions
@@ -607,11 +732,14 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
     if progress.decision is None:
         return view
     rubric = progress.rubric
-    view["decision"] = progress.decision.model_dump()
+    codes = exercise.codes
+    view["decision"] = _page_decision(codes, progress.decision)
     if rubric:
         view["feedback"] = rubric.model_dump() | {
             "points": rubric.points,
             "max_points": rubric.max_points,
+            "missed_red_flags": [codes.page_red_flag(c) for c in rubric.missed_red_flags],
+            "overcalled_red_flags": [codes.page_red_flag(c) for c in rubric.overcalled_red_flags],
         }
     view["contacts"] = [c.model_dump() for c in progress.contacts]
     referred = any(c.status == "accepted" for c in progress.contacts)
@@ -634,9 +762,10 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
     if progress.plan is None:
         return view
     view["plan"] = progress.plan.model_dump()
+    view["plan_adjusted"] = progress.plan != progress.first_plan
     view["follow_up_feedback"] = [i.model_dump() for i in progress.follow_up_items]
     view["visits"] = [
-        _visit_view(exercise, index, record.monitored)
+        _visit_view(exercise, index, record.monitored, record.day)
         | {
             "choice": record.choice,
             "note": record.note,
@@ -647,18 +776,19 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
         for index, record in enumerate(progress.visits)
     ]
     if progress.phase == "visit":
+        index = len(progress.visits)
         view["current_visit"] = _visit_view(
-            exercise, len(progress.visits), list(progress.plan.monitoring)
-        )
+            exercise, index, list(progress.plan.monitoring), _visit_day(exercise, progress)
+        ) | {"days_to_next_visit": _scenario_gap(exercise, index)}
     if progress.phase == "completed":
         view["summary"] = _summary(exercise, progress)
     return view
 
 
-def _visit_view(exercise: Exercise, index: int, monitored: list[str]) -> dict[str, Any]:
+def _visit_view(exercise: Exercise, index: int, monitored: list[str], day: int) -> dict[str, Any]:
     visit = exercise.scenario.visits[index]
     return {
-        "day": visit.day,
+        "day": day,
         "number": index + 1,
         "of": len(exercise.scenario.visits),
         "findings": [

@@ -18,13 +18,26 @@ MESSAGES: dict[str, str] = {
         "capability code."
     ),
     "unknown_department": N_(
-        'Department "{department}" does not exist at institution "{institution}".'
+        '"{institution}" has no department "{department}": choose one of the departments it has.'
     ),
-    "unknown_department_code": N_('"{department}" in {where} is not a known department code.'),
+    "institution_unknown_department": N_(
+        'Institution "{institution}" lists department "{department}", which is not a known '
+        "department code."
+    ),
     "duplicate_institution": N_('Institution "{institution}" is listed more than once.'),
     "unknown_institution": N_('There is no institution "{institution}" in the consortium.'),
     # ---- rule sets ----------------------------------------------------------------------
-    "duplicate_code": N_('Code "{code}" is defined more than once in {where}.'),
+    "duplicate_term": N_(
+        'Code "{code}" is defined more than once among the red flags and findings.'
+    ),
+    "duplicate_measure": N_('Measure "{code}" is defined more than once.'),
+    "duplicate_monitoring_code": N_('Monitoring item "{code}" is defined more than once.'),
+    "duplicate_target_code": N_('Target "{code}" is defined more than once.'),
+    "duplicate_criterion_code": N_('Re-referral criterion "{code}" is defined more than once.'),
+    "rule_unknown_department": N_(
+        'Rule "{rule}" sends the patient to department "{department}", which is not a known '
+        "department code."
+    ),
     "duplicate_rule": N_('Rule "{rule}" is defined more than once.'),
     "rule_without_trigger": N_(
         'Rule "{rule}" has no finding and no threshold: it would apply to every patient.'
@@ -62,7 +75,12 @@ MESSAGES: dict[str, str] = {
         'A threshold on "{measure}" needs a lower bound (at_least / above) or an upper bound '
         "(below / at_most)."
     ),
-    "threshold_double_bound": N_('A threshold on "{measure}" gives two {side} bounds; keep one.'),
+    "threshold_two_lower_bounds": N_(
+        'A threshold on "{measure}" gives two lower bounds (at_least and above); keep one.'
+    ),
+    "threshold_two_upper_bounds": N_(
+        'A threshold on "{measure}" gives two upper bounds (below and at_most); keep one.'
+    ),
     "follow_up_bounds_empty": N_(
         "The follow-up interval bounds are empty: the minimum ({min_days} days) is above the "
         "maximum ({max_days} days)."
@@ -71,7 +89,16 @@ MESSAGES: dict[str, str] = {
         "The closed-loop follow-up must happen within {closed_loop_days} days, but no "
         "follow-up interval may be shorter than {min_days} days: no plan could close the loop."
     ),
-    "unknown_follow_up_code": N_('"{code}" in {where} is not defined in this rule set.'),
+    "unknown_required_monitoring": N_(
+        'The required monitoring item "{code}" is not one of the rule set\'s monitoring items.'
+    ),
+    "unknown_required_target": N_(
+        'The required target "{code}" is not one of the rule set\'s targets.'
+    ),
+    "unknown_required_criterion": N_(
+        'The required re-referral criterion "{code}" is not one of the rule set\'s re-referral '
+        "criteria."
+    ),
     "ruleset_unknown": N_('There is no rule set "{ruleset}".'),
     "ruleset_version_unknown": N_(
         'Rule set "{ruleset}" is at version {available}, not version {version}.'
@@ -90,8 +117,20 @@ MESSAGES: dict[str, str] = {
         '"{ruleset}".'
     ),
     "no_receiving_institution": N_(
-        'Rule "{rule}" sends the patient to {tier} care ({department}, needs "{capability}") '
-        "but no institution of the consortium can receive them."
+        'Rule "{rule}" sends the patient to {tier}, but no institution of the consortium can '
+        "receive them."
+    ),
+    "no_receiving_institution_department": N_(
+        'Rule "{rule}" sends the patient to {tier}, department "{department}", but no '
+        "institution of the consortium can receive them."
+    ),
+    "no_receiving_institution_capability": N_(
+        'Rule "{rule}" sends the patient to {tier} where "{capability}" is available, but no '
+        "institution of the consortium can receive them."
+    ),
+    "no_receiving_institution_both": N_(
+        'Rule "{rule}" sends the patient to {tier}, department "{department}", where '
+        '"{capability}" is available, but no institution of the consortium can receive them.'
     ),
     "every_receiver_declines": N_(
         'In scenario "{scenario}" every institution that can take the patient (rule "{rule}") '
@@ -109,13 +148,22 @@ MESSAGES: dict[str, str] = {
     "letter_too_large": N_(
         "The referral letter is {size} characters long; the limit is {limit}. Shorten it."
     ),
-    "duplicate_choice": N_('"{code}" is chosen more than once in {where}.'),
+    "duplicate_red_flag": N_('The red flag "{code}" is chosen more than once.'),
+    "duplicate_key_finding": N_('The letter cites finding "{code}" more than once.'),
+    "duplicate_monitoring_choice": N_('The monitoring item "{code}" is chosen more than once.'),
+    "duplicate_target_choice": N_('The target "{code}" is chosen more than once.'),
+    "duplicate_criterion_choice": N_(
+        'The re-referral criterion "{code}" is chosen more than once.'
+    ),
     "target_is_own_institution": N_(
         'You cannot refer the patient to your own institution "{institution}".'
     ),
     "target_not_upward": N_(
-        '"{institution}" is {target_tier} care: from your {own_tier} institution that is not an '
-        "upward referral."
+        '"{institution}" gives {target_tier}, and your institution gives {own_tier}: sending the '
+        "patient there is not an upward referral."
+    ),
+    "already_asked": N_(
+        '"{institution}" has already answered this referral: choose another hospital.'
     ),
     "unknown_red_flag": N_('"{code}" is not one of the red flags you can choose from.'),
     "letter_unknown_finding": N_(
@@ -125,14 +173,19 @@ MESSAGES: dict[str, str] = {
         'A follow-up interval of {interval} days is outside what rule set "{ruleset}" allows '
         "({min_days} to {max_days} days)."
     ),
-    "unknown_plan_item": N_('"{code}" in {where} is not one of the choices offered.'),
+    "unknown_monitoring_item": N_('"{code}" is not one of the monitoring items offered.'),
+    "unknown_target": N_('"{code}" is not one of the targets offered.'),
+    "unknown_re_referral_criterion": N_('"{code}" is not one of the re-referral criteria offered.'),
     "action_replayed": N_(
         "This step ({step}) was already taken; the exercise is at step {expected}. Reload the page."
     ),
     "action_out_of_sequence": N_(
         "This step ({step}) is ahead of the exercise, which is at step {expected}. Reload the page."
     ),
-    "action_not_expected": N_('"{action}" is not possible now; the exercise is at "{phase}".'),
+    "action_not_expected": N_(
+        "You cannot {action} now: the exercise is at {phase}. Reload the page."
+    ),
+    "plan_without_adjust": N_("A new follow-up plan goes only with the choice to adjust."),
     "exercise_completed": N_("This exercise is finished; nothing more can be changed."),
     "no_referral": N_("The patient was managed locally: there is no referral letter."),
     "record_not_decided": N_("No referral decision has been made yet: there is nothing to record."),
@@ -141,7 +194,7 @@ MESSAGES: dict[str, str] = {
         '"{institution}" declines: it cannot provide "{capability}".'
     ),
     "declined_by_receiver": N_('"{institution}" declines: {reason}'),
-    "declined_tier_too_low": N_('"{institution}" declines: the patient needs {tier} care.'),
+    "declined_tier_too_low": N_('"{institution}" declines: the patient needs {tier}.'),
     # ---- XML ----------------------------------------------------------------------------
     "xml_syntax": N_("The XML cannot be read (line {line}): {problem}"),
     "xml_too_large": N_("The XML is {size} bytes; the limit is {limit}."),
@@ -152,12 +205,14 @@ MESSAGES: dict[str, str] = {
         'Line {line}: attribute "{attribute}" is not expected on <{element}>.'
     ),
     "xml_invalid": N_("Line {line}, {field}: {problem}"),
+    "olx_json_syntax": N_("Line {line}: the JSON inside <{element}> cannot be read: {problem}."),
 }
 
 #: English labels of rubric items, by item id (letter items) or by kind with the item's
 #: `subject` as placeholder. The adapter translates them like any message.
 RUBRIC_LABELS: dict[str, str] = {
     "tier": N_("Referral level"),
+    "disposition": N_("Kind of referral"),
     "department": N_("Receiving department"),
     "urgency": N_("Urgency"),
     "red_flags": N_("Red flags recognised"),

@@ -159,7 +159,7 @@ def expected_decision(
     """The rule set's answer for this scenario when the learner works at `institution`.
 
     With a consortium, also the institutions that can receive the patient; raises
-    ReferralError("no_receiving_institution") when none can (the exercise cannot be played).
+    ReferralError("no_receiving_institution...") when none can (the exercise cannot be played).
     """
     matched = matching_criteria(ruleset, scenario)
     best: tuple | None = None
@@ -199,13 +199,17 @@ def expected_decision(
         return expected
     receivers, receiving_tier = _receivers(consortium, institution, expected)
     if not receivers:
-        raise ReferralError(
-            "no_receiving_institution",
-            rule=rule,
-            tier=tier,
-            department=department or "any department",
-            capability=capability or "nothing special",
+        needs = {"department": department, "capability": capability}
+        code = (
+            "no_receiving_institution"
+            + {
+                (True, True): "_both",
+                (True, False): "_department",
+                (False, True): "_capability",
+                (False, False): "",
+            }[(bool(department), bool(capability))]
         )
+        raise ReferralError(code, rule=rule, tier=tier, **{k: v for k, v in needs.items() if v})
     return expected.model_copy(
         update={"receiving_institutions": receivers, "receiving_tier": receiving_tier}
     )
@@ -241,6 +245,19 @@ def letter_item_filled(letter: ReferralLetter | None, item: str, red_flags: set[
     return len(getattr(letter, item)) >= 2
 
 
+def red_flag_points(weight: float, present: set[str], recognised: set[str]) -> float:
+    """The red-flag item, scored whether or not the patient has red flags.
+
+    Its maximum is the same for every patient of the rule set, so that it says nothing about
+    how many red flags are present. Each red flag missed, and each named but not present,
+    costs an equal share: one share per red flag present, the whole item when there is none
+    (naming one for a patient without red flags costs it).
+    """
+    shares = max(len(present), 1)
+    errors = len(present - recognised) + len(recognised - present)
+    return round(weight * max(0, shares - errors) / shares, 2)
+
+
 def score_decision(
     ruleset: RuleSet,
     scenario: ReferralScenario,
@@ -260,6 +277,18 @@ def score_decision(
             max_points=weights.tier,
         )
     ]
+    if expected.refers:
+        # An emergency sent as an ordinary upward referral (or the reverse) reaches the right
+        # hospital but not in the right way: a line of its own, not hidden in the urgency.
+        items.append(
+            RubricItem(
+                id="disposition",
+                kind="disposition",
+                subject=expected.disposition,
+                points=weights.disposition if decision.disposition == expected.disposition else 0,
+                max_points=weights.disposition,
+            )
+        )
     if expected.refers and expected.department:
         right_department = decision.refers and decision.department == expected.department
         items.append(
@@ -282,14 +311,13 @@ def score_decision(
     )
     present = scenario.finding_ids & ruleset.red_flag_ids
     recognised = set(decision.recognised_red_flags)
-    if present:
-        hits, overcalled = len(recognised & present), len(recognised - present)
+    if ruleset.red_flags:
         items.append(
             RubricItem(
                 id="red_flags",
                 kind="red_flags",
-                points=max(0, hits - overcalled) * weights.red_flag,
-                max_points=len(present) * weights.red_flag,
+                points=red_flag_points(weights.red_flag, present, recognised),
+                max_points=weights.red_flag,
             )
         )
     missing = [

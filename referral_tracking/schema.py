@@ -149,9 +149,7 @@ class Institution(Authored):
         for department in sorted(self.departments):
             if department not in DEPARTMENTS:
                 raise problem(
-                    "unknown_department_code",
-                    department=department,
-                    where=f'institution "{self.id}"',
+                    "institution_unknown_department", institution=self.id, department=department
                 )
         return self
 
@@ -247,9 +245,9 @@ class Threshold(Authored):
     @model_validator(mode="after")
     def _one_bound_per_side(self) -> "Threshold":
         if self.at_least is not None and self.above is not None:
-            raise problem("threshold_double_bound", measure=self.measure, side="lower")
+            raise problem("threshold_two_lower_bounds", measure=self.measure)
         if self.below is not None and self.at_most is not None:
-            raise problem("threshold_double_bound", measure=self.measure, side="upper")
+            raise problem("threshold_two_upper_bounds", measure=self.measure)
         if all(b is None for b in (self.at_least, self.above, self.below, self.at_most)):
             raise problem("threshold_without_bound", measure=self.measure)
         return self
@@ -374,18 +372,30 @@ class FollowUpRules(Authored):
                 closed_loop_days=self.closed_loop_days,
                 min_days=self.min_interval_days,
             )
-        for where, terms, required in (
-            ("monitoring items", self.monitoring_items, self.required_monitoring),
-            ("targets", self.targets, self.required_targets),
-            ("re-referral criteria", self.re_referral_criteria, self.required_re_referral),
+        for (duplicate, unknown), terms, required in (
+            (
+                ("duplicate_monitoring_code", "unknown_required_monitoring"),
+                self.monitoring_items,
+                self.required_monitoring,
+            ),
+            (
+                ("duplicate_target_code", "unknown_required_target"),
+                self.targets,
+                self.required_targets,
+            ),
+            (
+                ("duplicate_criterion_code", "unknown_required_criterion"),
+                self.re_referral_criteria,
+                self.required_re_referral,
+            ),
         ):
             ids = [t.id for t in terms]
             repeated = _duplicates(ids)
             if repeated:
-                raise problem("duplicate_code", code=repeated[0], where=where)
+                raise problem(duplicate, code=repeated[0])
             for code in required:
                 if code not in ids:
-                    raise problem("unknown_follow_up_code", code=code, where=f"required {where}")
+                    raise problem(unknown, code=code)
         return self
 
     @property
@@ -397,9 +407,12 @@ class RubricWeights(Authored):
     """Points per rubric item; the rule set's authors may weigh differently."""
 
     tier: int = Field(default=2, ge=0, le=10)
+    #: Emergency transfer or upward referral, as the rule set asks (scored when it refers).
+    disposition: int = Field(default=1, ge=0, le=10)
     department: int = Field(default=1, ge=0, le=10)
     urgency: int = Field(default=2, ge=0, le=10)
-    red_flag: int = Field(default=1, ge=0, le=10)
+    #: The whole red-flag item (not per red flag: its maximum must not tell how many there are).
+    red_flag: int = Field(default=2, ge=0, le=10)
     letter_item: int = Field(default=1, ge=0, le=10)
     monitoring_item: int = Field(default=1, ge=0, le=10)
     target: int = Field(default=1, ge=0, le=10)
@@ -435,10 +448,10 @@ class RuleSet(Authored):
         codes = [t.id for t in self.red_flags] + [t.id for t in self.findings]
         repeated = _duplicates(codes)
         if repeated:
-            raise problem("duplicate_code", code=repeated[0], where="red flags and findings")
+            raise problem("duplicate_term", code=repeated[0])
         repeated = _duplicates(m.id for m in self.measures)
         if repeated:
-            raise problem("duplicate_code", code=repeated[0], where="measures")
+            raise problem("duplicate_measure", code=repeated[0])
         repeated = _duplicates(c.id for c in self.criteria)
         if repeated:
             raise problem("duplicate_rule", rule=repeated[0])
@@ -479,9 +492,7 @@ def _check_criterion(criterion: Criterion, codes: set[str], measures: set[str]) 
     if action.tier == "primary":
         raise problem("rule_refers_to_primary", rule=rule)
     if action.department and action.department not in DEPARTMENTS:
-        raise problem(
-            "unknown_department_code", department=action.department, where=f'rule "{rule}"'
-        )
+        raise problem("rule_unknown_department", department=action.department, rule=rule)
     if action.kind == "emergency_transfer" and criterion.priority != "emergency":
         raise problem("rule_transfer_not_emergency", rule=rule)
 
@@ -637,7 +648,7 @@ class ReferralLetter(Authored):
             raise problem("letter_too_large", size=size, limit=LETTER_SIZE_LIMIT)
         repeated = _duplicates(self.key_findings)
         if repeated:
-            raise problem("duplicate_choice", code=repeated[0], where="key findings")
+            raise problem("duplicate_key_finding", code=repeated[0])
         return self
 
 
@@ -665,7 +676,7 @@ class ReferralDecision(Authored):
                 raise problem("transfer_not_emergency")
         repeated = _duplicates(self.recognised_red_flags)
         if repeated:
-            raise problem("duplicate_choice", code=repeated[0], where="recognised red flags")
+            raise problem("duplicate_red_flag", code=repeated[0])
         return self
 
     @property
@@ -683,12 +694,12 @@ class FollowUpPlan(Authored):
 
     @model_validator(mode="after")
     def _unique(self) -> "FollowUpPlan":
-        for where, codes in (
-            ("monitoring", self.monitoring),
-            ("targets", self.targets),
-            ("re_referral_criteria", self.re_referral_criteria),
+        for code, codes in (
+            ("duplicate_monitoring_choice", self.monitoring),
+            ("duplicate_target_choice", self.targets),
+            ("duplicate_criterion_choice", self.re_referral_criteria),
         ):
             repeated = _duplicates(codes)
             if repeated:
-                raise problem("duplicate_choice", code=repeated[0], where=where)
+                raise problem(code, code=repeated[0])
         return self

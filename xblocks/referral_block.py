@@ -28,6 +28,7 @@ from referral_tracking import (
     ChartLabels,
     Consortium,
     Exercise,
+    LetterChartLabels,
     Progress,
     ReferralError,
     ReferralScenario,
@@ -37,7 +38,9 @@ from referral_tracking import (
     build_exercise,
     decision_record,
     demo_scenario_xml,
+    learner_action,
     learner_view,
+    letter_items_to_svg,
     load_demo_consortium,
     load_demo_scenario,
     load_ruleset,
@@ -50,7 +53,7 @@ from referral_tracking import (
 
 from .base import STAFF_ONLY, add_assets, digest, json_action, json_response, script_json
 from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest
-from .messages import N_, translate_domain_error, translate_validation_error
+from .messages import N_, field_label, translate_domain_error, translate_validation_error
 from .olx import parse_safely
 from .referral_editor import editor_config
 from .referral_view import DISPOSITIONS, PRIORITY_SHORT, TIERS, ReferralViewModel
@@ -108,6 +111,15 @@ CHART_TIERS = {
     "secondary": N_("Secondary / county"),
     "tertiary": N_("Tertiary"),
 }
+#: Letter items as the letter-item chart names them (short enough for its left column).
+CHART_LETTER_ITEMS = {
+    "reason": N_("Reason for referral"),
+    "history": N_("History"),
+    "key_findings": N_("Key findings"),
+    "treatment_given": N_("Treatment given"),
+    "question": N_("Question for the receiving doctor"),
+    "supporting_info": N_("Supporting information"),
+}
 NOT_SAVED = N_("The referral exercise was not saved: fix the problems listed.")
 
 
@@ -152,14 +164,19 @@ def fit(stored: StoredContent) -> Exercise:
     )
 
 
+def stored_content(content_json: str) -> StoredContent:
+    """The content field as stored, validated but not yet built into an exercise (raises
+    pydantic's ValidationError). Empty: the default demo scenario."""
+    if content_json:
+        return StoredContent.model_validate_json(content_json)
+    return StoredContent(scenario=load_demo_scenario(DEFAULT_SCENARIO))
+
+
 @lru_cache(maxsize=128)
 def load_content(content_json: str) -> Content:
     """The content field -> the exercise, validated once per process per content (handlers of
     every learner of the same block reuse it). Empty: the default demo scenario."""
-    if content_json:
-        stored = StoredContent.model_validate_json(content_json)
-    else:
-        stored = StoredContent(scenario=load_demo_scenario(DEFAULT_SCENARIO))
+    stored = stored_content(content_json)
     exercise = fit(stored)
     scenario, ruleset, consortium = exercise.scenario, exercise.ruleset, exercise.consortium
     structure = digest(
@@ -203,6 +220,12 @@ def _json_object(text: str, what: str, gettext) -> dict:
     return data
 
 
+def _domain_message(gettext, exc: ReferralError) -> str:
+    """A domain problem for an author, with tiers, departments and capabilities in words."""
+    words = ReferralViewModel(gettext).in_words(exc.params)
+    return translate_domain_error(gettext, ReferralError(exc.code, **words))
+
+
 def _validate(model: type[BaseModel], data: dict, what: str, gettext) -> Any:
     try:
         return model.model_validate(data)
@@ -227,7 +250,7 @@ def read_sources(
         try:
             scenario = scenario_from_xml(text)
         except ReferralError as exc:
-            message = translate_domain_error(gettext, exc)
+            message = _domain_message(gettext, exc)
             raise SourceProblem([{"field": scenario_what, "message": message}]) from exc
     ruleset = consortium = None
     if ruleset_source.strip():
@@ -241,7 +264,7 @@ def read_sources(
     try:
         exercise = fit(StoredContent(scenario=scenario, ruleset=ruleset, consortium=consortium))
     except ReferralError as exc:
-        message = translate_domain_error(gettext, exc)
+        message = _domain_message(gettext, exc)
         raise SourceProblem([{"field": "", "message": message}]) from exc
     return scenario, ruleset, consortium, exercise
 
@@ -432,10 +455,29 @@ class ReferralBlock(ExerciseMixin, XBlock):
 
     @property
     def content_fingerprint(self) -> str:
-        return self.content.full
+        try:
+            return self.content.full
+        except (ReferralError, ValidationError):
+            return digest(self.content_json)  # content an author must fix: still one version
 
     def max_score(self) -> float:
-        return self.exercise.max_score
+        try:
+            return self.exercise.max_score
+        except (ReferralError, ValidationError):
+            # Content that no longer builds: the maximum this learner was last graded on.
+            return self.raw_possible or 0.0
+
+    def _content_problem(self, exc: Exception) -> str:
+        """Why the stored content no longer builds, in the user's language."""
+        if isinstance(exc, ReferralError):
+            return _domain_message(self.gettext, exc)
+        problems = translate_validation_error(self.gettext, exc, package="referral_tracking")
+        return problems[0]["message"] if problems else self.gettext("its content is not valid.")
+
+    def _unavailable(self, exc: Exception) -> str:
+        return self.gettext("This exercise cannot be shown: {problem}").format(
+            problem=self._content_problem(exc)
+        )
 
     @property
     def chinese(self) -> bool:
@@ -497,8 +539,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
         self, progress: Progress, notice: str | None, view: dict | None = None
     ) -> dict[str, Any]:
         """Template context of the learner view (`view`: the engine's, when it has one)."""
-        i18n = self.i18n
-        model = ReferralViewModel(i18n.gettext, getattr(i18n, "ngettext", None), self.chinese)
+        model = self._view_model()
         context = model.context(view or learner_view(self.exercise, progress), notice)
         context["uid"] = self.uid
         return context
@@ -509,14 +550,11 @@ class ReferralBlock(ExerciseMixin, XBlock):
             view_context = self._view_context(state.progress, notice)
         except (ReferralError, ValidationError) as exc:
             # Content that no longer builds (a shipped rule set changed version under it).
-            message = self.gettext("This exercise cannot be shown: {problem}").format(
-                problem=translate_domain_error(self.gettext, exc)
-                if isinstance(exc, ReferralError)
-                else self.gettext("its content is not valid.")
-            )
             fragment = Fragment()
             fragment.add_content(
-                render_template("referral/unavailable.html", {"message": message}, self.i18n)
+                render_template(
+                    "referral/unavailable.html", {"message": self._unavailable(exc)}, self.i18n
+                )
             )
             return fragment
         view_context["staff"] = self.user_is_staff
@@ -524,14 +562,20 @@ class ReferralBlock(ExerciseMixin, XBlock):
             view_context["csv_url"] = self.runtime.handler_url(self, "analytics_csv")
         html = render_template("referral/student.html", view_context, self.i18n)
         fragment = Fragment(html)
-        add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
+        add_assets(
+            fragment, css=("css/cme_common.css",), js=("js/cme_common.js", "js/cme_referral.js")
+        )
         fragment.initialize_js("CmeReferralInit")
         return fragment
 
     def student_view_data(self, context=None) -> dict[str, Any]:
-        """For the mobile apps: exactly the learner view (nothing unearned)."""
-        state, _notice = self._load_state(check_reset=True)
-        return learner_view(self.exercise, state.progress)
+        """For the mobile apps: exactly the learner view (nothing unearned); when the content
+        no longer builds, `{"phase": "unavailable", "message": ...}` as the page says it."""
+        try:
+            state, _notice = self._load_state(check_reset=True)
+            return learner_view(self.exercise, state.progress)
+        except (ReferralError, ValidationError) as exc:
+            return {"phase": "unavailable", "message": self._unavailable(exc)}
 
     # ---- the learner's actions --------------------------------------------------------------
     @json_action(ReferralRequest)
@@ -539,10 +583,12 @@ class ReferralBlock(ExerciseMixin, XBlock):
         state, notice = self._load_state()
         exercise = self.exercise
         try:
-            action = parse_action(data.to_domain())
+            action = parse_action(learner_action(exercise, data.to_domain()))
+            step = apply(exercise, state.progress, action)
         except ValidationError as exc:
             return self._invalid(exc, data.action)
-        step = apply(exercise, state.progress, action)
+        except ReferralError as exc:
+            raise self._in_words(exc, exercise, state.progress) from exc
         if not self._take_step(data.step):
             raise ReferralError("action_replayed", step=data.step, expected=data.step + 1)
         state = state.model_copy(
@@ -562,6 +608,21 @@ class ReferralBlock(ExerciseMixin, XBlock):
         )
         return {"html": html, "announce": self._announce(exercise, step.response, data.action)}
 
+    def _view_model(self) -> ReferralViewModel:
+        i18n = self.i18n
+        return ReferralViewModel(i18n.gettext, getattr(i18n, "ngettext", None), self.chinese)
+
+    def _in_words(
+        self, exc: ReferralError, exercise: Exercise, progress: Progress
+    ) -> ReferralError:
+        """The same refusal with hospitals, departments, tiers and choices named as the
+        learner's page names them, never by their codes (translated by `json_action`)."""
+        try:
+            view = learner_view(exercise, progress)
+        except (IndexError, KeyError, ReferralError):
+            view = None
+        return ReferralError(exc.code, **self._view_model().in_words(exc.params, view))
+
     def _invalid(self, exc: ValidationError, kind: str) -> Response:
         """400 with each problem told in the words of the learner's form."""
         _ = self.gettext
@@ -572,9 +633,12 @@ class ReferralBlock(ExerciseMixin, XBlock):
             known = [f for f in FORM_FIELDS if path == f or path.startswith((f + ".", f + "["))]
             if known:
                 label = _(FORM_FIELDS[max(known, key=len)])
-                # The sentence names the field by the path in words: say it as the form does.
-                problem["message"] = problem["message"].replace(problem["label"], label)
-                problem["field"] = problem["label"] = label
+                # The sentence names the field by its path or by the path in words.
+                for said in {problem.get("label") or raw, raw}:
+                    problem["message"] = problem["message"].replace(said, label)
+                problem["field"] = label
+                if "label" in problem:
+                    problem["label"] = label
         return json_response({"error": problems[0]["message"], "problems": problems}, 400)
 
     def _announce(self, exercise: Exercise, view: dict[str, Any], kind: str) -> str:
@@ -677,7 +741,11 @@ class ReferralBlock(ExerciseMixin, XBlock):
         report = self._report()
         uid = self.uid
         tiers = {tier: _(label) for tier, label in CHART_TIERS.items()}
-        consortium = {i.id: i for i in self.exercise.consortium.institutions}
+        try:  # names of the institutions, also when the exercise no longer builds
+            known = stored_content(self.content_json).consortium or load_demo_consortium()
+        except ValidationError:
+            known = load_demo_consortium()
+        consortium = {i.id: i for i in known.institutions}
 
         def row(group: str, stats) -> dict[str, Any]:
             def percent(value):
@@ -702,9 +770,13 @@ class ReferralBlock(ExerciseMixin, XBlock):
             name = ((self.chinese and known.name_zh) or known.name) if known else institution_id
             rows.append(row(name, report.by_institution[institution_id]))
         learners = sorted(report.by_learner)
+        names = self._learner_names(learners[:LEARNER_ROWS_SHOWN])
         for learner in learners[:LEARNER_ROWS_SHOWN]:
             rows.append(
-                row(_("Learner {learner}").format(learner=learner), report.by_learner[learner])
+                row(
+                    _("Learner {learner}").format(learner=names.get(learner, learner)),
+                    report.by_learner[learner],
+                )
             )
         more = ""
         if len(learners) > LEARNER_ROWS_SHOWN:
@@ -712,6 +784,16 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 count=len(learners) - LEARNER_ROWS_SHOWN
             )
         svg = report_to_svg(report, self._chart_labels(), id_prefix=f"cme-chart-{uid}")
+        letters_svg = ""
+        if report.overall.letters_with_gaps:
+            letter_labels = LetterChartLabels(
+                title=_("Referral letters: how often each item was missing"),
+                items={item: _(label) for item, label in CHART_LETTER_ITEMS.items()},
+                letters=lambda count: self.ngettext(
+                    "{count} letter", "{count} letters", count
+                ).format(count=count),
+            )
+            letters_svg = letter_items_to_svg(report, letter_labels, id_prefix=f"cme-letters-{uid}")
         html = render_template(
             "referral/analytics.html",
             {
@@ -722,12 +804,29 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 ).format(count=report.overall.decisions),
                 "decisions": report.overall.decisions,
                 "svg": mark_safe(svg),  # noqa: S308 (serialized by ElementTree: escaped)
+                "letters_svg": mark_safe(letters_svg),  # noqa: S308 (as above)
                 "rows": rows,
                 "more_learners": more,
             },
             self.i18n,
         )
         return {"html": html}
+
+    def _learner_names(self, learner_ids: list[str]) -> dict[str, str]:
+        """Usernames of the learners the staff view lists, by learner id: the current user's
+        from the user service, the others' from the platform's user table (in the LMS a
+        learner id is the user's id; one query for the whole page). Not found: not listed."""
+        names: dict[str, str] = {}
+        username = self._user_attr("edx-platform.username")
+        if username and self.learner_id in learner_ids:
+            names[self.learner_id] = str(username)
+        user_ids = [int(i) for i in learner_ids if i.isdigit()]
+        if user_ids:
+            from django.contrib.auth import get_user_model
+
+            users = get_user_model().objects.filter(pk__in=user_ids)
+            names |= {str(pk): name for pk, name in users.values_list("pk", "username")}
+        return names
 
     @XBlock.handler
     def analytics_csv(self, request, suffix: str = "") -> Response:
@@ -745,36 +844,51 @@ class ReferralBlock(ExerciseMixin, XBlock):
 
     # ---- Studio -----------------------------------------------------------------------------
     def studio_view(self, context=None) -> Fragment:
+        """The editor, also (above all) when the stored content no longer builds: it opens on
+        what is stored, says what is wrong, and a valid save repairs the exercise."""
+
         def render() -> str:
-            exercise = self.exercise
-            ruleset_help = self.gettext(
-                'Leave empty to use the shipped rule set "{ruleset}" (version {version}). '
-                "Shipped rule sets: {available}."
-            ).format(
-                ruleset=exercise.ruleset.id,
-                version=exercise.ruleset.version,
-                available=", ".join(_available_rulesets()),
-            )
+            problem = ""
+            try:
+                _content = self.content  # builds it, or says why not
+            except (ReferralError, ValidationError) as exc:
+                problem = self.gettext(
+                    "This exercise no longer works as saved: {problem} Correct it here and save."
+                ).format(problem=self._content_problem(exc))
+            sources = _editor_sources(self.content_json)
             return render_template(
                 "referral/studio.html",
                 {
                     "display_name": self.display_name,
                     "weight": self.weight,
                     "fingerprint": self.content_fingerprint,
-                    "scenario_source": scenario_to_xml(exercise.scenario),
-                    "ruleset_source": _pretty(self.content.stored.ruleset),
-                    "consortium_source": _pretty(self.content.stored.consortium),
-                    "ruleset_help": ruleset_help,
+                    "problem": problem,
+                    "scenario_source": sources["scenario"],
+                    "ruleset_source": sources["ruleset"],
+                    "consortium_source": sources["consortium"],
+                    "ruleset_help": self._ruleset_help(sources["ruleset_id"]),
                     "export_url": self.runtime.handler_url(self, "export_scenario"),
                     "editor_config_json": script_json(editor_config(self.gettext)),
-                    "editor_data_json": script_json(
-                        json.loads(exercise.scenario.model_dump_json())
-                    ),
+                    "editor_data_json": script_json(sources["data"]),
                 },
                 self.i18n,
             )
 
         return self._studio_fragment(render)
+
+    def _ruleset_help(self, ruleset_id: str) -> str:
+        available = ", ".join(_available_rulesets())
+        try:
+            shipped = load_ruleset(ruleset_id)
+        except ReferralError:
+            return self.gettext(
+                "Leave empty to use the shipped rule set the scenario names. Shipped rule sets: "
+                "{available}."
+            ).format(available=available)
+        return self.gettext(
+            'Leave empty to use the shipped rule set "{ruleset}" (version {version}). '
+            "Shipped rule sets: {available}."
+        ).format(ruleset=shipped.id, version=shipped.version, available=available)
 
     @json_action(StudioRequest, author_only=True)
     def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:
@@ -841,10 +955,16 @@ class ReferralBlock(ExerciseMixin, XBlock):
         """Download the scenario as JSON (authors only): it imports back in the Studio editor."""
         if not self.user_can_author:
             return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
-        scenario = self.exercise.scenario
-        body = json.dumps(json.loads(scenario.model_dump_json()), ensure_ascii=False, indent=2)
+        # What is stored, even when it no longer builds: the author exports it to repair it.
+        data = _editor_sources(self.content_json)["data"]
+        if not data:
+            message = self.gettext("The stored scenario cannot be read, so it cannot be exported.")
+            return json_response({"error": message}, 400)
+        body = json.dumps(data, ensure_ascii=False, indent=2)
         response = Response(body, content_type="application/json", charset="utf8")
-        response.content_disposition = f'attachment; filename="{scenario.id}.json"'
+        name = data.get("id") if isinstance(data.get("id"), str) else ""
+        filename = "".join(c for c in name if c.isalnum() or c in "-_")[:64] or "scenario"
+        response.content_disposition = f'attachment; filename="{filename}.json"'
         return response
 
     # ---- OLX --------------------------------------------------------------------------------
@@ -876,8 +996,9 @@ class ReferralBlock(ExerciseMixin, XBlock):
         return block
 
     def add_xml_to_node(self, node) -> None:
-        """Settings as attributes, the scenario as nested XML; never user state."""
-        stored = self.content.stored
+        """Settings as attributes, the scenario as nested XML; never user state. (Content that
+        validates but no longer fits its rule set is exported as it is, to be fixed.)"""
+        stored = stored_content(self.content_json)
         self._write_settings(node)
         node.append(parse_safely(scenario_to_xml(stored.scenario)))
         for tag, model in ((RULESET_TAG, stored.ruleset), (CONSORTIUM_TAG, stored.consortium)):
@@ -905,11 +1026,72 @@ def _pretty(model: BaseModel | None) -> str:
 
 
 def _json_child(node, tag: str, model: type[BaseModel]):
-    """`<ruleset>` / `<consortium>` of the block's OLX: the author's own, as JSON text."""
+    """`<ruleset>` / `<consortium>` of the block's OLX: the author's own, as JSON text.
+    ReferralError names the element, the field and the line in the file."""
     child = node.find(tag)
     if child is None or not (child.text or "").strip():
         return None
-    return model.model_validate_json(child.text)
+    line = child.sourceline or 1
+    try:
+        data = json.loads(child.text)
+    except json.JSONDecodeError as exc:
+        raise ReferralError(
+            "olx_json_syntax", line=line + exc.lineno - 1, element=tag, problem=exc.msg
+        ) from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        loc = [p for p in error["loc"] if not str(p).startswith("function-")]
+        raise ReferralError(
+            "xml_invalid",
+            line=line,
+            field=f"<{tag}> {field_label(loc)}".strip(),
+            problem=error["msg"],
+            error_code=error["type"],
+            problem_params={k: str(v) for k, v in (error.get("ctx") or {}).items()},
+        ) from exc
+
+
+def _json_text(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _editor_sources(content_json: str) -> dict[str, Any]:
+    """What the Studio editor and the JSON export open on: the stored scenario as readable XML
+    (or, when it no longer validates, the JSON it was saved as), the author's own rule set and
+    consortium, the scenario as data for the form, and the rule set it names."""
+    try:
+        stored = stored_content(content_json)
+    except ValidationError:
+        try:
+            raw = json.loads(content_json)
+        except json.JSONDecodeError:
+            raw = None
+        if not isinstance(raw, dict):
+            return {
+                "scenario": content_json,
+                "ruleset": "",
+                "consortium": "",
+                "data": {},
+                "ruleset_id": "",
+            }
+        scenario = raw.get("scenario") if isinstance(raw.get("scenario"), dict) else {}
+        return {
+            "scenario": _json_text(raw.get("scenario")),
+            "ruleset": _json_text(raw.get("ruleset")),
+            "consortium": _json_text(raw.get("consortium")),
+            "data": scenario,
+            "ruleset_id": str(scenario.get("ruleset_id", "")),
+        }
+    scenario = stored.scenario
+    return {
+        "scenario": scenario_to_xml(scenario),
+        "ruleset": _pretty(stored.ruleset),
+        "consortium": _pretty(stored.consortium),
+        "data": json.loads(scenario.model_dump_json()),
+        "ruleset_id": stored.ruleset.id if stored.ruleset else scenario.ruleset_id,
+    }
 
 
 def _available_rulesets() -> list[str]:

@@ -119,6 +119,23 @@ NOTICES = {
 }
 
 
+#: What a learner tried to do, for "you cannot ... now" (the domain's action kinds).
+ACTIONS = {
+    "decide": N_("record a referral decision"),
+    "redirect": N_("send the patient to another hospital"),
+    "set_plan": N_("save a follow-up plan"),
+    "visit_choice": N_("record a visit"),
+}
+#: Where the exercise is, for the same sentence (the domain's phases).
+PHASE_NAMES = {
+    "presentation": N_("the referral decision"),
+    "declined": N_("finding another hospital for the patient"),
+    "plan": N_("the follow-up plan"),
+    "visit": N_("the follow-up visits"),
+    "completed": N_("the end: it is finished"),
+}
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 
@@ -160,6 +177,41 @@ class ReferralViewModel:
 
     def _days(self, days: int) -> str:
         return self.ngettext("{count} day", "{count} days", days).format(count=days)
+
+    # ---- messages ---------------------------------------------------------------------------
+    def in_words(self, params: dict[str, Any], view: dict[str, Any] | None = None) -> dict:
+        """A domain message's parameters with codes in the learner's words: institutions by
+        their names, tiers, departments, capabilities, actions and phases by their labels, the
+        rule set by its title, the page's red flags and findings by their labels (`view`: the
+        learner view the message is about, for the consortium's and rule set's names)."""
+        words = dict(params)
+        institutions: dict[str, dict] = {}
+        terms: dict[str, str] = {}
+        if view is not None:
+            institutions = {i["id"]: i for i in view["options"]["institutions"]}
+            institutions[view["institution"]["id"]] = view["institution"]
+            terms = self._terms(view["options"], view.get("follow_up_options"))
+            terms |= {f["id"]: f["label"] for f in view["scenario"]["findings"]}
+            ruleset = view["ruleset"]
+            if words.get("ruleset") == ruleset["id"]:
+                words["ruleset"] = (self.chinese and ruleset["title_zh"]) or ruleset["title"]
+        institution = institutions.get(str(words.get("institution", "")))
+        if institution:
+            words["institution"] = self._name(institution)
+        for key, labels in (
+            ("department", DEPARTMENTS),
+            ("capability", CAPABILITIES),
+            ("tier", TIERS),
+            ("target_tier", TIERS),
+            ("own_tier", TIERS),
+            ("action", ACTIONS),
+            ("phase", PHASE_NAMES),
+        ):
+            if isinstance(words.get(key), str):
+                words[key] = self._label(labels, words[key])
+        if words.get("code") in terms:
+            words["code"] = terms[words["code"]]
+        return words
 
     # ---- the whole page ---------------------------------------------------------------------
     def context(self, view: dict[str, Any], notice: str | None = None) -> dict[str, Any]:
@@ -207,7 +259,9 @@ class ReferralViewModel:
         if phase == "plan":
             context["plan_form"] = self._plan_fields(follow_up, None)
         if "plan" in view:
-            context["plan"] = self._plan(view["plan"], view["follow_up_feedback"], terms)
+            context["plan"] = self._plan(
+                view["plan"], view["follow_up_feedback"], terms, view.get("plan_adjusted", False)
+            )
         context["visits"] = [self._past_visit(v, terms) for v in view.get("visits", [])]
         if "current_visit" in view:
             context["current_visit"] = self._current_visit(
@@ -280,9 +334,11 @@ class ReferralViewModel:
 
     def _targets(self, view: dict[str, Any], exclude: set[str] = frozenset()) -> dict[str, Any]:
         """The hospitals and departments a learner can send the patient to (all of them: the
-        server, not the form, says which referral the consortium can take)."""
-        institutions = [
-            self._institution(i)
+        server, not the form, says which referral the consortium can take). Each department
+        names the hospitals that have it, so that the page offers only the chosen hospital's
+        (without JavaScript all are listed, and the server refuses one the hospital lacks)."""
+        offered = [
+            i
             for i in sorted(
                 view["options"]["institutions"],
                 key=lambda i: ({"tertiary": 0, "secondary": 1}.get(i["tier"], 2), i["name"]),
@@ -290,13 +346,20 @@ class ReferralViewModel:
             if i["id"] not in exclude
         ]
         departments = sorted(
-            {d for i in view["options"]["institutions"] for d in i["departments"]},
+            {d for i in offered for d in i["departments"]},
             key=lambda d: self._label(DEPARTMENTS, d),
         )
         return {
             "step": view["step"],
-            "institutions": institutions,
-            "departments": [{"id": d, "label": self._label(DEPARTMENTS, d)} for d in departments],
+            "institutions": [self._institution(i) for i in offered],
+            "departments": [
+                {
+                    "id": d,
+                    "label": self._label(DEPARTMENTS, d),
+                    "at": " ".join(i["id"] for i in offered if d in i["departments"]),
+                }
+                for d in departments
+            ],
         }
 
     def _decision_form(self, view: dict[str, Any]) -> dict[str, Any]:
@@ -373,6 +436,10 @@ class ReferralViewModel:
             return self._("{label} (within {days})").format(
                 label=self._(template), days=self._days(int(subject))
             )
+        if item["kind"] == "disposition":
+            return self._("{label}: {disposition}").format(
+                label=self._(template), disposition=self._label(DISPOSITIONS, subject)
+            )
         if item["kind"] == "department":
             return self._("{label}: {department}").format(
                 label=self._(template), department=self._label(DEPARTMENTS, subject)
@@ -446,10 +513,7 @@ class ReferralViewModel:
         if contact["reason"]:
             params = dict(contact["reason"])
             code = params.pop("code", "")
-            if "capability" in params:
-                params["capability"] = self._label(CAPABILITIES, params["capability"])
-            if "tier" in params:
-                params["tier"] = self._label(TIERS, params["tier"])
+            params = self.in_words(params)
             if institution:
                 params["institution"] = self._name(institution)
             reason = translate_code(self._, code, params, default=code, package="referral_tracking")
@@ -479,9 +543,17 @@ class ReferralViewModel:
         }
 
     # ---- follow-up --------------------------------------------------------------------------
-    def _plan_fields(self, follow_up: dict[str, Any], plan: dict[str, Any] | None) -> dict:
-        """The plan's inputs, filled with `plan` when there is one."""
+    def _plan_fields(
+        self, follow_up: dict[str, Any], plan: dict[str, Any] | None, interval: int | None = None
+    ) -> dict:
+        """The plan's inputs, filled with `plan` when there is one; at a visit, the interval
+        starts as the days until the next visit comes anyway (within the rule set's bounds)."""
         chosen = plan or {}
+        low, high = follow_up["min_interval_days"], follow_up["max_interval_days"]
+        if interval is None:
+            interval = chosen.get("interval_days", "")
+        else:
+            interval = min(max(interval, low), high)
 
         def choices(group: str, key: str) -> list[dict[str, Any]]:
             return [
@@ -489,9 +561,8 @@ class ReferralViewModel:
                 for t in follow_up[group]
             ]
 
-        low, high = follow_up["min_interval_days"], follow_up["max_interval_days"]
         return {
-            "interval": chosen.get("interval_days", ""),
+            "interval": interval,
             "min": low,
             "max": high,
             "bounds": self._("Between {low} and {high} days, as the rule set allows.").format(
@@ -503,12 +574,15 @@ class ReferralViewModel:
         }
 
     def _plan(
-        self, plan: dict[str, Any], feedback: list[dict], terms: dict[str, str]
+        self, plan: dict[str, Any], feedback: list[dict], terms: dict[str, str], adjusted: bool
     ) -> dict[str, Any]:
+        days = self._days(plan["interval_days"])
         return {
-            "interval": self._("First follow-up after {days}, then at each visit.").format(
-                days=self._days(plan["interval_days"])
-            ),
+            "interval": self._("Adjusted at a visit: the next visit {days} after it.").format(
+                days=days
+            )
+            if adjusted
+            else self._("First follow-up after {days}.").format(days=days),
             "monitoring": [terms.get(c, c) for c in plan["monitoring"]],
             "targets": [terms.get(c, c) for c in plan["targets"]],
             "criteria": [terms.get(c, c) for c in plan["re_referral_criteria"]],
@@ -561,7 +635,7 @@ class ReferralViewModel:
                 {"value": c, "label": self._label(VISIT_CHOICES, c)}
                 for c in follow_up["visit_choices"]
             ],
-            "plan": self._plan_fields(follow_up, plan),
+            "plan": self._plan_fields(follow_up, plan, interval=visit.get("days_to_next_visit")),
         }
 
     def _summary(self, summary: dict[str, Any], terms: dict[str, str]) -> dict[str, Any]:
@@ -570,6 +644,11 @@ class ReferralViewModel:
             loop = ""
         elif closed:
             loop = self._("Closed loop: you followed up the referral result in time.")
+        elif summary.get("first_visit_day"):
+            loop = self._(
+                "Closed loop not met: your first follow-up came on day {day}, later than the "
+                "{days} the rule set allows."
+            ).format(day=summary["first_visit_day"], days=self._days(summary["closed_loop_days"]))
         else:
             loop = self._(
                 "Closed loop not met: your first follow-up came later than the rule set expects."

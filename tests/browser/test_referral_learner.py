@@ -33,19 +33,34 @@ def tick(form, name: str, values) -> None:
         form.locator(f'input[name="{name}"][value="{value}"]').check()
 
 
+def on_the_page(codes, kind: str, name: str = NAME) -> list[str]:
+    """The checkbox values the page gives these red flags or findings (never their codes)."""
+    to_page = {code: page for page, code in getattr(demo_exercise(name).codes, kind).items()}
+    return [to_page[code] for code in codes]
+
+
 def decide(page, fields: dict) -> None:
+    """`red_flags` and `key_findings` as the rule set's and scenario's codes."""
     form = page.locator('form[data-action="decide"]')
     tick(form, "disposition", [fields["disposition"]])
     tick(form, "priority", [fields["priority"]])
-    tick(form, "recognised_red_flags", fields.get("red_flags", []))
+    tick(form, "recognised_red_flags", on_the_page(fields.get("red_flags", []), "red_flags"))
     if "target" in fields:
         form.locator('select[name="target_institution_id"]').select_option(fields["target"])
-        form.locator('select[name="department"]').select_option(fields["department"])
+        # only the chosen hospital's departments can be picked
+        departments = form.locator('select[name="department"]')
+        wrong = departments.evaluate(
+            "(list, hospital) => Array.from(list.options).filter(o => o.value &&"
+            " o.disabled === o.dataset.at.split(' ').includes(hospital)).map(o => o.value)",
+            fields["target"],
+        )
+        assert wrong == [], wrong
+        departments.select_option(fields["department"])
         form.locator('textarea[name="letter_reason"]').fill(
             "BP 200/120 mmHg with chest pain: suspected hypertensive emergency."
         )
         form.locator('textarea[name="letter_history"]').fill("Hypertension for 8 years.")
-        tick(form, "letter_key_findings", fields["key_findings"])
+        tick(form, "letter_key_findings", on_the_page(fields["key_findings"], "findings"))
         form.locator('textarea[name="letter_treatment_given"]').fill("Oxygen, monitoring.")
         form.locator('textarea[name="letter_question"]').fill("Please assess for ACS?")
     act(page, "Record my decision")
@@ -119,7 +134,9 @@ def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(cle
     with page.expect_response(re.compile(r"/handler/.*/analytics/")):
         page.get_by_role("button", name="Show the analytics").click()
     panel = page.locator('[data-region="analytics"]')
-    panel.locator("svg").wait_for()
+    panel.locator("svg").first.wait_for()
+    # the letters left out supporting information: the letter-item chart shows it
+    expect(panel.get_by_role("img", name=re.compile("^Referral letters"))).to_be_visible()
     text = panel.inner_text()
     assert "Learner bt_township_a" in text and "Learner bt_township_b" in text
     assert panel.locator("svg title").count() >= 1

@@ -10,10 +10,12 @@ from lxml import etree
 from referral_tracking import (
     ChartLabels,
     DecisionRecord,
+    LetterChartLabels,
     aggregate,
     apply,
     decision_record,
     demo_exercise,
+    letter_items_to_svg,
     new_progress,
     report_to_csv_rows,
     report_to_svg,
@@ -246,3 +248,49 @@ def test_every_text_in_the_chart_is_escaped_whatever_the_translation_says(label)
     assert (svg.find(f"{SVG}title").text or "") == readable
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert "<b>&amp;" in texts and "]]>" in texts
+
+
+def letter_report():
+    gaps = [("question", "reason"), ("question",), ("question", "supporting_info"), ()]
+    return aggregate(
+        DecisionRecord(
+            learner_id=f"l{n}",
+            institution_id="qingshui-township",
+            tier="primary",
+            scenario_id="s",
+            ruleset_id="hypertension",
+            classification="correct",
+            urgency_error=False,
+            missing_letter_items=missing,
+        )
+        for n, missing in enumerate(gaps)
+    )
+
+
+def test_the_letter_chart_shows_the_most_missed_item_first_with_its_count_in_words():
+    svg = parse_svg(letter_items_to_svg(letter_report()))
+    assert svg.get("role") == "img"
+    title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
+    assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert desc.text.startswith("Question: 3 letters; Reason: 1 letter; Supporting info: 1 letter")
+    assert "History: 0 letters" in desc.text
+    bars = [r for r in svg.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+    assert len(bars) == len(LETTER_ITEMS)
+    widths = {bar.find(f"{SVG}title").text: float(bar.get("width")) for bar in bars}
+    assert abs(widths["Question: 3 letters"] - 3 * widths["Reason: 1 letter"]) < 0.5
+    assert widths["Reason: 1 letter"] > 0
+    assert widths["History: 0 letters"] == 0
+    ys = [float(bar.get("y")) for bar in bars]
+    assert ys == sorted(ys) and bars[0].find(f"{SVG}title").text == "Question: 3 letters"
+
+
+def test_the_letter_chart_escapes_its_translated_texts():
+    labels = LetterChartLabels(
+        title="<script>alert(1)</script>",
+        items={item: "]]>&" for item in LETTER_ITEMS},
+        letters=lambda count: f"{count} 封信",
+    )
+    text = letter_items_to_svg(letter_report(), labels)
+    svg = parse_svg(text)
+    assert svg.find(f"{SVG}title").text == "<script>alert(1)</script>"
+    assert "<script" not in text and "3 封信" in svg.find(f"{SVG}desc").text

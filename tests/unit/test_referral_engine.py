@@ -14,6 +14,7 @@ from referral_tracking import (
     apply,
     build_exercise,
     demo_exercise,
+    learner_action,
     learner_view,
     load_demo_consortium,
     load_demo_scenario,
@@ -201,6 +202,28 @@ def test_the_childrens_hospital_declines_as_the_author_scripted_and_the_county_a
     assert [c["status"] for c in step.response["contacts"]] == ["declined", "accepted"]
 
 
+def test_a_hospital_that_declined_cannot_be_asked_again_so_contacts_stay_bounded():
+    name = "child_pneumonia_hypoxia"
+    decision = {
+        "disposition": "emergency_transfer",
+        "priority": "emergency",
+        "target_institution_id": "provincial-childrens",
+        "department": "paediatrics",
+        "letter": {"reason": "Pneumonia with SpO2 89%"},
+    }
+    step, _ = play(name, [{"kind": "decide", "decision": decision}])
+    again = {"kind": "redirect", "step": step.progress.step, "department": "paediatrics"}
+    again["target_institution_id"] = "provincial-childrens"
+    assert refused(step.progress, again, name) == "already_asked"
+    # another hospital that cannot take the child declines once, and is not asked twice
+    other = dict(again, target_institution_id="city-general", department="emergency")
+    declined = apply(exercise(name), step.progress, other).progress
+    assert declined.phase == "declined" and len(declined.contacts) == 2
+    for tried in ("provincial-childrens", "city-general"):
+        action = dict(other, step=declined.step, target_institution_id=tried)
+        assert refused(declined, action, name) == "already_asked"
+
+
 def test_a_scenario_where_every_able_hospital_declines_cannot_be_played():
     data = load_demo_scenario("child_pneumonia_hypoxia").model_dump()
     data["receiving_response"]["declines"] = [
@@ -261,6 +284,58 @@ def test_adjusting_the_plan_at_a_visit_changes_what_the_next_visit_shows():
     assert first["note"] == "Add hydrochlorothiazide 12.5 mg."
 
 
+def test_a_90_day_plan_sees_the_patient_first_on_day_90_and_misses_the_closed_loop():
+    step, events = play(
+        "hypertension_township",
+        [
+            {"kind": "decide", "decision": HTN_TRANSFER},
+            {"kind": "set_plan", "plan": dict(HTN_PLAN, interval_days=90)},
+        ],
+    )
+    assert step.response["current_visit"]["day"] == 90
+    assert step.response["current_visit"]["number"] == 1
+    assert events[-1].data["closed_loop_met"] is False
+    closed = {i.id: i for i in step.progress.follow_up_items}["closed_loop"]
+    assert (closed.points, closed.subject) == (0, "14")
+    # the scenario's next visit comes 76 days after its first: so does the learner's
+    step = apply(
+        exercise(), step.progress, {"kind": "visit_choice", "step": 2, "choice": "continue"}
+    )
+    assert [v["day"] for v in step.response["visits"]] == [90]
+    assert step.response["current_visit"]["day"] == 166
+    assert step.events[0].data["day"] == 90 and step.events[0].data["scenario_day"] == 14
+
+
+def test_a_new_interval_set_when_adjusting_moves_the_next_visit():
+    step, _ = play(
+        "hypertension_township",
+        [
+            {"kind": "decide", "decision": HTN_TRANSFER},
+            {"kind": "set_plan", "plan": HTN_PLAN},
+            {"kind": "visit_choice", "choice": "adjust", "plan": dict(HTN_PLAN, interval_days=28)},
+        ],
+    )
+    assert step.response["visits"][0]["day"] == 14
+    assert step.response["current_visit"]["day"] == 14 + 28
+    assert step.response["plan_adjusted"] is True
+
+
+def test_the_plan_that_follows_the_rule_set_meets_the_patient_on_the_scenarios_days():
+    step, _ = play(
+        "hypertension_township",
+        [
+            {"kind": "decide", "decision": HTN_TRANSFER},
+            {"kind": "set_plan", "plan": HTN_PLAN},
+            {"kind": "visit_choice", "choice": "adjust", "plan": dict(HTN_PLAN, interval_days=76)},
+            {"kind": "visit_choice", "choice": "continue"},
+            {"kind": "visit_choice", "choice": "re_refer"},
+        ],
+    )
+    days = [v["day"] for v in step.response["visits"]]
+    assert days == [v.day for v in exercise().scenario.visits]
+    assert step.response["summary"]["re_referred_on_day"] == 180
+
+
 # ---- bad input: a ReferralError with a code, nothing changed ---------------------------------
 
 
@@ -312,7 +387,7 @@ def test_a_referral_the_consortium_cannot_take_is_refused_by_name(change, code):
 
 def test_a_plan_offering_an_item_the_rule_set_does_not_know_is_refused():
     action = {"kind": "set_plan", "step": 1, "plan": dict(HTN_PLAN, monitoring=["aura"])}
-    assert refused(decided(), action) == "unknown_plan_item"
+    assert refused(decided(), action) == "unknown_monitoring_item"
 
 
 def test_nothing_can_be_done_after_the_last_visit():
@@ -335,7 +410,7 @@ def test_a_new_plan_with_a_continue_choice_is_refused():
         [{"kind": "decide", "decision": HTN_TRANSFER}, {"kind": "set_plan", "plan": HTN_PLAN}],
     )
     action = {"kind": "visit_choice", "step": 2, "choice": "continue", "plan": HTN_PLAN}
-    assert refused(step.progress, action) == "action_not_expected"
+    assert refused(step.progress, action) == "plan_without_adjust"
 
 
 def test_an_unknown_action_kind_is_a_validation_error():
@@ -381,6 +456,61 @@ def test_before_the_decision_the_learner_sees_neither_the_answer_nor_the_hospita
             assert visit.explanation not in text
         if ex.scenario.if_not_referred:
             assert ex.scenario.if_not_referred not in text
+
+
+@pytest.mark.parametrize("name", DEMO_SCENARIOS)
+def test_before_the_decision_no_finding_can_be_matched_to_a_red_flag_candidate(name):
+    ex = exercise(name)
+    view = learner_view(ex, new_progress())
+    findings = {f["id"] for f in view["scenario"]["findings"]}
+    candidates = {t["id"] for t in view["options"]["red_flags"]}
+    assert len(candidates) == len(ex.ruleset.red_flags) and not findings & candidates
+    text = json.dumps(view)
+    for code in ex.ruleset.red_flag_ids:
+        assert f'"{code}"' not in text, code
+
+
+def test_whether_a_finding_is_coded_as_a_red_flag_changes_nothing_seen_before_the_decision():
+    """The same patient, once with "vomiting" coded as the rule set's red flag and once not:
+    if the pages differed, comparing them would tell which finding is the scored answer."""
+    scenario = load_demo_scenario("hypertension_township")
+    data = scenario.model_dump()
+    for item in data["findings"]:
+        if item["id"] == "vomiting":
+            item["id"] = "emesis"
+    recoded = build_exercise(
+        ReferralScenario.model_validate(data), load_ruleset("hypertension"), load_demo_consortium()
+    )
+    assert recoded.scenario.finding_ids & recoded.ruleset.red_flag_ids == {"severe_headache"}
+    assert learner_view(recoded, new_progress()) == learner_view(exercise(), new_progress())
+
+
+def test_the_pages_ids_for_red_flags_and_findings_are_mapped_back_and_others_refused():
+    ex = exercise()
+    page = learner_view(ex, new_progress())
+    flags = {t["label"]: t["id"] for t in page["options"]["red_flags"]}
+    cited = {f["label"]: f["id"] for f in page["scenario"]["findings"]}
+    decision = dict(
+        HTN_TRANSFER,
+        recognised_red_flags=[flags["Severe headache"], flags["Vomiting"]],
+        letter=dict(HTN_LETTER, key_findings=[cited["Blood pressure"], cited["Headache"]]),
+    )
+    action = learner_action(ex, {"kind": "decide", "step": 0, "decision": decision})
+    step = apply(ex, new_progress(), action)
+    assert step.progress.decision.recognised_red_flags == ["severe_headache", "vomiting"]
+    assert step.progress.decision.letter.key_findings == ["blood_pressure", "severe_headache"]
+    assert step.progress.rubric.missed_red_flags == []
+    shown = step.response["decision"]
+    assert shown["recognised_red_flags"] == decision["recognised_red_flags"]
+    assert shown["letter"]["key_findings"] == decision["letter"]["key_findings"]
+    for wrong, code in (
+        ({"recognised_red_flags": ["severe_headache"]}, "unknown_red_flag"),
+        ({"recognised_red_flags": [flags["Vomiting"]] * 2}, "duplicate_red_flag"),
+        ({"letter": dict(HTN_LETTER, key_findings=["vomiting"])}, "letter_unknown_finding"),
+    ):
+        with pytest.raises(ReferralError) as caught:
+            learner_action(ex, {"kind": "decide", "step": 0, "decision": decision | wrong})
+        assert caught.value.code == code
 
 
 def test_after_the_decision_the_feedback_names_the_rule_sets_answer():
@@ -481,12 +611,14 @@ def some_of(items):
 @given(follow_ups(some_of))
 def test_a_visit_shows_exactly_the_monitored_items_and_the_score_stays_bounded(case):
     name, chosen, actions = case
+    interval = actions[1]["plan"]["interval_days"]
     for view in views_while_playing(name, actions):
         assert 0 <= view["score"] <= view["max_score"]
         if "current_visit" in view:
-            day = view["current_visit"]["day"]
-            visit = next(v for v in exercise(name).scenario.visits if v.day == day)
+            visit = exercise(name).scenario.visits[view["current_visit"]["number"] - 1]
             assert {f["item"] for f in view["current_visit"]["findings"]} == {
                 f.item for f in visit.findings if f.item in chosen
             }
     assert view["phase"] == "completed"
+    days = [v["day"] for v in view["visits"]]
+    assert days[0] == interval and days == sorted(set(days))

@@ -141,7 +141,7 @@ def test_a_consortium_that_cannot_receive_the_patient_is_reported_with_the_rule(
         expected_decision(
             load_ruleset("hypertension"), scenario, no_pci.institution("qingshui-township"), no_pci
         )
-    assert caught.value.code == "no_receiving_institution"
+    assert caught.value.code == "no_receiving_institution_both"
     assert "htn_suspected_stemi" in str(caught.value) and "pci" in str(caught.value)
 
 
@@ -266,7 +266,7 @@ def test_a_gp_refers_a_stemi_to_a_county_hospital_without_pci_and_under_refers()
     assert points["urgency"] == 0 and points["tier"] == 0 and points["department"] > 0
 
 
-def test_a_routine_referral_of_an_emergency_to_the_right_place_is_an_urgency_error_only():
+def test_a_routine_referral_of_an_emergency_to_the_right_place_loses_urgency_and_kind():
     result = hypertension_score(
         decide(
             disposition="refer_upward",
@@ -278,6 +278,51 @@ def test_a_routine_referral_of_an_emergency_to_the_right_place_is_an_urgency_err
     )
     assert result.classification == "correct"
     assert result.urgency_error
+    points = {i.id: i.points for i in result.items}
+    assert points["urgency"] == 0 and points["disposition"] == 0 and points["tier"] > 0
+
+
+def test_an_emergency_sent_as_an_upward_referral_loses_the_kind_of_referral_line():
+    """Even with the priority "emergency": the patient needed an escorted transfer now."""
+    transfer = hypertension_score(
+        decide(
+            disposition="emergency_transfer",
+            priority="emergency",
+            target_institution_id="dongxian-county",
+            department="emergency",
+            letter=FULL_LETTER,
+            recognised_red_flags=["severe_headache", "vomiting"],
+        )
+    )
+    referral = hypertension_score(
+        decide(
+            disposition="refer_upward",
+            priority="emergency",
+            target_institution_id="dongxian-county",
+            department="emergency",
+            letter=FULL_LETTER,
+            recognised_red_flags=["severe_headache", "vomiting"],
+        )
+    )
+    kind = {i.id: i for i in referral.items}["disposition"]
+    assert (kind.subject, kind.points, kind.max_points) == ("emergency_transfer", 0, 1)
+    assert not referral.urgency_error
+    assert transfer.points == transfer.max_points
+    assert referral.points == transfer.points - kind.max_points
+
+
+def test_a_patient_kept_locally_as_the_rule_set_asks_has_no_kind_of_referral_line():
+    exercise = demo_exercise("stroke_downward_referral")
+    assert exercise.expected.disposition == "manage_locally"
+    result = score_decision(
+        exercise.ruleset,
+        exercise.scenario,
+        exercise.institution,
+        decide(disposition="manage_locally", priority=exercise.expected.priority),
+        CONSORTIUM,
+    )
+    assert "disposition" not in {i.id for i in result.items}
+    assert result.points == result.max_points
 
 
 def test_claiming_red_flags_the_patient_does_not_have_cancels_recognised_ones():
@@ -296,6 +341,48 @@ def test_claiming_red_flags_the_patient_does_not_have_cancels_recognised_ones():
     assert {r.id: r for r in shotgun.items}["red_flags"].points == 0
     assert shotgun.overcalled_red_flags == ["limb_weakness"]
     assert honest.missed_red_flags == ["severe_headache"]
+
+
+def diabetes_score(decision: ReferralDecision):
+    exercise = demo_exercise("diabetes_six_months")
+    return score_decision(
+        exercise.ruleset, exercise.scenario, exercise.institution, decision, CONSORTIUM
+    )
+
+
+def test_naming_a_red_flag_for_a_patient_without_any_costs_the_red_flag_points():
+    exercise = demo_exercise("diabetes_six_months")
+    assert not exercise.scenario.finding_ids & exercise.ruleset.red_flag_ids
+    flag = exercise.ruleset.red_flags[0].id
+    expected = exercise.expected
+    honest = diabetes_score(decide(disposition="manage_locally", priority=expected.priority))
+    alarmed = diabetes_score(
+        decide(
+            disposition="manage_locally", priority=expected.priority, recognised_red_flags=[flag]
+        )
+    )
+    red = {i.id: i for i in honest.items}["red_flags"]
+    assert red.points == red.max_points > 0
+    assert {i.id: i for i in alarmed.items}["red_flags"].points == 0
+    assert alarmed.points < honest.points and alarmed.overcalled_red_flags == [flag]
+
+
+@pytest.mark.parametrize("kept", [(), ("vomiting",), ("severe_headache", "vomiting")])
+def test_the_red_flag_item_is_worth_the_same_however_many_red_flags_the_patient_has(kept):
+    """Its maximum is shown before the decision: it must not count the red flags present."""
+    data = load_demo_scenario("hypertension_township").model_dump()
+    for item in data["findings"]:
+        if item["id"] in ("severe_headache", "vomiting") and item["id"] not in kept:
+            item["id"] = f"{item['id']}_noted"  # the same words, not coded as a red flag
+    scenario = ReferralScenario.model_validate(data)
+    ruleset = load_ruleset("hypertension")
+    decision = decide(disposition="manage_locally", priority="routine")
+    result = score_decision(
+        ruleset, scenario, INSTITUTIONS["qingshui-township"], decision, CONSORTIUM
+    )
+    red = {i.id: i for i in result.items}["red_flags"]
+    assert red.max_points == ruleset.weights.red_flag
+    assert red.points == (red.max_points if not kept else 0)
 
 
 def test_a_letter_without_a_question_or_the_red_flags_loses_those_items():

@@ -213,7 +213,7 @@ def test_a_required_monitoring_item_that_is_not_offered_is_refused():
     data = ruleset_data()
     data["follow_up"]["required_monitoring"].append("telepathy")
     error = refused(RuleSet, data)
-    assert error["type"] == "unknown_follow_up_code" and "telepathy" in error["msg"]
+    assert error["type"] == "unknown_required_monitoring" and "telepathy" in error["msg"]
 
 
 def test_every_error_code_the_package_raises_has_an_english_template():
@@ -223,6 +223,10 @@ def test_every_error_code_the_package_raises_has_an_english_template():
     )
     raised = set(re.findall(r'(?:ReferralError|problem)\(\s*"([a-z_]+)"', source))
     raised |= set(re.findall(r'"code": "([a-z_]+)"', source))
+    # codes chosen from a table before they are raised ("unknown_target", "duplicate_...")
+    raised |= set(re.findall(r'"((?:unknown|duplicate)_[a-z_]+)"', source))
+    raised |= {f"no_receiving_institution{end}" for end in ("", "_department", "_capability")}
+    raised.add("no_receiving_institution_both")
     assert len(raised) > 40
     assert raised <= set(MESSAGES), raised - set(MESSAGES)
 
@@ -324,4 +328,4 @@ def test_unknown_fields_from_a_learner_are_refused():
 
 def test_a_plan_choosing_the_same_item_twice_is_refused():
     error = refused(FollowUpPlan, {"interval_days": 14, "monitoring": ["blood_pressure"] * 2})
-    assert error["type"] == "duplicate_choice" and "blood_pressure" in error["msg"]
+    assert error["type"] == "duplicate_monitoring_choice" and "blood_pressure" in error["msg"]

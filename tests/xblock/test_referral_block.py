@@ -5,12 +5,15 @@ reset a learner, read the analytics and edit the exercise in Studio; bad input c
 nothing."""
 
 import csv
+import dataclasses
 import html
 import io
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from lxml import etree
 
 from referral_tracking import (
@@ -20,10 +23,14 @@ from referral_tracking import (
     ReferralError,
     demo_exercise,
     learner_view,
+    load_demo_consortium,
     load_demo_scenario,
     load_ruleset,
     scenario_from_xml,
+    scenario_to_xml,
 )
+from xblocks.messages import translate_domain_error
+from xblocks.records.decisions import decision_records, record_decision
 from xblocks.records.models import LearnerOutcome, ReferralDecisionRecord
 from xblocks.referral_block import LearnerState, ReferralBlock
 
@@ -110,13 +117,19 @@ class Learner:
         return self.block._stored_state()
 
 
+def page_ids(exercise: Exercise, codes, kind: str = "red_flags") -> list[str]:
+    """What the page calls these red flags (or findings): the values its checkboxes post."""
+    to_page = {code: page for page, code in getattr(exercise.codes, kind).items()}
+    return [to_page[code] for code in sorted(codes)]
+
+
 def right_decision(exercise: Exercise) -> dict:
     """The form as a learner who follows the rule set fills it."""
     expected, scenario, ruleset = exercise.expected, exercise.scenario, exercise.ruleset
     fields = {
         "disposition": expected.disposition,
         "priority": expected.priority,
-        "recognised_red_flags": sorted(scenario.finding_ids & ruleset.red_flag_ids),
+        "recognised_red_flags": page_ids(exercise, scenario.finding_ids & ruleset.red_flag_ids),
     }
     if expected.refers:
         accepting = [
@@ -127,7 +140,7 @@ def right_decision(exercise: Exercise) -> dict:
         fields |= {
             "target_institution_id": accepting[0],
             "department": expected.department,
-            "letter_key_findings": sorted(scenario.finding_ids),
+            "letter_key_findings": page_ids(exercise, scenario.finding_ids, "findings"),
             **LETTER,
         }
     return fields
@@ -257,6 +270,24 @@ def test_a_hypertensive_emergency_kept_at_the_township_clinic_is_an_under_referr
     assert completed[0]["data"]["classification"] == "under_referral"
 
 
+def test_an_emergency_sent_as_a_plain_upward_referral_shows_the_lost_line_in_the_rubric(
+    workbench, usages
+):
+    learner = Learner(workbench, usages, "hypertension_township")
+    learner.open_page()
+    decision = right_decision(learner.exercise) | {"disposition": "refer_upward"}
+    body = learner.ok("decide", **decision)
+    rubric = html.unescape(body["html"]).split('class="cme-referral-rubric"')[1]
+    row = re.search(
+        r'<tr class="cme-referral-(\w+)"><td>Kind of referral: Emergency transfer</td>'
+        r"<td>([^<]*)</td>",
+        rubric,
+    )
+    assert row and row.groups() == ("poor", "0 of 1 point")
+    rubric = learner.state.progress.rubric
+    assert rubric.urgency_error is False and rubric.points < rubric.max_points
+
+
 def test_the_childrens_hospital_declines_and_the_learner_sends_the_child_to_the_county(
     workbench, usages
 ):
@@ -272,6 +303,13 @@ def test_the_childrens_hospital_declines_and_the_learner_sends_the_child_to_the_
     assert 'data-action="redirect"' in page
     assert learner.exercise.scenario.receiving_response.diagnosis not in page
 
+    refused(
+        learner,
+        "redirect",
+        '"Provincial Children\'s Hospital" has already answered this referral: choose another',
+        target_institution_id="provincial-childrens",
+        department="paediatrics",
+    )
     body = learner.ok("redirect", target_institution_id="dongxian-county", department="paediatrics")
     assert "accepted the patient" in body["announce"]
     assert learner.exercise.scenario.receiving_response.diagnosis in html.unescape(body["html"])
@@ -298,6 +336,26 @@ def test_adjusting_the_plan_at_a_visit_changes_what_the_next_visit_shows(workben
     assert learner.state.progress.plan.monitoring == ["blood_pressure", "lifestyle"]
 
 
+def test_a_90_day_plan_opens_the_first_visit_on_day_90_and_the_summary_says_it_was_late(
+    workbench, usages
+):
+    learner = Learner(workbench, usages, "hypertension_township")
+    learner.open_page()
+    learner.ok("decide", **right_decision(learner.exercise))
+    body = learner.ok("set_plan", **dict(right_plan(learner.exercise), interval_days=90))
+    assert body["announce"] == "Follow-up plan saved. Visit 1: day 90."
+    page = html.unescape(body["html"])
+    assert "Visit 1 of 3: day 90" in page and "day 14" not in page
+    # the adjust form starts with the days until the scenario's next visit (day 14 -> 90)
+    assert re.search(r'name="interval_days" value="76"', page)
+    for choice in ("continue", "continue", "re_refer"):
+        body = learner.ok("visit_choice", choice=choice, note="")
+    page = html.unescape(body["html"])
+    assert "Visit 3 of 3: day 256" in page
+    assert "your first follow-up came on day 90, later than the 14 days the rule set allows" in page
+    assert ReferralDecisionRecord.objects.get(learner_id="student_1").follow_up_on_time is False
+
+
 def test_student_view_data_for_the_mobile_app_is_the_learner_view_and_nothing_more(
     workbench, usages
 ):
@@ -308,6 +366,22 @@ def test_student_view_data_for_the_mobile_app_is_the_learner_view_and_nothing_mo
     text = json.dumps(data, ensure_ascii=False)
     for secret in unearned(learner.exercise, learner.state):
         assert secret not in text
+
+
+@pytest.mark.parametrize("name", ["hypertension_township", "child_pneumonia_hypoxia"])
+def test_nothing_on_the_page_or_in_the_mobile_data_pairs_a_finding_with_its_red_flag(
+    workbench, usages, name
+):
+    learner = Learner(workbench, usages, name)
+    page = learner.open_page()
+    flags = set(re.findall(r'name="recognised_red_flags" value="([^"]*)"', page))
+    cited = set(re.findall(r'name="letter_key_findings" value="([^"]*)"', page))
+    assert len(flags) == len(learner.exercise.ruleset.red_flags) and cited
+    assert not flags & cited
+    attributes = set(re.findall(r'="([^"]*)"', page))
+    data = json.dumps(learner.block.student_view_data())
+    for code in learner.exercise.ruleset.red_flag_ids:
+        assert code not in attributes and f'"{code}"' not in data, code
 
 
 def test_a_learner_reading_in_chinese_sees_the_chinese_names_the_authors_gave(workbench, usages):
@@ -342,9 +416,18 @@ def refused(learner: Learner, action: str, words: str, **fields) -> dict:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"department": "picu"}, 'Department "picu" does not exist at institution'),
+        (
+            {"department": "picu"},
+            '"Dongxian County People\'s Hospital (PCI centre)" has no department "Paediatric '
+            'intensive care unit"',
+        ),
         ({"target_institution_id": "no-such-hospital"}, 'no institution "no-such-hospital"'),
-        ({"target_institution_id": "riverside-community"}, "not an upward referral"),
+        (
+            {"target_institution_id": "riverside-community"},
+            '"Riverside Community Health Service Centre" gives primary care (township or '
+            "community), and your institution gives primary care (township or community): "
+            "sending the patient there is not an upward referral.",
+        ),
         ({"priority": "routine"}, 'An emergency transfer has priority "emergency"'),
         ({"department": ""}, "Choose the institution and department you refer to."),
         ({"disposition": None}, "What do you do?: this is required."),
@@ -359,6 +442,45 @@ def test_a_referral_the_consortium_cannot_take_is_refused_with_a_sentence(starte
     decision = {k: v for k, v in decision.items() if v is not None}
     refused(started, "decide", words, **decision)
     assert not ReferralDecisionRecord.objects.exists()
+
+
+def test_a_refusal_names_hospitals_departments_and_choices_never_by_their_codes(workbench, started):
+    decision = right_decision(started.exercise) | {"department": "picu"}
+    body = refused(started, "decide", "has no department", **decision)
+    assert "dongxian-county" not in body["error"] and "picu" not in body["error"]
+    started.ok("decide", **right_decision(started.exercise))
+    body = refused(
+        started,
+        "set_plan",
+        "outside what rule set",
+        **dict(right_plan(started.exercise), interval_days=91),
+    )
+    assert '"Hypertension: referral between primary and county care"' in body["error"]
+    body = refused(
+        started,
+        "set_plan",
+        "is not one of the monitoring items offered",
+        **dict(right_plan(started.exercise), monitoring=["aura"]),
+    )
+
+
+def test_a_refusal_in_chinese_names_the_hospital_as_the_consortium_does_in_chinese(started):
+    started.open_page(lang="zh-cn")  # the language is remembered for the handler calls
+    decision = right_decision(started.exercise) | {"department": "picu"}
+    body = refused(started, "decide", "东县人民医院（胸痛中心）", **decision)
+    assert "dongxian-county" not in body["error"]
+
+
+def test_the_department_list_says_which_hospitals_have_each_department(started):
+    page = started.open_page()
+    form = page.split('data-action="decide"')[1].split("</form>")[0]
+    at = dict(re.findall(r'<option value="(\w+)" data-at="([^"]*)"', form))
+    own = started.exercise.institution.id
+    others = [i for i in started.exercise.consortium.institutions if i.id != own]
+    for department in {d for i in others for d in i.departments}:
+        having = {i.id for i in others if department in i.departments}
+        assert set(at[department].split()) == having, department
+    assert at["picu"] == "provincial-childrens"
 
 
 def test_a_letter_field_over_its_limit_is_named_in_the_forms_words(started):
@@ -388,7 +510,12 @@ def test_a_replayed_decision_is_refused_and_counted_once(workbench, started):
 
 
 def test_a_plan_before_the_decision_and_unknown_fields_are_refused(started):
-    refused(started, "set_plan", '"set_plan" is not possible now', **right_plan(started.exercise))
+    refused(
+        started,
+        "set_plan",
+        "You cannot save a follow-up plan now: the exercise is at the referral decision.",
+        **right_plan(started.exercise),
+    )
     refused(started, "decide", "surprise", surprise=1, **right_decision(started.exercise))
     refused(started, "fly", "action")
 
@@ -441,6 +568,50 @@ def test_content_that_no_longer_builds_is_explained_not_a_server_error(workbench
     assert "This exercise cannot be shown" in page and "9.9" in page
 
 
+def break_content(workbench, usage_id: str, how: str) -> str:
+    """Store content that no longer builds: a rule-set version no longer shipped, or a
+    scenario that the current schema refuses. Returns the scenario's id."""
+    block = workbench.block(usage_id, "staff")
+    scenario = json.loads(load_demo_scenario("diabetes_six_months").model_dump_json())
+    if how == "version":
+        scenario["ruleset_version"] = "9.9"
+    else:
+        scenario["surprise"] = "a field this version does not know"
+    block.content_json = json.dumps({"scenario": scenario})
+    block.save()
+    return scenario["id"]
+
+
+@pytest.mark.parametrize("how", ["version", "schema"])
+def test_content_that_no_longer_builds_can_still_be_opened_fixed_and_exported(
+    workbench, usages, how
+):
+    learner = Learner(workbench, usages, "diabetes_six_months")
+    scenario_id = break_content(workbench, learner.usage_id, how)
+    response = workbench.client.get(f"/scenario/{learner.scenario_id}/studio_view/?student=staff")
+    assert response.status_code == 200
+    editor = html.unescape(response.content.decode())
+    assert "This exercise no longer works as saved" in editor
+    assert ("9.9" if how == "version" else "surprise") in editor
+    assert 'name="scenario_source"' in editor and scenario_id in editor
+
+    response = workbench.client.get(f"/handler/{learner.usage_id}/export_scenario/?student=staff")
+    assert response.status_code == 200 and json.loads(response.content)["id"] == scenario_id
+
+    data = learner.block.student_view_data()
+    assert data["phase"] == "unavailable" and "cannot be shown" in data["message"]
+    assert isinstance(learner.block.max_score(), float)
+    status, body = learner.post("decide", disposition="manage_locally", priority="routine")
+    assert status == 400 and body["error"]
+    response = workbench.handler(learner.usage_id, "analytics", {"action": "analytics"}, "staff")
+    assert response.status_code == 200
+
+    # the author repairs it in the editor: learners get the exercise again
+    source = load_demo_scenario("diabetes_six_months").model_dump_json()
+    assert studio(workbench, learner.usage_id, source).status_code == 200
+    assert "cannot be shown" not in learner.open_page()
+
+
 def test_staff_reset_starts_one_learner_again_with_a_new_attempt(workbench, usages):
     learner = Learner(workbench, usages, "stroke_downward_referral", student="student_2")
     exercise = learner.exercise
@@ -486,6 +657,7 @@ def test_the_analytics_show_both_learners_and_the_csv_has_no_formula_cells(workb
     assert "2 referral decisions in this course" in panel
     assert "<svg" in panel and "50%" in panel  # one under-referral of two
     assert "Learner student_1" in panel and "Learner =HYPERLINK(1)" in panel
+    assert "No referral letter in this course has left out an item." in panel  # full letters
 
     response = workbench.client.get(f"/handler/{usage_id}/analytics_csv/?student=staff")
     assert response.status_code == 200
@@ -496,6 +668,45 @@ def test_the_analytics_show_both_learners_and_the_csv_has_no_formula_cells(workb
     assert set(learners) == {"student_1", "'=HYPERLINK(1)"}
     assert learners["'=HYPERLINK(1)"][rows[0].index("under_referrals")] == "1"
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t")]
+
+
+def test_the_analytics_chart_which_letter_items_are_missed_most(workbench, usages):
+    learner = Learner(workbench, usages, "hypertension_township")
+    learner.open_page()
+    learner.ok("decide", **(right_decision(learner.exercise) | {"letter_question": ""}))
+    response = workbench.handler(
+        learner.usage_id, "analytics", {"action": "analytics"}, student="staff"
+    )
+    panel = html.unescape(json.loads(response.content)["html"])
+    assert "Which letter items are missed most" in panel
+    charts = re.findall(r"<svg.*?</svg>", panel, flags=re.S)
+    assert len(charts) == 2
+    letters = etree.fromstring(charts[1].encode())
+    desc = letters.find("{http://www.w3.org/2000/svg}desc").text
+    assert desc.startswith("Question for the receiving doctor: 1 letter; Reason for referral: 0")
+
+
+def test_the_analytics_name_a_learner_by_username_not_by_user_id(workbench, usages):
+    """In the LMS a learner id is the user's numeric id: the staff view shows the username."""
+    learner = Learner(workbench, usages, "hypertension_township")
+    learner.open_page()
+    learner.ok("decide", disposition="manage_locally", priority="urgent")
+    get_user_model().objects.create(id=4242, username="dr_li_township")
+    course_id = ReferralDecisionRecord.objects.get().course_id
+    (decided,) = decision_records(course_id)
+    record_decision(
+        dataclasses.replace(decided, learner_id="4242"),
+        usage_id=learner.usage_id,
+        course_id=course_id,
+        attempt=1,
+        now=datetime.now(UTC),
+    )
+    response = workbench.handler(
+        learner.usage_id, "analytics", {"action": "analytics"}, student="staff"
+    )
+    panel = html.unescape(json.loads(response.content)["html"])
+    assert "Learner dr_li_township" in panel and "Learner 4242" not in panel
+    assert "Learner student_1" in panel  # the workbench's username is the student id
 
 
 # ---- Studio ---------------------------------------------------------------------------------
@@ -582,6 +793,25 @@ def test_studio_refuses_invalid_content_names_the_fault_and_keeps_the_old(
     assert workbench.block(usage_id, "staff").content_json == before
 
 
+def test_a_consortium_that_cannot_take_the_patient_is_explained_in_words_not_codes(
+    workbench, usages
+):
+    _scenario_id, usage_id = usages["hypertension_township"]
+    consortium = load_demo_consortium().model_dump(mode="json")
+    for institution in consortium["institutions"]:
+        institution["capabilities"] = [c for c in institution["capabilities"] if c != "ct"]
+    source = load_demo_scenario("hypertension_township").model_dump_json()
+    response = studio(workbench, usage_id, source, consortium_source=json.dumps(consortium))
+    assert response.status_code == 400
+    message = json.loads(response.content)["problems"][0]["message"]
+    assert 'sends the patient to secondary care (county hospital), department "Emergency", ' in (
+        message
+    )
+    assert 'where "CT" is available' in message
+    for fragment in ("any department", "nothing special", '"ct"', "secondary care care"):
+        assert fragment not in message
+
+
 def test_studio_validate_saves_nothing_and_a_learner_cannot_save(workbench, usages):
     _scenario_id, usage_id = usages["hypertension_township"]
     before = workbench.block(usage_id, "staff").content_json
@@ -637,6 +867,31 @@ def test_olx_is_readable_xml_without_user_state_and_imports_to_the_same_content(
     )
     assert again.content.stored == block.content.stored
     assert again.display_name == "Edited" and again.weight == 2
+
+
+@pytest.mark.parametrize(
+    ("ruleset", "words"),
+    [
+        ('{"id": "own",\n "version": 1.0,,}', "Line {next}: the JSON inside <ruleset> cannot be"),
+        ('{"id": "own", "version": "1.0"}', "Line {line}, <ruleset> condition: this is required."),
+        ("[1, 2]", "Line {line}, <ruleset>"),
+    ],
+)
+def test_an_invalid_rule_set_in_olx_names_the_element_the_field_and_the_line(
+    workbench, usages, ruleset, words
+):
+    _scenario_id, usage_id = usages["hypertension_township"]
+    block = workbench.block(usage_id, "staff")
+    scenario = scenario_to_xml(load_demo_scenario("hypertension_township"))
+    scenario = scenario.split("?>", 1)[-1].strip()
+    olx = f'<cme_referral display_name="x">\n{scenario}\n\n<ruleset>{ruleset}</ruleset>\n'
+    line = olx.count("\n", 0, olx.index("<ruleset>")) + 1
+    with pytest.raises(ReferralError) as caught:
+        ReferralBlock.parse_xml(
+            etree.fromstring(olx + "</cme_referral>"), block.runtime, block.scope_ids
+        )
+    message = translate_domain_error(lambda text: text, caught.value)
+    assert words.format(line=line, next=line + 1) in message, message
 
 
 def test_an_invalid_scenario_in_olx_names_its_line_in_the_file(workbench, usages):
