@@ -5,12 +5,14 @@ handler uses it::
 
     activity = CreditActivity.model_validate_json(...)   # or activity_from_xml / demo
     rule = CreditRule.model_validate_json(...)           # or rule_from_xml
-    result = evaluate_rule(rule, outcomes, evaluation_done, minutes_spent)
+    minutes = study_minutes(action_times)                # when the rule has min_minutes
+    result = evaluate_rule(rule, outcomes, evaluation_done, minutes)
     record = award(activity, result, profile, learner_id, now)   # CreditError if not met
     revoked = revoke(record, reason, by, now)                    # a new record
 
     iter_csv(records, gettext)              # registration CSV (BOM, formula-safe), streamed
     iter_xml(records)  / validate_xml(..)   # XML valid against schemas/cme_credits.xsd
+    write_valid_xml(records, file)          # written, then validated: what exports hand over
     statement_for(record, platform_iri=.., homepage=..)   # xAPI 1.0.3 (xapi.py: the IRIs)
     open_badge(record, activity, issuer)    # Open Badges 3.0 credential, unsigned
     credit_report(records) -> report_csv_rows / report_to_svg   # the CME office's report
@@ -30,7 +32,7 @@ from .catalog import (
 from .csv_export import BOM, COLUMNS, FORMULA_STARTS, iter_csv, safe_cell, write_csv
 from .messages import MESSAGES, CreditError
 from .report import CreditReport, Group, credit_report, report_csv_rows, report_to_svg
-from .rules import Missing, RuleResult, award, evaluate_rule, revoke
+from .rules import Missing, RuleResult, award, evaluate_rule, revoke, study_minutes
 from .schema import (
     ActivityEvaluation,
     ComponentRequirement,
@@ -41,10 +43,11 @@ from .schema import (
     HoursConversion,
     LearnerProfile,
     Outcome,
+    clean_text,
     credits_for_hours,
 )
 from .xapi import iter_statements, statement_for, statement_id, statements_for
-from .xml_export import iter_xml, validate_xml
+from .xml_export import iter_xml, validate_xml, write_valid_xml
 from .xml_mapping import (
     activity_from_xml,
     activity_to_xml,
@@ -78,6 +81,7 @@ __all__ = [
     "activity_from_xml",
     "activity_to_xml",
     "award",
+    "clean_text",
     "credit_report",
     "credits_for_hours",
     "demo_activity",
@@ -100,6 +104,8 @@ __all__ = [
     "statement_for",
     "statement_id",
     "statements_for",
+    "study_minutes",
     "validate_xml",
     "write_csv",
+    "write_valid_xml",
 ]

@@ -8,19 +8,28 @@ CME office can read it and a signing service can add the `proof` without changin
 - `id`: `urn:uuid:` + uuid5 of the award (learner, project, award time): the same award always
   gives the same credential id.
 - The learner is identified by the licence number (`licenseNumber`, as on the certificate) and
-  by the platform's pseudonymous id (`identifier`, identityType "systemId", not hashed).
+  by `subject_id` (`identifier`, identityType "systemId", not hashed): the adapter passes the
+  platform's pseudonymous id (Open edX's anonymous user id), never the LMS user id, so a
+  wallet or verifier that receives the file learns no account number (PIPL: the licence
+  number is there because the certificate carries it; nothing else identifies the person).
+- Language: `language` (an RFC 5646 tag such as "zh-CN") picks the activity's name in that
+  language when it has one (`name_translations`; else the name as registered) and is stated
+  as the achievement's `inLanguage`; `gettext` translates the description and criteria
+  (English templates marked N_, so the adapter's catalog has them).
 - `activityStartDate` / `activityEndDate` are date-times (OB 3.0 types them so): the first
   and last day of the activity, from 00:00:00 to 23:59:59 in `zone` (UTC unless given).
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, time, tzinfo
 from typing import Annotated
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .messages import CreditError
+from .csv_export import VALUE_NAMES
+from .messages import N_, CreditError
 from .schema import CreditActivity, CreditRecord, PlainText
 
 CONTEXTS = [
@@ -29,10 +38,28 @@ CONTEXTS = [
 ]
 #: Fixed for ever: changing it would change every credential id.
 BADGE_NAMESPACE = uuid.UUID("0d3b8f4e-6a52-5c1e-8d7a-4b9e2f61c0a7")
-CRITERIA = (
+CRITERIA = N_(
     "Completed the activity's assessed components at the score its credit rule requires, "
     "and the activity evaluation and study time where the rule asks for them."
 )
+DESCRIPTION = N_(
+    "{level} CME project {project_number}, Class {credit_class}, organised by {organiser}."
+)
+
+
+def _name_in(names: dict[str, str], language: str | None) -> str | None:
+    """The name under `language` (case-insensitive); else under its primary subtag ("zh" for
+    "zh-CN"); else, for a bare "en", under a regional tag ("en-US")."""
+    if not language:
+        return None
+    by_tag = {tag.lower(): name for tag, name in names.items()}
+    wanted = language.lower()
+    primary = wanted.split("-")[0]
+    if wanted in by_tag or primary in by_tag:
+        return by_tag.get(wanted) or by_tag[primary]
+    if wanted == primary:
+        return next((n for t, n in sorted(by_tag.items()) if t.split("-")[0] == primary), None)
+    return None
 
 
 class IssuerProfile(BaseModel):
@@ -53,10 +80,16 @@ def open_badge(
     issuer_name: str | None = None,
     issuer_url: str | None = None,
     zone: tzinfo = UTC,
+    subject_id: str | None = None,
+    language: str | None = None,
+    gettext: Callable[[str], str] | None = None,
 ) -> dict:
     """The award as an unsigned OpenBadgeCredential (a JSON-ready dict).
 
     `issuer`: an IssuerProfile, or `issuer_name` and `issuer_url` (the adapter's form).
+    `subject_id`: the learner's pseudonymous id (default: the record's learner id, for
+    callers outside the platform that have nothing else). `language`, `gettext`: see the
+    module.
     Refuses a revoked credit (CreditError "already_revoked") and an activity that is not the
     record's (ValueError).
     """
@@ -73,6 +106,30 @@ def open_badge(
     key = f"{record.learner_id}|{record.project_number}|{record.awarded_at.isoformat()}"
     start = datetime.combine(activity.start_date, time(0, 0, 0), zone)
     end = datetime.combine(activity.end_date, time(23, 59, 59), zone)
+    translate = gettext or (lambda text: text)
+    name = (
+        _name_in(record.activity_name_translations, language)
+        or _name_in(activity.name_translations, language)
+        or record.activity_name
+    )
+    description = translate(DESCRIPTION).format(
+        level=translate(VALUE_NAMES.get(activity.level, activity.level)),
+        project_number=activity.project_number,
+        credit_class=activity.credit_class,
+        organiser=activity.organiser,
+    )
+    achievement = {
+        "id": f"{base}/cme/projects/{quote(record.project_number, safe='-._~')}",
+        "type": ["Achievement"],
+        "achievementType": "Course",
+        "name": name,
+        "description": description[:1].upper() + description[1:],
+        "criteria": {"narrative": translate(CRITERIA)},
+        "creditsAvailable": float(activity.awarded_credits),
+        "fieldOfStudy": activity.discipline,
+    }
+    if language:
+        achievement["inLanguage"] = language
     return {
         "@context": list(CONTEXTS),
         "id": f"urn:uuid:{uuid.uuid5(BADGE_NAMESPACE, key)}",
@@ -80,13 +137,13 @@ def open_badge(
         "issuer": {"id": base, "type": ["Profile"], "name": issuer.name},
         "validFrom": record.awarded_at.isoformat(),
         "awardedDate": record.awarded_at.isoformat(),
-        "name": record.activity_name,
+        "name": name,
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
                 {
                     "type": "IdentityObject",
-                    "identityHash": record.learner_id,
+                    "identityHash": subject_id or record.learner_id,
                     "identityType": "systemId",
                     "hashed": False,
                 }
@@ -95,18 +152,6 @@ def open_badge(
             "licenseNumber": record.profile.licence_number,
             "activityStartDate": start.isoformat(),
             "activityEndDate": end.isoformat(),
-            "achievement": {
-                "id": f"{base}/cme/projects/{quote(record.project_number, safe='-._~')}",
-                "type": ["Achievement"],
-                "achievementType": "Course",
-                "name": record.activity_name,
-                "description": (
-                    f"{activity.level.capitalize()} CME project {activity.project_number}, "
-                    f"Class {activity.credit_class}, organised by {activity.organiser}."
-                ),
-                "criteria": {"narrative": CRITERIA},
-                "creditsAvailable": float(activity.awarded_credits),
-                "fieldOfStudy": activity.discipline,
-            },
+            "achievement": achievement,
         },
     }

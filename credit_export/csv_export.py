@@ -5,6 +5,10 @@
 - UTF-8 with a byte-order mark first, so that spreadsheet software shows Chinese.
 - Columns as the registration forms have them; the header labels are English templates
   (marked N_) that the adapter translates (`labels`: gettext, or a dict column -> label).
+- The professional title and the level are written as display names in the file's language
+  (`values`: gettext over `VALUE_NAMES`, or a dict code -> name), never as raw codes under a
+  Chinese header ("中级", "省级", not "intermediate", "provincial"); without `values`, the
+  English names (which are the codes).
 - Awarded records only: a revoked credit is never registered.
 - Formula injection (OWASP): every text cell whose first character, or first character after
   leading white space, is `=`, `+`, `-`, `@`, tab, CR, LF or NUL, or the full-width `＝`,
@@ -46,6 +50,16 @@ COLUMNS = (
     ("date", N_("Date")),
     ("score", N_("Score")),
 )
+#: Display names of the coded cells (title, level): English templates, translated by `values`.
+VALUE_NAMES = {
+    "junior": N_("junior"),
+    "intermediate": N_("intermediate"),
+    "senior": N_("senior"),
+    "national": N_("national"),
+    "provincial": N_("provincial"),
+    "municipal": N_("municipal"),
+    "hospital": N_("hospital"),
+}
 #: What a spreadsheet treats as the start of a formula, full-width forms included.
 FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠")
 
@@ -72,9 +86,23 @@ def header(labels: Labels = None) -> list[str]:
     return [safe_cell(text) for text in texts]
 
 
-def _rows(records: Iterable[CreditRecord], zone: tzinfo) -> Iterator[list[str]]:
+def value_names(values: Labels = None) -> dict[str, str]:
+    """Code -> display name of the coded cells, in the file's language (formula-guarded)."""
+    if values is None:
+        names = dict(VALUE_NAMES)
+    elif callable(values):
+        names = {code: values(name) for code, name in VALUE_NAMES.items()}
+    else:
+        names = {code: values.get(code, name) for code, name in VALUE_NAMES.items()}
+    return {code: safe_cell(name) for code, name in names.items()}
+
+
+def _rows(
+    records: Iterable[CreditRecord], zone: tzinfo, values: Labels = None
+) -> Iterator[list[str]]:
     """One row per awarded record; per-row work kept to attribute reads and the guard."""
     cell = safe_cell
+    names = value_names(values)
     credits_text: dict = {}  # a few distinct values: format each once
     for record in records:
         if record.status != "awarded":
@@ -90,12 +118,12 @@ def _rows(records: Iterable[CreditRecord], zone: tzinfo) -> Iterator[list[str]]:
         yield [
             cell(profile.name),
             cell(profile.licence_number),
-            cell(profile.title),
+            names.get(profile.title) or cell(profile.title),
             cell(profile.institution),
             cell(profile.department),
             cell(record.project_number),
             cell(record.activity_name),
-            cell(record.level),
+            names.get(record.level) or cell(record.level),
             cell(record.credit_class),
             text,
             at.date().isoformat(),
@@ -104,15 +132,20 @@ def _rows(records: Iterable[CreditRecord], zone: tzinfo) -> Iterator[list[str]]:
 
 
 def iter_csv(
-    records: Iterable[CreditRecord], labels: Labels = None, *, zone: tzinfo = UTC
+    records: Iterable[CreditRecord],
+    labels: Labels = None,
+    *,
+    values: Labels = None,
+    zone: tzinfo = UTC,
 ) -> Iterator[str]:
     """The file in chunks of text: BOM and header first, then the awarded records. An empty
-    export is the header alone (a valid file)."""
+    export is the header alone (a valid file). `labels` translate the header, `values` the
+    title and level cells (pass the same gettext for both: one language per file)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow(header(labels))
-    rows = _rows(records, zone)
+    rows = _rows(records, zone, values)
     while True:
         writer.writerows(islice(rows, CHUNK_ROWS))
         chunk = buffer.getvalue()
@@ -124,14 +157,19 @@ def iter_csv(
 
 
 def write_csv(
-    records: Iterable[CreditRecord], out: TextIO, labels: Labels = None, *, zone: tzinfo = UTC
+    records: Iterable[CreditRecord],
+    out: TextIO,
+    labels: Labels = None,
+    *,
+    values: Labels = None,
+    zone: tzinfo = UTC,
 ) -> int:
     """Write the file to a text stream (open it with newline=""); returns the rows written."""
     out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(header(labels))
     count = 0
-    for row in _rows(records, zone):
+    for row in _rows(records, zone, values):
         writer.writerow(row)
         count += 1
     return count

@@ -2,8 +2,10 @@
 so that an interrupted push resumes where it stopped, and a report an operator can act on.
 
 Idempotent by construction: statement ids are deterministic, so a statement the LRS already
-holds answers 204 (identical) and is counted as stored; one it holds with other content
-(409) is reported by id, never retried.
+holds answers 204 (identical) and is counted as stored. One it holds with other content (409)
+is a conflict: never counted as sent, kept in the checkpoint and sent again by every later
+push, so that each push reports it until the LRS's copy is corrected or voided (then it is
+stored, or answers 204, and leaves the list).
 """
 
 import json
@@ -62,6 +64,8 @@ class PushReport:
     skipped_by_checkpoint: int = 0
     batches: int = 0
     retries: int = 0
+    #: Ids of statements that conflict with what the LRS holds under the same id (409),
+    #: found by this push or still open from an earlier one: not sent.
     conflicts: list[str] = field(default_factory=list)
     error: tuple[str, dict] | None = None
     #: The time budget ran out with statements left to send; the checkpoint holds what was
@@ -71,6 +75,23 @@ class PushReport:
     @property
     def ok(self) -> bool:
         return self.error is None and not self.conflicts
+
+
+def _stored_ids(response) -> list | None:
+    """The ids a 200 answer lists (xAPI: a JSON array of statement ids); None when the body
+    is not one (a proxy's HTML page, a truncated answer)."""
+    try:
+        body = response.json()
+    except ValueError:  # requests' JSONDecodeError is a ValueError
+        return None
+    if not isinstance(body, list) or not all(isinstance(i, str) for i in body):
+        return None
+    return body
+
+
+def _excerpt(response) -> str:
+    text = " ".join(str(getattr(response, "text", "") or "").split())
+    return (text[:200] + "…") if len(text) > 200 else text
 
 
 def push_statements(
@@ -92,9 +113,11 @@ def push_statements(
     """Send the statements `statements()` yields (JSON-ready dicts with ids, in a
     deterministic order) in batches.
 
-    The checkpoint holds how many leading statements are confirmed stored and the id of the
-    last of them; a resume skips that many if the stream still has that id at that place, and
-    otherwise starts over (safe: the ids are deterministic, stored ones answer 204).
+    The checkpoint holds how many leading statements have been answered, the id of the last
+    of them, and the ids among them that conflicted (409); a resume skips that many if the
+    stream still has that id at that place (sending the conflicting ones again first, to see
+    whether they still conflict), and otherwise starts over (safe: the ids are deterministic,
+    stored ones answer 204).
 
     `time_budget` (seconds): no new batch is begun once it is spent (a push inside a web
     request must end before the server's timeout); the report is then `unfinished`.
@@ -118,7 +141,15 @@ def push_statements(
             else:
                 status = response.status_code
                 if status in (200, 204):
-                    stored = response.json() if status == 200 else []
+                    stored = _stored_ids(response) if status == 200 else []
+                    if stored is None:
+                        # Stored or not, we cannot tell: nothing is marked sent (a resend is
+                        # harmless, the ids are deterministic).
+                        report.error = (
+                            "lrs_unreadable_answer",
+                            {"endpoint": endpoint, "detail": _excerpt(response)},
+                        )
+                        return False
                     report.sent += len(stored)
                     report.already_stored += len(items) - len(stored)
                     return True
@@ -151,9 +182,15 @@ def push_statements(
         )
         return False
 
-    def run(skip: int, last_id: str) -> bool:
+    def save(count: int, last_id: str) -> None:
+        state = {"count": count, "last_id": last_id}
+        if report.conflicts:
+            state["conflicts"] = list(report.conflicts)
+        checkpoint.save(state)
+
+    def run(skip: int, last_id: str, open_conflicts: frozenset[str]) -> bool:
         """False: the stream no longer matches the checkpoint."""
-        confirmed, batch = 0, []
+        confirmed, batch, recheck = 0, [], []
 
         def flush() -> bool:
             nonlocal confirmed
@@ -163,7 +200,7 @@ def push_statements(
                 return False
             report.batches += 1
             confirmed += len(batch)
-            checkpoint.save({"count": confirmed, "last_id": batch[-1]["id"]})
+            save(confirmed, batch[-1]["id"])
             batch.clear()
             if on_batch:
                 on_batch(report)
@@ -172,10 +209,20 @@ def push_statements(
         for statement in statements():
             if confirmed < skip:
                 confirmed += 1
+                if statement["id"] in open_conflicts:
+                    recheck.append(statement)
                 if confirmed == skip:
                     if statement["id"] != last_id:
                         return False
-                    report.skipped_by_checkpoint = skip
+                    report.skipped_by_checkpoint = skip - len(recheck)
+                    # The earlier conflicts first: still there, or resolved in the LRS?
+                    if recheck:
+                        if not send(recheck):
+                            report.conflicts.extend(  # unanswered: they stay open
+                                i for i in sorted(open_conflicts) if i not in report.conflicts
+                            )
+                            return True
+                        save(skip, last_id)
                 continue
             if not batch and report.batches and deadline is not None and clock() >= deadline:
                 report.unfinished = True  # more to send, no time left: the checkpoint resumes
@@ -188,8 +235,10 @@ def push_statements(
         flush()
         return True
 
-    if not run(state.get("count", 0), state.get("last_id", "")):
+    conflicts = frozenset(state.get("conflicts", ()))
+    if not run(state.get("count", 0), state.get("last_id", ""), conflicts):
         checkpoint.save({})
         report.skipped_by_checkpoint = 0
-        run(0, "")
+        report.conflicts.clear()
+        run(0, "", frozenset())
     return report

@@ -19,4 +19,9 @@ LRS_MESSAGES = {
         "CME_LRS_PASSWORD."
     ),
     "lrs_rejected": N_("The LRS at {endpoint} rejected statements ({status}): {detail}"),
+    "lrs_unreadable_answer": N_(
+        "The LRS at {endpoint} answered, but not with the list of stored statements xAPI "
+        "prescribes (is CME_LRS_URL the LRS's xAPI endpoint, not a web page?). Nothing more "
+        "was marked sent; the next push sends these statements again. It answered: {detail}"
+    ),
 }

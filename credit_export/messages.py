@@ -27,13 +27,26 @@ MESSAGES: dict[str, str] = {
         "of {step}: give more hours or fixed credits."
     ),
     "dates_order": N_("The activity ends ({end}) before it starts ({start})."),
-    "rule_no_components": N_("The credit rule names no component to complete."),
+    "rule_no_components": N_(
+        "the credit rule names no assessed component and its unit has no case or referral "
+        "exercise, so the credit cannot be awarded: the course team must add one."
+    ),
+    "project_number_in_ledger": N_(
+        "{count} credit(s) are recorded under project number {old}. The project number "
+        "identifies the activity in the credit ledger: changed now, those learners would no "
+        "longer see their certificates and could claim a second credit. Keep {old}; for "
+        "another project, add a new credit block."
+    ),
     "rule_duplicate_component": N_(
         'The credit rule names the component "{usage_id}" more than once.'
     ),
     # ---- award and revocation ----------------------------------------------------------------
     "rule_not_met": N_("The credit cannot be awarded yet: {missing}"),
     "already_revoked": N_("This credit was already revoked on {when}."),
+    "claim_revoked": N_(
+        "Your credit for this activity was revoked on {date} and cannot be claimed again. "
+        "If you think this is a mistake, contact the CME office."
+    ),
     "revoke_needs_reason": N_("Say why the credit is revoked; the reason is kept with the record."),
     "missing_not_attempted": N_("{component} is not completed yet."),
     "missing_score": N_("{component}: your best score is {score}%, {minimum}% is needed."),
@@ -41,6 +54,16 @@ MESSAGES: dict[str, str] = {
     "missing_minutes": N_("{minutes} of {required} minutes of study are recorded."),
     "missing_profile": N_("your CME profile is not filled in yet."),
     "no_award": N_("{learner} has no credit for this activity."),
+    "licence_several_awards": N_(
+        "{count} credits of this activity carry the licence number {licence} (user ids "
+        "{learners}): give the user id of the one to revoke."
+    ),
+    # ---- exports ---------------------------------------------------------------------------
+    "xml_export_invalid": N_(
+        "The XML export does not validate against the shipped schema (cme_credits.xsd): "
+        "{count} problem(s), the first at {problem}. No file was handed over. Tell the "
+        "platform's administrators: a credit record holds a value the schema refuses."
+    ),
     # ---- activity and rule XML (OLX) ---------------------------------------------------------
     "xml_syntax": N_("The XML cannot be read (line {line}): {problem}"),
     "xml_too_large": N_("The XML is {size} bytes; the limit is {limit}."),

@@ -1,5 +1,6 @@
 """The CME office's report: credits awarded by professional title, discipline, institution
-tier and month, in one pass over the ledger.
+tier and month, in one pass over the ledger; and the summary of an activity's evaluations
+(satisfaction and intended change in practice, as the consortium programmes evaluate).
 
 Time is linear in the records; memory grows with the groups and the distinct learners in
 them (to count learners, not awards), never with the records themselves. Revoked credits are
@@ -15,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from .csv_export import safe_cell
 from .messages import N_
-from .schema import CreditRecord
+from .schema import ActivityEvaluation, CreditRecord
 
 DIMENSIONS = ("title", "discipline", "tier", "month")
 #: The natural order of the groups that have one (others are sorted).
@@ -131,6 +132,79 @@ def report_csv_rows(report: CreditReport, labels: Labels = None) -> Iterator[lis
                 str(group.awards),
                 _number(group.credits),
             ]
+
+
+# ---- the activity evaluation ----------------------------------------------------------------
+
+#: The evaluation's change-in-practice answers, in their natural order, with English labels.
+CHANGE_NAMES = {
+    "none": N_("No change to my practice"),
+    "considering": N_("I am considering a change"),
+    "planned": N_("I plan a specific change"),
+    "already": N_("I have already changed my practice"),
+}
+EVALUATION_LABELS = {
+    "question": N_("Question"),
+    "answer": N_("Answer"),
+    "count": N_("Learners"),
+    "satisfaction": N_("Satisfaction (1: not at all, 5: very satisfied)"),
+    "change": N_("Change in practice"),
+    "comment": N_("Comment"),
+}
+
+
+@dataclass(slots=True)
+class EvaluationSummary:
+    """How learners rated an activity: answers per satisfaction level (1-5) and per
+    change-in-practice answer, the mean satisfaction, and the comments (without who wrote
+    them)."""
+
+    answers: int = 0
+    satisfaction: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(1, 6), 0))
+    change: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHANGE_NAMES, 0))
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def mean_satisfaction(self) -> Decimal | None:
+        """Rounded to one decimal (half up); None without answers."""
+        if not self.answers:
+            return None
+        total = sum(level * count for level, count in self.satisfaction.items())
+        return (Decimal(total) / self.answers).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+
+
+def evaluation_summary(evaluations: Iterable[ActivityEvaluation]) -> EvaluationSummary:
+    """One pass over the answers (memory grows with the comments only)."""
+    summary = EvaluationSummary()
+    for evaluation in evaluations:
+        summary.answers += 1
+        summary.satisfaction[evaluation.satisfaction] += 1
+        summary.change[evaluation.change_in_practice] += 1
+        if evaluation.comment:
+            summary.comments.append(evaluation.comment)
+    return summary
+
+
+def evaluation_csv_rows(summary: EvaluationSummary, labels: Labels = None) -> Iterator[list[str]]:
+    """Rows for a CSV: question, answer, learners; satisfaction 1-5, then each change in
+    practice (translated by `labels`, gettext or a map over the English texts), then each
+    comment on its own row (people's text: guarded against formula injection)."""
+
+    def text(english: str) -> str:
+        if labels is None:
+            return english
+        if callable(labels):
+            return labels(english)
+        return labels.get(english, english)
+
+    names = EVALUATION_LABELS
+    yield [safe_cell(text(names[k])) for k in ("question", "answer", "count")]
+    for level, count in summary.satisfaction.items():
+        yield [safe_cell(text(names["satisfaction"])), str(level), str(count)]
+    for code, count in summary.change.items():
+        yield [safe_cell(text(names["change"])), safe_cell(text(CHANGE_NAMES[code])), str(count)]
+    for comment in summary.comments:
+        yield [safe_cell(text(names["comment"])), safe_cell(comment), ""]
 
 
 # ---- SVG chart ------------------------------------------------------------------------------

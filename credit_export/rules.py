@@ -10,8 +10,10 @@ a learner reads are rounded so that they never contradict the verdict: the learn
 rounded down, the minimum rounded up ("59%, 60% is needed", never "60%, 60% is needed").
 """
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -83,6 +85,8 @@ def evaluate_rule(
 ) -> RuleResult:
     """Each component needs a completed attempt at or above its minimum score (the best of
     several attempts counts); the evaluation and the minimum time when the rule asks for them.
+    A rule without components is never met (`rule_no_components`): credit is granted only
+    after an assessment, so the adapter passes the rule with the components it resolved.
 
     `outcomes` may hold outcomes of blocks the rule does not name: they are ignored.
     """
@@ -123,6 +127,8 @@ def evaluate_rule(
             continue
         done.append(component.usage_id)
         evidence.append(outcome)
+    if not rule.components:  # nothing assessed: the evaluation alone never earns a credit
+        missing.append(Missing(code="rule_no_components"))
     if rule.evaluation_required and not evaluation_done:
         missing.append(Missing(code="missing_evaluation"))
     if rule.min_minutes and (minutes_spent or 0) < rule.min_minutes:
@@ -142,6 +148,29 @@ def evaluate_rule(
         evaluation_done=evaluation_done,
         minutes_spent=minutes_spent,
     )
+
+
+#: A pause between two recorded actions longer than this is not study time (the default of
+#: `study_minutes`; the adapter's setting may change it).
+IDLE_CAP = timedelta(minutes=30)
+
+
+def study_minutes(moments: Iterable[datetime], idle_cap: timedelta = IDLE_CAP) -> int:
+    """Whole minutes of study between a learner's recorded actions.
+
+    The moments (each accepted action, each completion, of any component, timezone-aware)
+    are put on one time line; every gap between two consecutive moments counts, except a gap
+    longer than `idle_cap`, which is a pause and counts nothing. Work in two tabs at once is
+    counted once; time before the first recorded action and after the last is not counted,
+    so the figure is a lower bound of the time really spent.
+    """
+    ordered = sorted(moments)
+    total = timedelta(0)
+    for before, after in pairwise(ordered):
+        gap = after - before
+        if gap <= idle_cap:
+            total += gap
+    return int(total.total_seconds() // 60)
 
 
 def award(

@@ -197,7 +197,8 @@ class ComponentRequirement(_Model):
 
 class CreditRule(_Model):
     """What a learner must do for the credit. No components: the adapter decides (it counts
-    the graded exercises of the block's unit)."""
+    the graded exercises of the block's unit); a rule still without components once resolved
+    is never met. `min_minutes`: study time as `rules.study_minutes` measures it."""
 
     components: list[ComponentRequirement] = Field(default_factory=list, max_length=50)
     evaluation_required: bool = True

@@ -27,7 +27,9 @@ one arrive anyway (a record built without validation), it is *replaced* by U+FFF
 export, so the file stays well-formed and shows that something was there.
 
 `validate_xml` checks a file or bytes against the XSD while parsing (entities, DTDs and the
-network off), in constant memory.
+network off), in constant memory. `write_valid_xml` is what every export hands over: the
+document written to a file, then validated as a whole in a stream; an export that does not
+validate is an error (`CreditError("xml_export_invalid")`), never a silent file.
 """
 
 import io
@@ -41,6 +43,7 @@ from typing import IO
 
 from lxml import etree
 
+from .messages import CreditError
 from .schema import CreditRecord
 
 NAMESPACE = "https://consortium-cme.example.org/xml/cme-credits/1"
@@ -235,3 +238,28 @@ def validate_xml(data_or_path: bytes | str | os.PathLike | IO[bytes]) -> list[st
     if data is not None and len(data) <= LOCATE_LIMIT:
         return _located_problems(data) or [problem]
     return [problem]
+
+
+def write_valid_xml(
+    records: Iterable[CreditRecord],
+    target: IO[bytes],
+    generated: datetime | None = None,
+    *,
+    zone: tzinfo = UTC,
+) -> None:
+    """Write the export (`iter_xml`) into `target`, a seekable binary file (a temporary file,
+    or the output file before it is put in place), and validate it against the XSD.
+
+    Constant memory: written in chunks, validated in a stream. When the file is valid it is
+    left positioned at its start, ready to hand over; when not, `CreditError
+    ("xml_export_invalid", problem="line N: ...", count=N)` and the caller hands nothing over.
+    """
+    start = target.tell()
+    for chunk in iter_xml(records, generated, zone=zone):
+        target.write(chunk)
+    target.flush()
+    target.seek(start)
+    problems = validate_xml(target)
+    if problems:
+        raise CreditError("xml_export_invalid", problem=problems[0], count=len(problems))
+    target.seek(start)

@@ -7,9 +7,13 @@ activity's records as CSV for the provincial CME platform.
 """
 
 import json
-from datetime import UTC, datetime
+import logging
+import os
+import unicodedata
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.safestring import mark_safe
 from lxml import etree
@@ -29,14 +33,17 @@ from credit_export import (
     CreditRule,
     CreditSettings,
     LearnerProfile,
+    Missing,
     Outcome,
     award,
+    clean_text,
     demo_activity,
     evaluate_rule,
     iter_csv,
-    iter_xml,
     settings_from_xml,
     settings_to_xml,
+    study_minutes,
+    write_valid_xml,
 )
 from credit_export.messages import MESSAGES
 
@@ -54,8 +61,12 @@ from .exercise import StrictRequest, StudioSaveRequest
 from .messages import N_, translate_code, translate_domain_error, translate_validation_error
 from .templates_engine import render_template
 
+log = logging.getLogger(__name__)
+
 #: The blocks a rule without components counts: the graded exercises of the same unit.
 EXERCISE_TYPES = ("cme_case", "cme_referral")
+#: The longest component label a rule holds (`ComponentRequirement.label`).
+LABEL_CHARS = 200
 
 LEVELS = {
     "national": N_("national"),
@@ -156,11 +167,15 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def activity(self) -> CreditActivity:
         return parse_activity(self.activity_json)
 
-    def rule(self) -> CreditRule:
-        """The author's rule; without components, every graded exercise of this unit."""
-        rule = parse_rule(self.rule_json)
+    def rule(self, rule: CreditRule | None = None) -> CreditRule:
+        """The author's rule (or `rule`); without components, every graded exercise of this
+        unit. Still without components, it is never met (nothing is assessed)."""
+        rule = rule if rule is not None else parse_rule(self.rule_json)
         if rule.components:
             return rule
+        return rule.model_copy(update={"components": self._unit_exercises()})
+
+    def _unit_exercises(self) -> list[ComponentRequirement]:
         components = []
         parent = self.get_parent()
         for child_id in getattr(parent, "children", []) if parent else []:
@@ -169,10 +184,34 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 components.append(
                     ComponentRequirement(
                         usage_id=str(child.scope_ids.usage_id),
-                        label=child.display_name,
+                        label=self._exercise_label(child, len(components) + 1),
                     )
                 )
-        return rule.model_copy(update={"components": components})
+        return components
+
+    def _exercise_label(self, child, number: int) -> str:
+        """An exercise's display name as a learner reads it in the rule: cleaned, at most
+        LABEL_CHARS (cut with an ellipsis); a blank one is named by its place in the unit."""
+        label = " ".join(clean_text(str(child.display_name or "")).split())
+        if len(label) > LABEL_CHARS:
+            label = label[: LABEL_CHARS - 1].rstrip() + "…"
+        return label or self.gettext("Exercise {number} of this unit").format(number=number)
+
+    def _no_assessment_text(self) -> str:
+        return self.gettext(
+            "This credit cannot be awarded: its rule names no assessed component and its unit "
+            "has no case or referral exercise. Name the components in the rule (Studio), or "
+            "put the credit block in the unit of its exercises."
+        )
+
+    def validate(self):
+        """Studio's check of the block: a credit that nothing can earn is flagged."""
+        from xblock.validation import ValidationMessage
+
+        validation = super().validate()
+        if not self.rule().components:
+            validation.add(ValidationMessage(ValidationMessage.WARNING, self._no_assessment_text()))
+        return validation
 
     # ---- the learner ------------------------------------------------------------------------
     @property
@@ -180,7 +219,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         return LearnerProfile.model_validate_json(self.profile_json) if self.profile_json else None
 
     def _state(self) -> dict[str, Any]:
-        from .records.ledger import award_of
+        from .records.ledger import award_of, study_idle_cap, study_moments
         from .records.outcomes import best_outcomes
         from .records.scores import platform_scores
 
@@ -198,7 +237,10 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             )
             for usage_id, row in (rows | others).items()
         ]
-        result = evaluate_rule(rule, outcomes, bool(self.evaluation_json))
+        minutes = None
+        if rule.min_minutes:
+            minutes = study_minutes(study_moments(self.learner_id, wanted), study_idle_cap())
+        result = evaluate_rule(rule, outcomes, bool(self.evaluation_json), minutes)
         existing = award_of(self.learner_id, self.activity.project_number)
         return {"rule": rule, "result": result, "award": existing}
 
@@ -210,6 +252,11 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             MESSAGES.get(missing.code, ""),
             "credit_export",
         )
+
+    @staticmethod
+    def _revoked_day(row) -> str:
+        """The day a credit was revoked, in the CME office's time zone."""
+        return row.revoked_at.astimezone(cme_time_zone()).date().isoformat()
 
     def _context(self) -> dict[str, Any]:
         _ = self.gettext
@@ -232,6 +279,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 }
             )
         certificate = None
+        revoked = existing is not None and existing.status == "revoked"
         if existing is not None and existing.status == "awarded":
             record = CreditRecord.model_validate(existing.record)
             certificate = {
@@ -241,7 +289,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "institution": record.profile.institution,
                 "department": record.profile.department,
                 "credits": format(record.credits.normalize(), "f"),
-                "date": record.awarded_at.date().isoformat(),
+                "date": record.awarded_at.astimezone(cme_time_zone()).date().isoformat(),
                 "score": record.score_percent,
             }
         return {
@@ -258,6 +306,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "components": components,
             "evaluation_done": bool(self.evaluation_json),
             "evaluation_required": state["rule"].evaluation_required,
+            "study_time": self._study_time(state["rule"], result),
             "profile": profile.model_dump() if profile else None,
             "profile_title": _(TITLES[profile.title]) if profile else "",
             "profile_tier": _(TIERS[profile.tier]) if profile else "",
@@ -265,9 +314,42 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "tiers": [(k, _(v)) for k, v in TIERS.items()],
             "changes": [(k, _(v)) for k, v in CHANGES.items()],
             "can_claim": result.met and profile is not None and existing is None,
-            "revoked": existing is not None and existing.status == "revoked",
+            "revoked": revoked,
+            "revoked_text": (
+                self._missing_text(
+                    Missing(code="claim_revoked", params={"date": self._revoked_day(existing)})
+                )
+                if revoked
+                else ""
+            ),
             "certificate": certificate,
             "badge_url": self.runtime.handler_url(self, "badge") if certificate else "",
+        }
+
+    def _study_time(self, rule: CreditRule, result) -> dict[str, Any] | None:
+        """The rule's minimum study time against what is recorded, as the learner reads it."""
+        from .records.ledger import study_idle_cap
+
+        if not rule.min_minutes:
+            return None
+        minutes = result.minutes_spent or 0
+        done = minutes >= rule.min_minutes
+        return {
+            "done": done,
+            "text": (
+                self.gettext("Done: {required} minutes of study").format(required=rule.min_minutes)
+                if done
+                else self._missing_text(
+                    Missing(
+                        code="missing_minutes",
+                        params={"minutes": minutes, "required": rule.min_minutes},
+                    )
+                )
+            ),
+            "how": self.gettext(
+                "Study time is the time between your recorded steps in the exercises above; "
+                "a pause longer than {cap} minutes is not counted."
+            ).format(cap=int(study_idle_cap().total_seconds() // 60)),
         }
 
     def student_view(self, context=None) -> Fragment:
@@ -276,6 +358,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         view["csv_url"] = self.runtime.handler_url(self, "export_csv")
         view["xml_url"] = self.runtime.handler_url(self, "export_xml")
         view["last_push"] = self._last_push() if view["staff"] else ""
+        view["no_assessment"] = (
+            self._no_assessment_text() if view["staff"] and not view["components"] else ""
+        )
         fragment = Fragment(render_template("credit/student.html", view, self.i18n))
         add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
         fragment.initialize_js("CmeCreditInit")
@@ -293,7 +378,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             if data.action == "profile":
                 self.profile_json = LearnerProfile.model_validate(fields).model_dump_json()
             elif data.action == "evaluate":
-                self.evaluation_json = ActivityEvaluation.model_validate(fields).model_dump_json()
+                evaluation = ActivityEvaluation.model_validate(fields)
+                self.evaluation_json = evaluation.model_dump_json()
+                self._keep_evaluation(evaluation)
             else:
                 self._claim()
         except ValidationError as exc:
@@ -302,11 +389,26 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         html = render_template("credit/view.html", self._context(), self.i18n)
         return {"html": html, "announce": _(ANNOUNCE[data.action])}
 
+    def _keep_evaluation(self, evaluation: ActivityEvaluation) -> None:
+        from .records.ledger import record_evaluation
+
+        record_evaluation(
+            evaluation,
+            learner_id=self.learner_id,
+            usage_id=self.usage_key,
+            course_id=self.course_key,
+            project_number=self.activity.project_number,
+            now=datetime.now(UTC),
+        )
+
     def _claim(self) -> None:
         from .records.ledger import claim
 
         state = self._state()
-        if state["award"] is not None:
+        existing = state["award"]
+        if existing is not None and existing.status == "revoked":
+            raise CreditError("claim_revoked", date=self._revoked_day(existing))
+        if existing is not None:
             return  # already awarded: a replayed claim changes nothing
         try:
             record = award(
@@ -335,41 +437,51 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     # ---- staff ------------------------------------------------------------------------------
     @json_action(RevokeRequest, staff_only=True)
     def revoke(self, data: RevokeRequest, suffix: str = "") -> dict[str, Any]:
-        """Revoke one learner's credit for this activity, with the reason (kept, audited)."""
-        from .records.ledger import award_of, revoke_award
+        """Revoke one learner's credit for this activity, with the reason (kept, audited).
+
+        The learner is named by the licence number as the CSV shows it (what the CME office
+        has in hand), or by the platform's user id. The reason stays in the ledger's row, not
+        in the published event (free text may name a person)."""
+        from .records.ledger import award_of, awards_with_licence, revoke_award
 
         _ = self.gettext
-        learner = data.learner.strip()
-        row = award_of(learner, self.activity.project_number)
+        given = data.learner.strip()
+        project = self.activity.project_number
+        matches = awards_with_licence(project, licence_as_recorded(given))
+        candidates = [row for row in matches if row.status == "awarded"] or matches
+        if len(candidates) > 1:
+            raise CreditError(
+                "licence_several_awards",
+                licence=given,
+                count=len(candidates),
+                learners=", ".join(row.learner_id for row in candidates),
+            )
+        row = candidates[0] if candidates else award_of(given, project)
         if row is None:
-            raise CreditError("no_award", learner=learner)
+            raise CreditError("no_award", learner=given)
         revoke_award(row, data.reason, by=self.learner_id, now=datetime.now(UTC))
-        self.runtime.publish(
-            self,
-            "cme.credit.revoked",
-            {"project_number": self.activity.project_number, "reason": data.reason.strip()},
-        )
+        self.runtime.publish(self, "cme.credit.revoked", {"project_number": project})
+        profile = row.record["profile"]
         return {
             "message": _("The credit of {learner} is revoked; the reason is kept.").format(
-                learner=learner
+                learner=f"{profile['name']} ({profile['licence_number']})"
             )
         }
 
     def _last_push(self) -> str:
         from credit_export.lrs import PushReport
 
-        from .records.models import LrsPush
-        from .records.xapi_push import lrs_settings
+        from .records.xapi_push import last_push
 
-        endpoint, _auth = lrs_settings()
-        row = LrsPush.objects.filter(endpoint=endpoint).first() if endpoint else None
+        row = last_push(self.activity.project_number)
         if row is None or not row.last_report:
             return ""
         data = dict(row.last_report)
         data["error"] = tuple(data["error"]) if data.get("error") else None
         summary = push_summary(self.gettext, PushReport(**data))
         return self.gettext("Last push ({when}): {summary}").format(
-            when=row.updated_at.strftime("%Y-%m-%d %H:%M"), summary=summary
+            when=row.updated_at.astimezone(cme_time_zone()).strftime("%Y-%m-%d %H:%M"),
+            summary=summary,
         )
 
     def _report_labels(self) -> dict[str, str]:
@@ -395,7 +507,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         from .records.ledger import activity_records
 
         _ = self.gettext
-        report = credit_report(activity_records())
+        report = credit_report(activity_records(), zone=cme_time_zone())
         labels = self._report_labels()
         names = {k: _(v) for k, v in (TITLES | TIERS).items()}
         charts = [
@@ -421,10 +533,56 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "summary": summary,
                 "charts": charts,
                 "csv_url": self.runtime.handler_url(self, "report_csv"),
+                "uid": self.usage_key.replace(".", "-")[-40:],
+                "evaluation": self._evaluation_view(),
+                "evaluation_csv_url": self.runtime.handler_url(self, "evaluation_csv"),
             },
             self.i18n,
         )
         return {"html": html}
+
+    def _evaluation_view(self) -> dict[str, Any]:
+        """This activity's evaluations for the staff report: counts per answer."""
+        from credit_export.report import evaluation_summary
+
+        from .records.ledger import activity_evaluations
+
+        _ = self.gettext
+        summary = evaluation_summary(activity_evaluations(self.activity.project_number))
+        mean = summary.mean_satisfaction
+        return {
+            "title": _("Activity evaluation: {name}").format(name=self.activity.name),
+            "summary": (
+                _("{answers} evaluation(s); mean satisfaction {mean} of 5; {comments} comment(s).")
+                if mean is not None
+                else _("No evaluation answered yet.")
+            ).format(answers=summary.answers, mean=mean, comments=len(summary.comments)),
+            "satisfaction": sorted(summary.satisfaction.items(), reverse=True),
+            "changes": [(_(CHANGES[code]), count) for code, count in summary.change.items()],
+        }
+
+    @XBlock.handler
+    def evaluation_csv(self, request, suffix: str = "") -> Response:
+        """This activity's evaluations as CSV: counts per answer, then the comments (without
+        who wrote them). Staff only."""
+        import csv
+        import io
+
+        from credit_export.csv_export import BOM
+        from credit_export.report import evaluation_csv_rows, evaluation_summary
+
+        from .records.ledger import activity_evaluations
+
+        if not self.user_is_staff:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        summary = evaluation_summary(activity_evaluations(self.activity.project_number))
+        buffer = io.StringIO()
+        buffer.write(BOM)
+        csv.writer(buffer).writerows(evaluation_csv_rows(summary, self.gettext))
+        response = Response(buffer.getvalue(), content_type="text/csv", charset="utf8")
+        name = f"cme-evaluations-{self.activity.project_number}.csv"
+        response.content_disposition = f'attachment; filename="{name}"'
+        return response
 
     @XBlock.handler
     def report_csv(self, request, suffix: str = "") -> Response:
@@ -440,7 +598,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
         buffer = io.StringIO()
         buffer.write(BOM)
-        rows = report_csv_rows(credit_report(activity_records()), self._report_labels())
+        report = credit_report(activity_records(), zone=cme_time_zone())
+        rows = report_csv_rows(report, self._report_labels())
         csv.writer(buffer).writerows([safe_cell(str(c)) for c in row] for row in rows)
         response = Response(buffer.getvalue(), content_type="text/csv", charset="utf8")
         response.content_disposition = 'attachment; filename="cme-credit-report.csv"'
@@ -470,11 +629,25 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         response = Response(content_type="text/csv", charset="utf8")
         response.app_iter = (
             chunk.encode("utf-8")
-            for chunk in iter_csv(activity_records(self.activity.project_number), self.gettext)
+            for chunk in iter_csv(
+                activity_records(self.activity.project_number),
+                self.gettext,
+                values=self.gettext,
+                zone=cme_time_zone(),
+            )
         )
         name = f"cme-credits-{self.activity.project_number}.csv"
         response.content_disposition = f'attachment; filename="{name}"'
         return response
+
+    @staticmethod
+    def _language_tag() -> str:
+        """The request's language as an RFC 5646 tag of a locale we ship ("zh-CN", "en")."""
+        from django.utils import translation
+
+        from .i18n import to_locale
+
+        return to_locale(translation.get_language() or "en").replace("_", "-")
 
     @XBlock.handler
     def badge(self, request, suffix: str = "") -> Response:
@@ -492,6 +665,10 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             self.activity,
             issuer_name=self.activity.organiser,
             issuer_url=platform_home(),
+            zone=cme_time_zone(),
+            subject_id=row.anonymous_id or self.anonymous_learner_id,
+            language=self._language_tag(),
+            gettext=self.gettext,
         )
         response = Response(
             json.dumps(credential, ensure_ascii=False, indent=2),
@@ -504,15 +681,29 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
 
     @XBlock.handler
     def export_xml(self, request, suffix: str = "") -> Response:
-        """The activity's credit records as XML, valid against the shipped XSD (staff only)."""
+        """The activity's credit records as XML (staff only), handed over only once the whole
+        file has validated against the shipped XSD: written to a temporary file on disk and
+        checked in a stream (memory stays flat), then sent from that file. An export that
+        does not validate answers 422 with what is wrong, and no file."""
+        import tempfile
+
         from .records.ledger import activity_records
 
         if not self.user_is_staff:
             return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        zone = cme_time_zone()
+        spool = tempfile.TemporaryFile()  # closed by file_chunks once sent
+        try:
+            write_valid_xml(
+                activity_records(self.activity.project_number), spool, datetime.now(zone), zone=zone
+            )
+        except CreditError as exc:
+            spool.close()
+            log.error("CME credit XML export refused: %s", exc)
+            return json_response({"error": translate_domain_error(self.gettext, exc)}, 422)
         response = Response(content_type="application/xml", charset="utf8")
-        response.app_iter = iter_xml(
-            activity_records(self.activity.project_number), datetime.now(UTC)
-        )
+        response.content_length = os.fstat(spool.fileno()).st_size
+        response.app_iter = file_chunks(spool)
         name = f"cme-credits-{self.activity.project_number}.xml"
         response.content_disposition = f'attachment; filename="{name}"'
         return response
@@ -563,7 +754,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         except CreditError as exc:
             problems = [{"field": "", "message": translate_domain_error(_, exc)}]
         else:
-            problems = []
+            problems = self._ledger_key_problems(settings.activity)
         if problems:
             return json_response(
                 {
@@ -578,6 +769,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             credit_class=activity.credit_class,
             name=activity.name,
         )
+        if not self.rule(settings.rule).components:
+            summary += " " + self._no_assessment_text()
         if data.mode == "validate":  # the editor carries the settings between form and XML
             return {
                 "message": summary,
@@ -600,6 +793,27 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "message": _("Saved: {summary}").format(summary=summary),
             "fingerprint": self.content_fingerprint,
         }
+
+    def _ledger_key_problems(self, activity: CreditActivity) -> list[dict[str, str]]:
+        """The ledger keys each credit by learner and project number: once credits are
+        recorded under the current number, a save may not change it (the certificates would
+        vanish and every learner could claim again under the new one)."""
+        from .records.ledger import awards_under
+
+        old = self.activity.project_number
+        if activity.project_number == old:
+            return []
+        count = awards_under(old)
+        if not count:
+            return []
+        message = translate_code(
+            self.gettext,
+            "project_number_in_ledger",
+            {"count": count, "old": old},
+            MESSAGES["project_number_in_ledger"],
+            "credit_export",
+        )
+        return [{"field": "activity.project_number", "message": message}]
 
     @XBlock.handler
     def export_settings(self, request, suffix: str = "") -> Response:
@@ -650,6 +864,42 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         ]
 
 
+def cme_time_zone() -> tzinfo:
+    """CME_TIME_ZONE (default: the platform's TIME_ZONE, else UTC): the zone whose calendar
+    the CME office counts in. Award days on certificates and in exports, and the report's
+    months, are days in this zone (an award at 07:00 Beijing time on 1 January is in the new
+    year, although it is still 31 December in UTC). An unknown zone name falls back to UTC,
+    with a warning in the log."""
+    from django.conf import settings
+
+    name = getattr(settings, "CME_TIME_ZONE", "") or getattr(settings, "TIME_ZONE", "") or "UTC"
+    return _zone(name)
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("CME_TIME_ZONE %r is not a known time zone: dates are counted in UTC", name)
+        return UTC
+
+
+def licence_as_recorded(text: str) -> str:
+    """A licence number as profiles record it (full-width forms and spaces as typed with a
+    Chinese input method, lower case): what the CSV shows."""
+    return unicodedata.normalize("NFKC", text).replace(" ", "").strip().upper()
+
+
+def file_chunks(handle, size: int = 64 * 1024):
+    """A file's bytes in blocks, the file closed at the end (or when the server stops early)."""
+    try:
+        while block := handle.read(size):
+            yield block
+    finally:
+        handle.close()
+
+
 def platform_home() -> str:
     """The platform's address: the home page of the pseudonymous xAPI accounts."""
     from django.conf import settings
@@ -668,7 +918,10 @@ def push_summary(gettext, report) -> str:
     )
     if report.conflicts:
         text += " " + gettext(
-            "{count} statement(s) differ from what the LRS holds under the same id: {ids}."
+            "{count} statement(s) conflict with what the LRS holds: it keeps other content "
+            "under the same statement id (sent from another platform address, say, or changed "
+            "in the LRS). They are not counted as sent and are checked again at every push "
+            "until the LRS's copy is corrected or voided: {ids}."
         ).format(count=len(report.conflicts), ids=", ".join(report.conflicts[:5]))
     if report.error:
         code, params = report.error

@@ -275,6 +275,13 @@ def test_no_injected_script_runs_in_the_credit_block_its_certificate_or_the_cme_
     the CME office's report are loaded in Chromium."""
     from credit_export import CreditRule, CreditSettings, load_demo_activity
 
+    # The credit is granted after an assessment: the learner completes a case the rule names.
+    learner = "bt_xss_credit"
+    case_path, case_usage = open_studio(
+        page, f"Case: {load_demo_case('acute_limb_ischaemia').title}"
+    )
+    page.goto(f"{case_path}?student={learner}")
+    walk_to_the_end(page, watch)
     path, usage_id = open_studio(page, "Credit: a CME credit alone (its rule names no component)")
 
     def studio(settings: CreditSettings) -> None:
@@ -305,14 +312,16 @@ def test_no_injected_script_runs_in_the_credit_block_its_certificate_or_the_cme_
             "discipline": vector(),
         }
     )
-    studio(CreditSettings(activity=activity, rule=CreditRule()))
+    assessed = CreditRule.model_validate(
+        {"components": [{"usage_id": case_usage, "label": vector(), "min_fraction": 0}]}
+    )
+    studio(CreditSettings(activity=activity, rule=assessed))
     page.goto(f"{path}studio_view/?student=staff")
     watch.assert_nothing_ran("the credit Studio editor (form)")
     page.get_by_role("button", name="XML or JSON").click()
     page.wait_for_timeout(300)
     watch.assert_nothing_ran("the credit Studio editor (XML)")
 
-    learner = "bt_xss_credit"
     page.goto(f"{path}?student={learner}")
     watch.assert_nothing_ran("the learner's credit page")
     handler = f"/handler/{usage_id}/act/?student={learner}"

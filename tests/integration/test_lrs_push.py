@@ -105,15 +105,25 @@ def test_a_statement_that_differs_from_the_stored_one_is_reported_by_id(ralph):
     changed[1]["result"] = dict(changed[1]["result"], success=False)
     tally("lrs.faults_injected")  # a differing statement under a stored id: 409
     extra = dict(changed[0], id=str(uuid.uuid4()))
-    report = push_statements(
-        lambda: [*changed, extra],
-        endpoint=ralph.endpoint,
-        auth=ralph.auth,
-        checkpoint=MemoryCheckpoint(),
-        **FAST,
-    )
+    checkpoint = MemoryCheckpoint()
+
+    def push_changed():
+        return push_statements(
+            lambda: [*changed, extra],
+            endpoint=ralph.endpoint,
+            auth=ralph.auth,
+            checkpoint=checkpoint,
+            **FAST,
+        )
+
+    report = push_changed()
     assert report.conflicts == [changed[1]["id"]]
     assert report.sent == 1  # the new one is stored, the others already were
+    assert len(stored_ids(ralph)) == 4
+    # Not marked sent: the next push checks it again and still reports it.
+    again = push_changed()
+    assert again.conflicts == [changed[1]["id"]] and not again.ok
+    assert again.skipped_by_checkpoint == 3 and again.sent == 0
     assert len(stored_ids(ralph)) == 4
 
 

@@ -6,11 +6,18 @@ import json
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 
+from credit_export import (
+    ComponentRequirement,
+    CreditRule,
+    CreditSettings,
+    demo_activity,
+)
 from tests.conftest import free_port
 from tests.support.figures import tally
 from tests.support.workbench_server import WorkbenchServer
@@ -52,10 +59,38 @@ def rows(server: WorkbenchServer, sql: str, *params) -> list[tuple]:
         return connection.execute(sql, params).fetchall()
 
 
+def assessed_by_one_case(server: WorkbenchServer, usage_id: str, learner: str) -> None:
+    """The credit's rule names one case (a credit with nothing to assess is never awarded),
+    and the learner has completed it: the outcome row the case writes, put in place directly
+    (working through the case over HTTP is another test's business)."""
+    staff = Browser(server, "staff")
+    case_page = staff.page("Case: A 3-year-old with fever and fast breathing at a community clinic")
+    case_id = re.search(r"data-usage='([^']+)' data-block-type='cme_case'", case_page).group(1)
+    settings = CreditSettings(
+        activity=demo_activity(),
+        rule=CreditRule(components=[ComponentRequirement(usage_id=case_id, label="The case")]),
+    )
+    body = {
+        "mode": "save",
+        "display_name": "CME credit",
+        "settings_source": settings.model_dump_json(),
+    }
+    assert staff.post(usage_id, "studio_submit", body).status_code == 200
+    database = next(Path(server.var_dir).glob("*.db"))
+    with sqlite3.connect(database, timeout=30) as connection:
+        connection.execute(
+            "INSERT INTO cme_records_learneroutcome (learner_id, course_id, usage_id, block_type,"
+            " attempt, score, max_score, completed_at, detail) VALUES (?, '', ?, 'cme_case', 1,"
+            " 9, 10, ?, '{}')",
+            (learner, case_id, datetime.now(UTC).isoformat()),
+        )
+
+
 def test_fifty_simultaneous_claims_give_exactly_one_credit(server):
     learner = Browser(server, "cc_learner")
     page = learner.page("Credit: a CME credit alone")
     usage_id = re.search(r"data-usage='([^']+)' data-block-type='cme_credit'", page).group(1)
+    assessed_by_one_case(server, usage_id, "cc_learner")
     profile = {
         "action": "profile",
         "name": "Zhou Min",

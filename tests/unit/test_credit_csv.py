@@ -195,3 +195,19 @@ def test_the_export_streams_in_chunks_and_never_holds_every_row():
     assert first.count("\n") == CHUNK_ROWS + 1  # the header and the first chunk of rows
     rest = list(chunks)
     assert [chunk.count("\n") for chunk in rest] == [CHUNK_ROWS, 10]
+
+
+def test_title_and_level_cells_are_written_in_the_files_language():
+    chinese = {"Name": "姓名", "intermediate": "中级", "provincial": "省级"}
+
+    def gettext(text: str) -> str:
+        return chinese.get(text, text)
+
+    rows = read("".join(iter_csv(records(1), gettext, values=gettext)))
+    assert rows[0][0] == "姓名"
+    assert (rows[1][2], rows[1][7]) == ("中级", "省级")
+    by_code = read("".join(iter_csv(records(1), values={"intermediate": "=中级"})))
+    assert by_code[1][2] == "'=中级"  # a translation is a cell like any other: guarded
+    out = io.StringIO(newline="")
+    write_csv(records(1), out, gettext, values=gettext)
+    assert read(out.getvalue())[1][7] == "省级"

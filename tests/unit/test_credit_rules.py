@@ -226,6 +226,28 @@ def test_a_minimum_study_time_is_checked_when_the_rule_has_one():
     assert evaluate_rule(rule, outcomes, True, minutes_spent=120).met
 
 
+def test_study_time_is_the_time_between_actions_without_the_pauses():
+    from credit_export import study_minutes
+
+    def at(minutes: float) -> datetime:
+        return NOW + timedelta(minutes=minutes)
+
+    assert study_minutes([]) == 0 and study_minutes([at(0)]) == 0
+    # Unsorted, from two blocks: one time line. 0-10-40 (a 30-minute gap: still study), then a
+    # 31-minute pause (not counted), then 5 more minutes.
+    moments = [at(40), at(0), at(71), at(10), at(76)]
+    assert study_minutes(moments) == 45
+    assert study_minutes(moments, idle_cap=timedelta(minutes=10)) == 15
+    assert study_minutes([at(0), at(29.99)]) == 29  # whole minutes, never rounded up
+
+
+def test_a_rule_with_no_component_is_never_met_by_the_evaluation_alone():
+    result = evaluate_rule(CreditRule(), [], evaluation_done=True)
+    assert not result.met and [m.code for m in result.missing] == ["rule_no_components"]
+    with pytest.raises(CreditError, match="names no assessed component"):
+        award(demo_activity(), result, PROFILE, "learner-1", NOW)
+
+
 def test_the_evaluation_is_not_asked_when_the_rule_does_not_require_it():
     rule = RULE.model_copy(update={"evaluation_required": False})
     assert evaluate_rule(rule, [outcome("case-1", 10), outcome("referral-1", 10)]).met

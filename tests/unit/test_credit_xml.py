@@ -169,3 +169,28 @@ def test_a_huge_export_is_validated_without_holding_it(tmp_path):
         for chunk in iter_xml(records(3000), GENERATED):
             out.write(chunk)
     assert validate_xml(io.BytesIO(path.read_bytes())) == []
+
+
+def test_write_valid_xml_hands_over_a_validated_file_or_refuses(monkeypatch):
+    import pytest
+
+    from credit_export import CreditError, write_valid_xml, xml_export
+
+    handle = io.BytesIO()
+    write_valid_xml(records(2), handle, GENERATED)
+    assert handle.tell() == 0 and validate_xml(handle.read()) == []
+
+    # The shipped XSD as a province might tighten it: the 15-digit licence number fails.
+    strict = etree.XMLSchema(etree.fromstring(_stricter_xsd()))
+    monkeypatch.setattr(xml_export, "schema", lambda: strict)
+    with pytest.raises(CreditError) as refused:
+        write_valid_xml(records(2), io.BytesIO(), GENERATED)
+    assert refused.value.code == "xml_export_invalid" and refused.value.params["count"] == 2
+    assert refused.value.params["problem"].startswith("line 3:")
+
+
+def _stricter_xsd() -> bytes:
+    from importlib import resources
+
+    source = resources.files("credit_export").joinpath("schemas", "cme_credits.xsd").read_bytes()
+    return source.replace(b"[A-Z0-9]{6,30}", b"[0-9]{6,8}")

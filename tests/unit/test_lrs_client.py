@@ -2,6 +2,8 @@
 tests/integration): backoff on 5xx and timeouts, giving up clearly, never marking unsent
 statements as sent."""
 
+import json
+
 import requests
 
 from credit_export.lrs import MemoryCheckpoint, push_statements
@@ -100,3 +102,38 @@ def test_a_budget_spent_before_the_first_batch_still_sends_one():
     transport = Transport(Answer(200, ["id-0", "id-1"]), Answer(200, ["id-2"]))
     report = push(3, transport, batch_size=2, time_budget=0)
     assert report.unfinished and report.sent == 2 and len(transport.posts) == 1
+
+
+class NotJson(Answer):
+    def json(self):
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+
+def test_a_200_that_is_not_the_xapi_list_of_ids_stops_the_push_and_marks_nothing_sent():
+    """A proxy's login page answers 200 in HTML: we cannot tell what was stored."""
+    checkpoint = MemoryCheckpoint()
+    page = "<html><body>Please sign in</body></html>"
+    report = push(3, Transport(NotJson(200, page)), checkpoint)
+    assert report.error[0] == "lrs_unreadable_answer" and report.sent == 0
+    assert "Please sign in" in report.error[1]["detail"]
+    assert checkpoint.load() == {}
+    report = push(3, Transport(Answer(200, {"stored": 3})), checkpoint)  # JSON, not the list
+    assert report.error[0] == "lrs_unreadable_answer" and checkpoint.load() == {}
+
+
+def test_a_conflict_is_never_marked_sent_and_is_reported_until_the_lrs_copy_is_fixed():
+    checkpoint = MemoryCheckpoint()
+    first = Transport(Answer(409), Answer(200, ["id-0"]), Answer(409), Answer(200, ["id-2"]))
+    report = push(3, first, checkpoint, batch_size=3)
+    assert report.conflicts == ["id-1"] and report.sent == 2 and not report.ok
+    assert checkpoint.load() == {"count": 3, "last_id": "id-2", "conflicts": ["id-1"]}
+
+    again = Transport(Answer(409))  # a later push: only the conflicting one is sent again
+    report = push(3, again, checkpoint, batch_size=3)
+    assert report.conflicts == ["id-1"] and report.skipped_by_checkpoint == 2
+    assert [json.loads(body) for body in again.posts] == [[{"id": "id-1"}]]
+
+    fixed = Transport(Answer(204))  # the LRS's copy was corrected: identical now
+    report = push(3, fixed, checkpoint, batch_size=3)
+    assert report.ok and report.conflicts == [] and report.already_stored == 1
+    assert checkpoint.load() == {"count": 3, "last_id": "id-2"}

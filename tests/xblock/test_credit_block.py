@@ -5,7 +5,8 @@ import csv
 import html
 import io
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,14 +15,15 @@ from lxml import etree
 from credit_export import (
     ComponentRequirement,
     CreditError,
+    CreditRule,
     CreditSettings,
     load_demo_activity,
     load_demo_rule,
     settings_to_xml,
     validate_xml,
 )
-from xblocks.credit_block import CreditBlock
-from xblocks.records.models import CreditAward, LearnerOutcome
+from xblocks.credit_block import CreditBlock, cme_time_zone
+from xblocks.records.models import ActionReceipt, CreditAward, LearnerOutcome
 from xblocks.records.outcomes import OutcomeWrite, record_outcome
 
 PROFILE = {
@@ -35,7 +37,9 @@ PROFILE = {
 }
 
 
-def complete(learner: str, usage_id: str, score: float, max_score: float = 10) -> None:
+def complete(
+    learner: str, usage_id: str, score: float, max_score: float = 10, at: datetime | None = None
+) -> None:
     record_outcome(
         OutcomeWrite(
             learner_id=learner,
@@ -44,7 +48,7 @@ def complete(learner: str, usage_id: str, score: float, max_score: float = 10) -
             attempt=1,
             score=score,
             max_score=max_score,
-            completed_at=datetime.now(UTC),
+            completed_at=at or datetime.now(UTC),
         )
     )
 
@@ -242,10 +246,33 @@ def test_a_learner_downloads_their_award_as_an_open_badge_and_nobody_elses(workb
     subject = badge["credentialSubject"]
     assert subject["creditsEarned"] == 1.0 and subject["licenseNumber"] == "110440100001234"
     assert subject["achievement"]["creditsAvailable"] == 1.0
-    # OB 3.0 types the activity dates as date-times: the first day from midnight (UTC).
-    assert subject["activityStartDate"] == "2026-09-01T00:00:00+00:00"
+    # OB 3.0 types the activity dates as date-times: the first day from midnight, in the CME
+    # office's zone (the workbench's TIME_ZONE, Asia/Shanghai).
+    assert subject["activityStartDate"] == "2026-09-01T00:00:00+08:00"
+    # Pseudonymous: the platform's anonymous id, never the LMS user id.
+    from xblocks.workbench.services import anonymous_id
+
+    (identity,) = subject["identifier"]
+    assert identity["identityHash"] == anonymous_id("student_1") != "student_1"
+    assert "student_1" not in json.dumps(badge)
+    achievement = subject["achievement"]
+    assert achievement["description"].startswith("Provincial CME project 2026-05-01-003")
+    assert achievement["inLanguage"] == "en"
     other = workbench.client.get(f"/handler/{credit}/badge/?student=student_2")
     assert other.status_code == 404
+
+
+def test_the_open_badge_speaks_the_learners_language(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    response = workbench.client.get(f"/handler/{credit}/badge/?student=student_1&lang=zh-cn")
+    badge = json.loads(response.content)
+    achievement = badge["credentialSubject"]["achievement"]
+    assert badge["name"] == achievement["name"] == "高血压社区管理与分级转诊"
+    assert achievement["inLanguage"] == "zh-CN"
+    # The level in Chinese (the sentence around it once the lead merges its translation).
+    assert achievement["description"].startswith("省级")
 
 
 def test_the_cme_office_reads_credits_by_title_level_discipline_and_month(workbench, module):
@@ -284,11 +311,16 @@ def studio(workbench, usage_id, source, mode="save", student="staff", name="Modu
     return response.status_code, json.loads(response.content)
 
 
-def edited_settings(**activity) -> str:
+def edited_settings(rule=None, **activity) -> str:
     settings = CreditSettings(
-        activity=load_demo_activity().model_copy(update=activity), rule=load_demo_rule()
+        activity=load_demo_activity().model_copy(update=activity), rule=rule or load_demo_rule()
     )
     return settings_to_xml(settings)
+
+
+def unit_settings(rule=None, **activity) -> str:
+    """Settings whose rule counts the unit's exercises (no components of its own)."""
+    return edited_settings(rule or CreditRule(), **activity)
 
 
 def test_studio_is_for_authors_and_shows_the_settings_as_a_form_and_as_xml(workbench, module):
@@ -426,3 +458,419 @@ def test_a_rule_may_count_any_graded_block_by_the_score_the_platform_recorded(wo
     (award,) = CreditAward.objects.filter(learner_id="student_1")
     assert award.record["evidence"][0]["usage_id"] == quiz
     assert award.record["evidence"][0]["score"] == 4.0
+
+
+def earn(workbench, children, student="student_1", **profile) -> None:
+    """`student` completes both exercises, fills the profile, evaluates and claims."""
+    credit = children["cme_credit"]
+    complete(student, children["cme_case"], 8)
+    complete(student, children["cme_referral"], 9)
+    act(workbench, credit, "profile", student=student, **(PROFILE | profile))
+    act(workbench, credit, "evaluate", student=student, satisfaction=5, change_in_practice="none")
+    status, body = act(workbench, credit, "claim", student=student)
+    assert status == 200, body
+
+
+def test_once_credits_are_recorded_the_project_number_cannot_change_in_studio(workbench, module):
+    """An author corrects the project number after awards: refused, saying why and what to do,
+    so no learner loses a certificate or claims a second credit under the new number."""
+    _, children = module
+    credit = children["cme_credit"]
+    # Before any award, the number may still be corrected.
+    status, body = studio(workbench, credit, unit_settings(project_number="2026-05-01-004"))
+    assert status == 200, body
+    status, body = studio(workbench, credit, unit_settings(project_number="2026-05-01-003"))
+    assert status == 200, body
+    earn(workbench, children)
+
+    for mode in ("validate", "save"):
+        status, body = studio(
+            workbench, credit, unit_settings(project_number="2026-05-01-004"), mode=mode
+        )
+        assert status == 400, body
+        (problem,) = body["problems"]
+        assert problem["field"] == "activity.project_number"
+        assert "1 credit(s) are recorded under project number 2026-05-01-003" in problem["message"]
+        assert "add a new credit block" in problem["message"]
+    block = workbench.block(credit, "student_1")
+    assert block.activity.project_number == "2026-05-01-003"
+    assert (
+        "Certificate of continuing medical education credit"
+        in block.runtime.render(block, "student_view").content
+    )
+    assert act(workbench, credit, "claim")[0] == 200 and CreditAward.objects.count() == 1
+
+    # Anything else may still change (the record keeps what it was awarded with).
+    status, body = studio(workbench, credit, unit_settings(name="Hypertension, renamed"))
+    assert status == 200, body
+
+
+def test_a_revoked_learner_is_told_when_and_whom_to_ask_and_cannot_claim_again(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    response = workbench.handler(
+        credit, "revoke", {"learner": "student_1", "reason": "Attended for a colleague"}, "staff"
+    )
+    assert response.status_code == 200
+    day = CreditAward.objects.get().revoked_at.astimezone(cme_time_zone()).date().isoformat()
+
+    status, body = act(workbench, credit, "claim")
+    assert status == 400
+    assert body["error"] == (
+        f"Your credit for this activity was revoked on {day} and cannot be claimed again. "
+        "If you think this is a mistake, contact the CME office."
+    )
+    assert "Attended for a colleague" not in body["error"]
+    page = html.unescape(workbench.page_of(credit, "student_1"))
+    assert f"was revoked on {day}" in page
+    assert 'data-action="claim"' not in page and "Certificate of" not in page
+    assert CreditAward.objects.get().status == "revoked"
+    assert len(workbench.events("student_1", "cme.credit.awarded")) == 1
+
+
+def test_a_credit_with_nothing_to_assess_is_never_awarded_and_says_so(workbench, module, scenarios):
+    """The credit alone, in no unit with exercises: the evaluation alone (a 0% "score") must
+    not earn it; learners, staff and Studio are told why."""
+    alone = next(s.usage_id for s in scenarios.values() if "CME credit alone" in s.description)
+    act(workbench, alone, "profile", **PROFILE)
+    assert act(workbench, alone, "evaluate", satisfaction=5, change_in_practice="none")[0] == 200
+    status, body = act(workbench, alone, "claim")
+    assert status == 400
+    assert "the credit rule names no assessed component" in body["error"]
+    assert CreditAward.objects.count() == 0
+
+    learner_page = html.unescape(workbench.page_of(alone, "student_1"))
+    assert "This activity names no component yet: ask the course team." in learner_page
+    assert "This credit cannot be awarded" not in learner_page  # the staff's notice
+    staff_page = html.unescape(workbench.page_of(alone, "staff"))
+    assert "This credit cannot be awarded: its rule names no assessed component" in staff_page
+
+    (message,) = workbench.block(alone, "staff").validate().messages
+    assert message.type == "warning" and "Name the components in the rule" in message.text
+    assert not workbench.block(module[1]["cme_credit"], "staff").validate().messages
+
+    status, body = studio(workbench, alone, unit_settings(), mode="validate")
+    assert status == 200 and "This credit cannot be awarded" in body["message"]
+    status, body = studio(workbench, module[1]["cme_credit"], unit_settings(), mode="validate")
+    assert status == 200 and "cannot be awarded" not in body["message"]
+
+
+def steps(learner: str, usage_id: str, *moments: datetime) -> None:
+    """The learner's accepted actions at a block, at these moments (as the database stamped
+    them)."""
+    for step, moment in enumerate(moments, start=1):
+        receipt = ActionReceipt.objects.create(learner_id=learner, usage_id=usage_id, step=step)
+        ActionReceipt.objects.filter(pk=receipt.pk).update(created_at=moment)
+
+
+def test_a_minimum_study_time_counts_the_time_between_recorded_actions(workbench, module):
+    """The rule asks 30 minutes: a learner who worked 35 minutes gets the credit; one who
+    worked 7 minutes around a long pause is told how many minutes are recorded."""
+    _, children = module
+    credit, case, referral = children["cme_credit"], children["cme_case"], children["cme_referral"]
+    assert studio(workbench, credit, unit_settings(CreditRule(min_minutes=30)))[0] == 200
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+    def at(minutes: int) -> datetime:
+        return start + timedelta(minutes=minutes)
+
+    # student_1: steady work, two tabs overlapping once (counted once).
+    steps("student_1", case, at(0), at(10), at(20))
+    steps("student_1", referral, at(15), at(25))
+    complete("student_1", case, 8, at=at(20))
+    complete("student_1", referral, 9, at=at(35))
+    # student_2: 5 minutes, a 45-minute pause (not study), then 2 minutes.
+    steps("student_2", case, at(0), at(5))
+    steps("student_2", referral, at(50))
+    complete("student_2", case, 8, at=at(5))
+    complete("student_2", referral, 9, at=at(52))
+
+    for student in ("student_1", "student_2"):
+        act(workbench, credit, "profile", student=student, **PROFILE)
+        act(
+            workbench,
+            credit,
+            "evaluate",
+            student=student,
+            satisfaction=4,
+            change_in_practice="none",
+        )
+    page = html.unescape(workbench.page_of(credit, "student_2"))
+    assert "7 of 30 minutes of study are recorded." in page
+    assert "a pause longer than 30 minutes is not counted" in page
+    status, body = act(workbench, credit, "claim", student="student_2")
+    assert status == 400 and "7 of 30 minutes of study are recorded." in body["error"]
+
+    assert "Done: 30 minutes of study" in html.unescape(workbench.page_of(credit, "student_1"))
+    status, body = act(workbench, credit, "claim", student="student_1")
+    assert status == 200, body
+    (award,) = CreditAward.objects.all()
+    assert award.learner_id == "student_1" and award.record["minutes_spent"] == 35
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        (" ", "Exercise 1 of this unit"),
+        ("Case:\n a hypertensive\temergency ", "Case: a hypertensive emergency"),
+        ("病例" * 150, "病例" * 99 + "病…"),
+    ],
+)
+def test_an_exercise_with_a_blank_or_long_name_still_shows_the_unit_and_its_credit(
+    workbench, module, name, label
+):
+    scenario_id, children = module
+    case = workbench.block(children["cme_case"], "staff")
+    case.display_name = name
+    case.save()
+    page = workbench.page(scenario_id)
+    assert page.status_code == 200
+    view = html.unescape(workbench.page_of(children["cme_credit"], "student_1"))
+    assert f"{label}: " in view and len(label) <= 200
+    status, body = act(workbench, children["cme_credit"], "claim")
+    assert status == 400 and f"{label} is not completed yet" in body["error"]
+
+
+def test_an_award_before_8_in_beijing_on_new_years_day_counts_in_the_new_year(
+    workbench, module, tmp_path
+):
+    """00:30 on 1 January 2027 in Beijing is still 2026 in UTC: the certificate, both files,
+    the report and the badge count it in 2027 in the CME office's zone (CME_TIME_ZONE, by
+    default the platform's TIME_ZONE), and in 2026 only where the office counts in UTC."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    row = CreditAward.objects.get()
+    row.awarded_at = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+    row.record = row.record | {"awarded_at": "2026-12-31T16:30:00Z"}
+    row.save()
+
+    def seen() -> dict[str, str]:
+        certificate = html.unescape(workbench.page_of(credit, "student_1"))
+        text = workbench.client.get(f"/handler/{credit}/export_csv/?student=staff")
+        csv_day = list(csv.reader(io.StringIO(b"".join(text).decode()[1:])))[1][10]
+        xml = b"".join(workbench.client.get(f"/handler/{credit}/export_xml/?student=staff"))
+        xml_day = etree.fromstring(xml).findtext(".//{*}awarded")
+        report = workbench.client.get(f"/handler/{credit}/report_csv/?student=staff")
+        rows = list(csv.reader(io.StringIO(report.content.decode()[1:])))
+        (month,) = [r[1] for r in rows if r[0] == "Month"]
+        out = tmp_path / "credits.csv"
+        call_command(
+            "export_cme_credits", output=str(out), since="2027-01-01", stderr=io.StringIO()
+        )
+        command_rows = list(csv.reader(io.StringIO(out.read_text("utf-8")[1:])))
+        return {
+            "certificate": re.search(r"<dt>Date</dt><dd>([^<]*)</dd>", certificate).group(1),
+            "csv": csv_day,
+            "xml": xml_day,
+            "report": month,
+            "command": command_rows[1][10] if len(command_rows) > 1 else "none since 2027",
+        }
+
+    assert seen() == {
+        "certificate": "2027-01-01",
+        "csv": "2027-01-01",
+        "xml": "2027-01-01",
+        "report": "2027-01",
+        "command": "2027-01-01",
+    }
+    with override_settings(CME_TIME_ZONE="UTC"):
+        assert seen() == {
+            "certificate": "2026-12-31",
+            "csv": "2026-12-31",
+            "xml": "2026-12-31",
+            "report": "2026-12",
+            "command": "none since 2027",
+        }
+
+
+@pytest.fixture
+def stricter_schema(monkeypatch):
+    """The shipped XSD as a province might tighten it (licence numbers of 6 to 8 digits), so
+    that the demo learner's 15-digit licence number makes the export invalid."""
+    from importlib import resources
+
+    from credit_export import xml_export
+
+    source = resources.files("credit_export").joinpath("schemas", "cme_credits.xsd").read_text()
+    stricter = source.replace("[A-Z0-9]{6,30}", "[0-9]{6,8}")
+    assert stricter != source
+    monkeypatch.setattr(
+        xml_export, "schema", lambda: etree.XMLSchema(etree.fromstring(stricter.encode()))
+    )
+
+
+def test_an_xml_export_that_does_not_validate_is_an_error_never_a_file(
+    workbench, module, tmp_path, stricter_schema
+):
+    from django.core.management import CommandError, call_command
+
+    _, children = module
+    earn(workbench, children)
+    response = workbench.client.get(f"/handler/{children['cme_credit']}/export_xml/?student=staff")
+    assert response.status_code == 422
+    error = json.loads(response.content)["error"]
+    assert "does not validate against the shipped schema" in error and "line 3" in error
+    assert "Content-Disposition" not in response
+
+    out = tmp_path / "credits.xml"
+    with pytest.raises(CommandError, match="does not validate against the shipped schema"):
+        call_command("export_cme_credits", format="xml", output=str(out), stderr=io.StringIO())
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary copy
+
+
+def test_the_xml_download_and_command_hand_over_the_validated_file(workbench, module, tmp_path):
+    from django.core.management import call_command
+
+    _, children = module
+    earn(workbench, children)
+    response = workbench.client.get(f"/handler/{children['cme_credit']}/export_xml/?student=staff")
+    assert response.status_code == 200
+    data = b"".join(response)
+    assert validate_xml(data) == [] and "王晓梅".encode() in data
+    assert int(response["Content-Length"]) == len(data)
+    out = tmp_path / "credits.xml"
+    call_command("export_cme_credits", format="xml", output=str(out), stderr=io.StringIO())
+    assert validate_xml(out) == [] and [p.name for p in tmp_path.iterdir()] == ["credits.xml"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "level", "name_header"),
+    [("zh-cn", "中级", "省级", "姓名"), ("en", "intermediate", "provincial", "Name")],
+)
+def test_the_csv_is_in_one_language_and_the_download_and_command_give_the_same_file(
+    workbench, module, tmp_path, lang, title, level, name_header
+):
+    from django.core.management import call_command
+
+    _, children = module
+    earn(workbench, children)
+    credit = children["cme_credit"]
+    response = workbench.client.get(f"/handler/{credit}/export_csv/?student=staff&lang={lang}")
+    downloaded = b"".join(response).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(downloaded[1:])))
+    assert rows[0][0] == name_header
+    assert (rows[1][2], rows[1][7]) == (title, level)
+
+    out = tmp_path / "credits.csv"
+    call_command("export_cme_credits", output=str(out), language=lang, stderr=io.StringIO())
+    assert out.read_bytes().decode("utf-8") == downloaded
+
+
+def test_staff_revoke_by_the_licence_number_the_csv_shows_and_the_event_keeps_no_reason(
+    workbench, module
+):
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    earn(workbench, children, "student_2", name="李强", licence_number="110440100005678")
+    text = b"".join(workbench.client.get(f"/handler/{credit}/export_csv/?student=staff"))
+    licence = list(csv.reader(io.StringIO(text.decode()[1:])))[2][1]
+    assert licence == "110440100005678"
+
+    def revoke(learner, reason="Attended for a colleague, Dr Zhang"):
+        body = {"learner": learner, "reason": reason}
+        response = workbench.handler(credit, "revoke", body, student="staff")
+        return response.status_code, json.loads(response.content)
+
+    status, body = revoke("１１０４４０１０００ ０５６７８")  # typed full-width, with a space
+    assert status == 200, body
+    assert body["message"] == "The credit of 李强 (110440100005678) is revoked; the reason is kept."
+    row = CreditAward.objects.get(learner_id="student_2")
+    assert (row.status, row.revoked_reason, row.revoked_by) == (
+        "revoked",
+        "Attended for a colleague, Dr Zhang",
+        "staff",
+    )
+    assert CreditAward.objects.get(learner_id="student_1").status == "awarded"
+    (event,) = workbench.events(event_type="cme.credit.revoked")
+    assert event["data"] == {"project_number": "2026-05-01-003"}
+    assert revoke(licence)[1]["error"].startswith("This credit was already revoked")
+    assert revoke("110440100009999") == (
+        400,
+        {"error": "110440100009999 has no credit for this activity.", "code": "no_award"},
+    )
+
+
+def test_a_licence_number_on_two_accounts_asks_for_the_user_id(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    earn(workbench, children, "student_2")  # the same licence number on another account
+    body = {"learner": PROFILE["licence_number"], "reason": "Duplicate registration"}
+    response = workbench.handler(credit, "revoke", body, student="staff")
+    assert response.status_code == 400
+    error = json.loads(response.content)["error"]
+    assert "2 credits of this activity carry the licence number 110440100001234" in error
+    assert "student_1, student_2" in error
+    assert CreditAward.objects.filter(status="revoked").count() == 0
+    body["learner"] = "student_2"
+    assert workbench.handler(credit, "revoke", body, student="staff").status_code == 200
+    assert CreditAward.objects.get(status="revoked").learner_id == "student_2"
+
+
+def test_staff_read_the_evaluations_as_counts_and_a_csv_with_the_comments(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    answers = {
+        "student_1": (5, "planned", "=Useful for my clinic"),
+        "student_2": (4, "none", ""),
+        "student_3": (5, "already", ""),
+    }
+    for student, (satisfaction, change, comment) in answers.items():
+        status, _body = act(
+            workbench,
+            credit,
+            "evaluate",
+            student=student,
+            satisfaction=satisfaction,
+            change_in_practice=change,
+            comment=comment,
+        )
+        assert status == 200
+    # Answering again replaces the learner's answer, never counts twice.
+    act(workbench, credit, "evaluate", satisfaction=4, change_in_practice="planned", comment="")
+
+    response = workbench.handler(credit, "report", {"action": "report"}, student="staff")
+    panel = html.unescape(json.loads(response.content)["html"])
+    assert "3 evaluation(s); mean satisfaction 4.3 of 5; 0 comment(s)." in panel
+    assert (
+        '<th scope="row">5</th><td>1</td>' in panel and '<th scope="row">4</th><td>2</td>' in panel
+    )
+    assert '<th scope="row">I plan a specific change</th><td>1</td>' in panel
+
+    assert workbench.client.get(
+        f"/handler/{credit}/evaluation_csv/?student=student_1"
+    ).status_code == (403)
+    text = workbench.client.get(f"/handler/{credit}/evaluation_csv/?student=staff").content.decode()
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == ["Question", "Answer", "Learners"]
+    satisfaction = {r[1]: r[2] for r in rows if r[0].startswith("Satisfaction")}
+    assert satisfaction == {"1": "0", "2": "0", "3": "0", "4": "2", "5": "1"}
+    change = {r[1]: r[2] for r in rows if r[0] == "Change in practice"}
+    assert (
+        change["I have already changed my practice"] == "1"
+        and change["No change to my practice"] == "1"
+    )
+    assert not [r for r in rows if r[0] == "Comment"]  # the one comment was replaced
+    assert "student_" not in text
+
+
+def test_an_evaluation_comment_reaches_the_csv_guarded_and_without_its_author(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    act(
+        workbench,
+        credit,
+        "evaluate",
+        satisfaction=3,
+        change_in_practice="considering",
+        comment="=Too fast",
+    )
+    text = workbench.client.get(f"/handler/{credit}/evaluation_csv/?student=staff").content.decode()
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert ["Comment", "'=Too fast", ""] in rows and "student_1" not in text

@@ -2,11 +2,14 @@
 ledger's awards and revocations arrive once, a second push stores nothing new, and the staff
 panel says what happened."""
 
+import io
 import json
 
+from django.core.management import call_command
 from django.test import override_settings
 
-from tests.xblock.test_credit_block import PROFILE, act, complete
+from credit_export import ComponentRequirement, CreditRule
+from tests.xblock.test_credit_block import PROFILE, act, complete, studio, unit_settings
 from xblocks.records.models import LrsPush
 
 
@@ -96,3 +99,102 @@ def test_a_push_out_of_time_says_more_remain_and_the_next_goes_on_from_there(
         assert second.startswith("1 statement(s) stored") and "2 sent by an earlier push" in second
         assert "More remain" not in second
     assert len({s["id"] for s in ralph.statements()}) == 3
+
+
+class LoginPage:
+    """Not an LRS: a web server that answers every request 200 with an HTML page (what a
+    CME_LRS_URL pointing at a portal or behind a sign-in proxy gets)."""
+
+    def __enter__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Page(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = b"<html><body>Please sign in</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/xAPI"
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_lrs_answer_that_is_not_xapi_is_reported_and_nothing_is_marked_sent(workbench, module):
+    push = pusher(workbench, ledger_of_three(workbench, module[1]))
+    with LoginPage() as page, override_settings(CME_LRS_URL=page.url, CME_LRS_USERNAME=""):
+        status, body = push()
+        assert status == 200
+        assert "answered, but not with the list of stored statements" in body["message"]
+        assert "Please sign in" in body["message"]
+        assert body["message"].startswith("0 statement(s) stored")
+        assert LrsPush.objects.get(endpoint=page.url).checkpoint == {}
+
+
+def lrs_of(ralph, **more):
+    return override_settings(
+        CME_LRS_URL=ralph.endpoint,
+        CME_LRS_USERNAME=ralph.username,
+        CME_LRS_PASSWORD=ralph.password,
+        **more,
+    )
+
+
+def test_pushing_another_activity_keeps_each_activitys_checkpoint(
+    workbench, module, scenarios, ralph
+):
+    _, children = module
+    alone = next(s.usage_id for s in scenarios.values() if "CME credit alone" in s.description)
+    rule = CreditRule(
+        components=[ComponentRequirement(usage_id=children["cme_case"], label="The case")],
+        evaluation_required=False,
+    )
+    assert studio(workbench, alone, unit_settings(rule, project_number="2026-07-02-001"))[0] == 200
+    credit = ledger_of_three(workbench, children)  # activity 2026-05-01-003: 3 statements
+    assert act(workbench, alone, "claim")[0] == 200  # activity 2026-07-02-001: 1 statement
+
+    with lrs_of(ralph):
+        assert pusher(workbench, credit)()[1]["message"].startswith("3 statement(s) stored")
+        assert pusher(workbench, alone)()[1]["message"].startswith("1 statement(s) stored")
+        again = pusher(workbench, credit)()[1]["message"]
+        assert again.startswith("0 statement(s) stored, 0 already in the LRS, 3 sent by an")
+        page = workbench.page_of(alone, "staff")
+        assert "1 statement(s) stored" in page and "3 statement(s) stored" not in page
+    assert sorted(LrsPush.objects.values_list("activity", flat=True)) == [
+        "2026-05-01-003",
+        "2026-07-02-001",
+    ]
+    assert len(ralph.statements()) == 4
+
+
+def test_statements_that_conflict_with_the_lrs_are_reported_at_every_push(workbench, module, ralph):
+    """The platform's address changed after a push: the same statement ids now carry other
+    activity ids, and the LRS keeps the first copies (409). Every push says so."""
+    credit = ledger_of_three(workbench, module[1])
+    with lrs_of(ralph):
+        assert pusher(workbench, credit)()[1]["message"].startswith("3 statement(s) stored")
+    with lrs_of(ralph, LMS_ROOT_URL="https://cme.other-platform.example.org"):
+        for _ in range(2):
+            errors = io.StringIO()
+            call_command("export_cme_credits", format="xapi", stderr=errors)
+            assert "3 statement(s) conflict with what the LRS holds" in errors.getvalue()
+        row = LrsPush.objects.get(activity="")
+        assert len(row.checkpoint["conflicts"]) == 3 and len(row.last_report["conflicts"]) == 3
+        LrsPush.objects.filter(activity="2026-05-01-003").delete()  # the panel starts afresh
+        for _ in range(2):
+            message = pusher(workbench, credit)()[1]["message"]
+            assert "3 statement(s) conflict with what the LRS holds" in message
+            assert "checked again at every push" in message
+    assert len(ralph.statements()) == 3

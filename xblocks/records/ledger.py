@@ -1,13 +1,17 @@
 """The credit ledger: award once, never delete, revoke with an audit trail."""
 
+import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from credit_export import CreditRecord, revoke
+from credit_export import ActivityEvaluation, CreditRecord, revoke
 
-from .models import CreditAward
+from .models import ActionReceipt, CreditAward, CreditEvaluation, LearnerOutcome
+
+DEFAULT_IDLE_MINUTES = 30
 
 
 def claim(
@@ -39,6 +43,22 @@ def award_of(learner_id: str, project_number: str) -> CreditAward | None:
     return CreditAward.objects.filter(learner_id=learner_id, project_number=project_number).first()
 
 
+def awards_with_licence(project_number: str, licence_number: str) -> list[CreditAward]:
+    """The credits of one activity whose learner gave this licence number (as the CSV shows
+    it) in the profile recorded with the award: usually one; more when one person used two
+    accounts."""
+    return list(
+        CreditAward.objects.filter(
+            project_number=project_number, record__profile__licence_number=licence_number
+        ).order_by("awarded_at", "id")
+    )
+
+
+def awards_under(project_number: str) -> int:
+    """How many credits (awarded or revoked) the ledger holds under a project number."""
+    return CreditAward.objects.filter(project_number=project_number).count()
+
+
 def revoke_award(row: CreditAward, reason: str, by: str, now: datetime) -> CreditAward:
     """Revoke (CreditError if already revoked or no reason); the row stays."""
     revoked = revoke(CreditRecord.model_validate(row.record), reason, by, now)
@@ -56,3 +76,71 @@ def activity_records(project_number: str | None = None) -> Iterator[CreditRecord
         rows = rows.filter(project_number=project_number)
     for data in rows.values_list("record", flat=True).iterator(chunk_size=2000):
         yield CreditRecord.model_validate(data)
+
+
+def study_idle_cap() -> timedelta:
+    """CME_STUDY_IDLE_MINUTES (settings or environment, 1 to 240, default 30): a pause between
+    two recorded actions longer than this is not counted as study time."""
+    raw = getattr(settings, "CME_STUDY_IDLE_MINUTES", None)
+    if raw in (None, ""):
+        raw = os.environ.get("CME_STUDY_IDLE_MINUTES", "")
+    try:
+        minutes = int(raw) if raw != "" else DEFAULT_IDLE_MINUTES
+    except (TypeError, ValueError):
+        minutes = DEFAULT_IDLE_MINUTES
+    if not 1 <= minutes <= 240:
+        minutes = DEFAULT_IDLE_MINUTES
+    return timedelta(minutes=minutes)
+
+
+def study_moments(learner_id: str, usage_ids: list[str]) -> list[datetime]:
+    """When the learner was seen working on these blocks, from durable records only: each
+    accepted action (`ActionReceipt`, stamped by the database when it was accepted) and each
+    completed attempt (`LearnerOutcome.completed_at`). Blocks that are not ours leave no
+    receipts; they add nothing here."""
+    if not usage_ids:
+        return []
+    actions = ActionReceipt.objects.filter(learner_id=learner_id, usage_id__in=usage_ids)
+    completions = LearnerOutcome.objects.filter(learner_id=learner_id, usage_id__in=usage_ids)
+    return [
+        *actions.values_list("created_at", flat=True),
+        *completions.values_list("completed_at", flat=True),
+    ]
+
+
+def record_evaluation(
+    evaluation: ActivityEvaluation,
+    *,
+    learner_id: str,
+    usage_id: str,
+    course_id: str,
+    project_number: str,
+    now: datetime,
+) -> None:
+    """Keep the learner's evaluation of a credit block where staff can summarise it (one row
+    per learner and block; a new answer replaces the old)."""
+    CreditEvaluation.objects.update_or_create(
+        learner_id=learner_id,
+        usage_id=usage_id,
+        defaults={
+            "course_id": course_id,
+            "project_number": project_number,
+            "satisfaction": evaluation.satisfaction,
+            "change_in_practice": evaluation.change_in_practice,
+            "comment": evaluation.comment,
+            "answered_at": now,
+        },
+    )
+
+
+def activity_evaluations(project_number: str) -> Iterator[ActivityEvaluation]:
+    """Every learner's evaluation of one activity, oldest first, streamed."""
+    rows = CreditEvaluation.objects.filter(project_number=project_number).order_by(
+        "answered_at", "id"
+    )
+    for satisfaction, change, comment in rows.values_list(
+        "satisfaction", "change_in_practice", "comment"
+    ).iterator(chunk_size=2000):
+        yield ActivityEvaluation.model_construct(
+            satisfaction=satisfaction, change_in_practice=change, comment=comment
+        )

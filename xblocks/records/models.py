@@ -158,12 +158,56 @@ class ActionReceipt(models.Model):
 
 
 class LrsPush(models.Model):
-    """Where the xAPI push to one LRS stands: its checkpoint and the last push's report."""
+    """Where the xAPI push of one selection of the ledger to one LRS stands: its checkpoint
+    and the last push's report.
 
-    endpoint = models.CharField(max_length=500, unique=True)
+    One row per (endpoint, activity): the staff panel pushes its own activity (`activity` is
+    the project number), the management command the whole ledger (`activity` empty) or one
+    activity; each selection resumes from its own checkpoint, so pushing one activity never
+    makes another's push start over.
+    """
+
+    endpoint = models.CharField(max_length=500)
+    activity = models.CharField(max_length=64, blank=True, default="")
     checkpoint = models.JSONField(default=dict, blank=True)
     last_report = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "activity"], name="cme_lrs_push_once_per_selection"
+            ),
+        ]
+
     def __str__(self) -> str:
-        return self.endpoint
+        return f"{self.endpoint} {self.activity or '(all activities)'}"
+
+
+class CreditEvaluation(models.Model):
+    """A learner's answer to a credit block's activity evaluation (satisfaction 1-5, intended
+    change in practice, optional comment): what the staff's evaluation summary reads.
+
+    One row per (learner, block); answering again replaces the answer. The learner's own view
+    still reads the block's state; this row is the durable copy staff can aggregate.
+    """
+
+    learner_id = models.CharField(max_length=255)
+    usage_id = models.CharField(max_length=255)
+    course_id = models.CharField(max_length=255, blank=True, default="")
+    project_number = models.CharField(max_length=64, db_index=True)
+    satisfaction = models.PositiveSmallIntegerField()
+    change_in_practice = models.CharField(max_length=16)
+    comment = models.TextField(blank=True, default="")
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner_id", "usage_id"], name="cme_evaluation_once_per_block"
+            ),
+        ]
+        ordering = ["answered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.project_number}: {self.satisfaction}"

@@ -91,11 +91,20 @@ def ledger_statements(homepage: str, project_number: str | None = None):
     return generate
 
 
+def last_push(project_number: str | None = None) -> LrsPush | None:
+    """The checkpoint row of this selection (one activity, or all) on the configured LRS."""
+    endpoint, _auth = lrs_settings()
+    if not endpoint:
+        return None
+    return LrsPush.objects.filter(endpoint=endpoint, activity=project_number or "").first()
+
+
 def push_ledger(homepage: str, project_number: str | None = None, **options) -> PushReport:
+    """Push the ledger (or one activity's part of it) from the checkpoint of that selection."""
     endpoint, auth = lrs_settings()
     if not endpoint:
         return PushReport(error=("lrs_not_configured", {}))
-    row, _ = LrsPush.objects.get_or_create(endpoint=endpoint)
+    row, _ = LrsPush.objects.get_or_create(endpoint=endpoint, activity=project_number or "")
     options.setdefault("batch_size", lrs_batch_size())
     report = push_statements(
         ledger_statements(homepage, project_number),

@@ -2,14 +2,24 @@
 
 Works in the LMS (`./manage.py lms export_cme_credits ...`) and in the workbench
 (`python -m django export_cme_credits --settings=xblocks.workbench.settings ...`).
+
+The CSV is the staff panel's download: the same columns and cells, in `--language` (default
+the platform's LANGUAGE_CODE). The XML is validated against the shipped XSD before it is
+handed over: an invalid export is an error (exit status 1), never a file.
 """
 
+import os
+import shutil
 import sys
-from datetime import UTC, datetime
+import tempfile
+from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from credit_export import iter_csv, iter_xml
+from credit_export import CreditError, iter_csv, write_valid_xml
+from xblocks.credit_block import cme_time_zone
+from xblocks.i18n import catalog, to_locale
 
 from ...ledger import activity_records
 
@@ -23,8 +33,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--format", choices=["csv", "xml", "xapi"], default="csv")
         parser.add_argument("--activity", help="Only this project number.")
-        parser.add_argument("--since", help="Only awards on or after this date (YYYY-MM-DD).")
+        parser.add_argument(
+            "--since",
+            help="Only awards on or after this day (YYYY-MM-DD, in CME_TIME_ZONE).",
+        )
         parser.add_argument("--output", help="File to write (default: standard output).")
+        parser.add_argument(
+            "--language",
+            help=(
+                "Language of the CSV's header and of its title and level cells, e.g. zh-cn or "
+                "en (default: the platform's LANGUAGE_CODE); the staff download in the same "
+                "language gives the same file."
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         since = None
@@ -33,10 +54,14 @@ class Command(BaseCommand):
                 since = datetime.fromisoformat(options["since"]).date()
             except ValueError as exc:
                 raise CommandError("--since: give a date as YYYY-MM-DD.") from exc
+        if options["format"] == "xapi":
+            self._push(options)
+            return
+        zone = cme_time_zone()  # the CME office's calendar: award days, --since
         records = (
             r
             for r in activity_records(options["activity"])
-            if since is None or r.awarded_at.date() >= since
+            if since is None or r.awarded_at.astimezone(zone).date() >= since
         )
         count = 0
 
@@ -47,33 +72,51 @@ class Command(BaseCommand):
                     count += 1
                 yield record
 
-        if options["format"] == "xapi":
-            self._push(options)
-            return
-        binary = options["format"] == "xml"
-        if options["output"]:
-            out = open(
-                options["output"],
-                "wb" if binary else "w",
-                encoding=None if binary else "utf-8",
-                newline=None if binary else "",
-            )
+        if options["format"] == "xml":
+            self._write_xml(counted(), options["output"], zone)
         else:
-            out = sys.stdout.buffer if binary else sys.stdout
-        try:
-            chunks = iter_xml(counted(), datetime.now(UTC)) if binary else iter_csv(counted())
-            for chunk in chunks:
-                out.write(chunk)
-        finally:
+            gettext = catalog(to_locale(options["language"] or settings.LANGUAGE_CODE)).gettext
+            chunks = iter_csv(counted(), gettext, values=gettext, zone=zone)
             if options["output"]:
-                out.close()
+                with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                    out.writelines(chunks)
+            else:
+                sys.stdout.writelines(chunks)
         message = f"{count} credit record(s) exported."
         if not count:
             message += " There are no awarded credits to export: the file is valid and empty."
         self.stderr.write(message)
 
+    @staticmethod
+    def _write_xml(records, output: str | None, zone) -> None:
+        """Written to a temporary file and validated against the XSD before anything is
+        handed over: the output file appears (atomically) only when valid, and standard
+        output gets nothing from an invalid export."""
+        directory = os.path.dirname(os.path.abspath(output)) if output else None
+        with tempfile.NamedTemporaryFile(
+            "w+b", dir=directory, prefix=".cme-credits-", suffix=".xml", delete=False
+        ) as spool:
+            try:
+                write_valid_xml(records, spool, datetime.now(zone), zone=zone)
+                if output:  # as open() would have made it, not the temporary file's 0600
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    os.chmod(spool.name, 0o666 & ~umask)
+                else:
+                    shutil.copyfileobj(spool, sys.stdout.buffer)
+                    sys.stdout.buffer.flush()
+            except CreditError as exc:
+                os.unlink(spool.name)
+                raise CommandError(str(exc)) from exc
+            except BaseException:
+                os.unlink(spool.name)
+                raise
+        if output:
+            os.replace(spool.name, output)
+        else:
+            os.unlink(spool.name)
+
     def _push(self, options) -> None:
-        from credit_export import CreditError
         from xblocks.credit_block import platform_home
 
         from ...xapi_push import push_ledger
@@ -85,7 +128,9 @@ class Command(BaseCommand):
         )
         if report.conflicts:
             self.stderr.write(
-                "Differing statements with the same id: " + ", ".join(report.conflicts)
+                f"{len(report.conflicts)} statement(s) conflict with what the LRS holds under "
+                "the same id; they are not counted as sent and are checked again at every push "
+                "until the LRS's copy is corrected or voided: " + ", ".join(report.conflicts)
             )
         if report.error:
             raise CommandError(str(CreditError(report.error[0], **report.error[1])))
