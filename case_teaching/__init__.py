@@ -18,7 +18,8 @@ The adapter's API, in the order a handler uses it::
     else:
         first = start(case)                                # publish first.events too
         progress = first.progress
-    view = learner_view(case, progress)                    # the page / student_view_data
+    view = learner_view(case, progress)                    # the page / view_data handler
+    overview = case_overview(case)                         # student_view_data (no learner)
 
     result = apply_action(case, progress, request_json)    # CaseError / ValidationError -> 400
     # save result.progress.model_dump_json(); publish each of result.events
@@ -27,9 +28,11 @@ The adapter's API, in the order a handler uses it::
     # completion: result.progress.is_complete; passed: result.progress.passed;
     # return result.response == {"view": learner_view(...), "outcome": {...} | None}.
 
-`learner_view(case, progress)` is the only thing to send to a browser or the mobile app
-(`student_view_data`): it never holds option scores, correct flags, feedback of options not
-chosen, results of findings not requested, stages not reached or branch targets.
+`learner_view(case, progress)` is the only learner-specific thing to send to a browser or the
+mobile app (its `view_data` handler); `case_overview(case)`, the same for every learner, is
+what `student_view_data` gives the app's course structure. Neither holds option scores,
+correct flags, feedback of options not chosen, results of findings not requested, stages not
+reached or branch targets.
 
 Actions (JSON; `step` = the view's `step`, so replays are refused):
 {"kind": "request_finding", "step", "finding"}, {"kind": "submit_answer", "step", "question",
@@ -62,7 +65,7 @@ from .engine import (
     reconcile,
     start,
 )
-from .learner_view import learner_view
+from .learner_view import case_overview, learner_view
 from .messages import DEFAULT_STAGE_TITLES, MESSAGES, CaseError
 from .schema import (
     Branch,
@@ -123,6 +126,7 @@ __all__ = [
     "answer_credit",
     "apply_action",
     "case_from_xml",
+    "case_overview",
     "case_to_element",
     "case_to_xml",
     "default_stages",

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .learner_view import learner_view
 from .messages import CaseError
-from .schema import Case, Identifier, Stage, question_points
+from .schema import Case, Identifier, Question, Stage, question_points, text_excerpt
 from .scoring import AnswerGiven, answer_credit, check_answer, max_score, route
 
 EVENT_PREFIX = "cme.case."
@@ -157,6 +157,17 @@ def _score(case: Case, answers: list[AnswerRecord], findings: list[str]) -> floa
     return round(max(0.0, total), 6)
 
 
+def _place(stage: Stage, question: Question) -> dict[str, Any]:
+    """How a learner is told which question an error is about: its number in the stage, an
+    excerpt of its prompt and the stage's title (what their page shows; never an id)."""
+    return {
+        "question": question.id,  # for the adapter and logs, not for the sentence
+        "number": stage.questions.index(question) + 1,
+        "prompt": text_excerpt(question.prompt, 60),
+        "stage_title": stage.title,
+    }
+
+
 def _route(stage: Stage, progress: CaseProgress) -> str | None:
     chosen = {a.question: set(a.attempts[-1].options) for a in progress.answers}
     return route(stage, chosen, progress.score)
@@ -180,9 +191,12 @@ def _result(case: Case, progress: CaseProgress, events: list, outcome: dict | No
     return ActionResult(progress=progress, events=events, response=response)
 
 
-def start(case: Case) -> ActionResult:
-    """Begin the case: progress at the first stage and its `stage_reached` event."""
-    progress = new_progress(case)
+def start(case: Case, step: int = 0) -> ActionResult:
+    """Begin the case: progress at the first stage and its `stage_reached` event.
+
+    `step`: where the step counter begins (the adapter passes the first step its durable
+    action receipts have not used, so a learner whose state was deleted is not refused)."""
+    progress = new_progress(case, step=step)
     event = _event("stage_reached", case, stage=case.start_stage.id, position=1)
     return _result(case, progress, [event], None)
 
@@ -235,7 +249,9 @@ def _request_finding(
         raise CaseError("unknown_finding", finding=action.finding)
     owner, finding = located
     if owner.id != stage.id:
-        raise CaseError("finding_not_available", finding=finding.id, stage=stage.id)
+        raise CaseError(
+            "finding_not_available", finding=finding.id, stage=stage.id, stage_title=stage.title
+        )
     if finding.id in progress.findings:
         raise CaseError("finding_already_requested", finding=finding.id, label=finding.label)
     findings = [*progress.findings, finding.id]
@@ -265,15 +281,24 @@ def _submit_answer(
 ) -> ActionResult:
     located = case.question(action.question)
     if located is None or located[0].id != stage.id:
-        raise CaseError("question_not_available", question=action.question, stage=stage.id)
+        raise CaseError(
+            "question_not_available",
+            question=action.question,
+            stage=stage.id,
+            stage_title=stage.title,
+        )
     question = located[1]
+    place = _place(stage, question)
     record = progress.answer(question.id)
     allowed = case.attempts_allowed(question)
     if record is not None and len(record.attempts) >= allowed:
-        raise CaseError("attempts_exhausted", question=question.id, attempts=allowed)
+        raise CaseError("attempts_exhausted", attempts=allowed, **place)
     if record is not None and record.closed:
-        raise CaseError("question_closed", question=question.id)
-    check_answer(question, action.answer)
+        raise CaseError("question_closed", **place)
+    try:
+        check_answer(question, action.answer)
+    except CaseError as error:  # say which question as the learner sees it
+        raise CaseError(error.code, **{**error.params, **place}) from None
     credit = round(answer_credit(question, action.answer), 6)
     attempts = [*(record.attempts if record else []), action.answer]
     updated = AnswerRecord(
@@ -312,13 +337,15 @@ def _submit_answer(
 def _continue(
     case: Case, stage: Stage, progress: CaseProgress, action: ContinueCase
 ) -> ActionResult:
-    missing = [q.id for q in stage.questions if q.required and progress.answer(q.id) is None]
+    missing = [q for q in stage.questions if q.required and progress.answer(q.id) is None]
     if missing:
+        places = [_place(stage, q) for q in missing]
         raise CaseError(
             "required_questions_open",
             stage=stage.id,
-            questions=", ".join(f'"{q}"' for q in missing),
-            question_ids=missing,
+            stage_title=stage.title,
+            questions="; ".join(f"{p['number']}. {p['prompt']}" for p in places),
+            question_ids=[q.id for q in missing],
         )
     answers = [
         a.model_copy(update={"closed": True}) if a.stage == stage.id else a
@@ -361,8 +388,10 @@ def reconcile(case: Case, progress: CaseProgress) -> tuple[CaseProgress, str | N
     Unchanged case: the progress as it is, no notice. Edited case: the learner's actions are
     replayed on it; if every one still applies the replayed progress is kept (notice
     "case_updated_progress_kept", scores recomputed with the new keys), otherwise the learner
-    starts again (notice "case_changed_restarted"). The step counter only moves forward, so
-    a page opened before the edit cannot submit into the new state.
+    starts again (notice "case_changed_restarted") -- except a learner who had finished: the
+    result they earned (graded, recorded) stays, shown with what of it the case still holds
+    (notice "case_updated_result_kept"). The step counter only moves forward, so a page
+    opened before the edit cannot submit into the new state.
     """
     if progress.case_id != case.id:
         return new_progress(case, step=progress.step + 1), "case_changed_restarted"
@@ -374,8 +403,50 @@ def reconcile(case: Case, progress: CaseProgress) -> tuple[CaseProgress, str | N
             moved = action.model_copy(update={"step": replayed.step})
             replayed = apply_action(case, replayed, moved).progress
     except CaseError:
+        if progress.completed:
+            return _completed_result_kept(case, progress), "case_updated_result_kept"
         return new_progress(case, step=progress.step + 1), "case_changed_restarted"
+    if progress.completed and not replayed.completed:
+        # The replay stopped short of the ending (e.g. a new required question): the learner
+        # finished the case as it was; keep that result.
+        return _completed_result_kept(case, progress), "case_updated_result_kept"
     return (
         replayed.model_copy(update={"step": progress.step + 1}),
         "case_updated_progress_kept",
+    )
+
+
+def _answer_fits(case: Case, record: AnswerRecord) -> bool:
+    """Can this answer still be shown on the edited case (its question, stage, options)?"""
+    located = case.question(record.question)
+    if located is None or located[0].id != record.stage:
+        return False
+    question = located[1]
+    options = {o.id for o in getattr(question, "options", [])}
+    for given in record.attempts:
+        if question.kind == "reflection":
+            if given.options or given.order:
+                return False
+        elif question.kind == "ranking":
+            if given.options or set(given.order) != options:
+                return False
+        elif given.order or not given.options or not set(given.options) <= options:
+            return False
+    return True
+
+
+def _completed_result_kept(case: Case, progress: CaseProgress) -> CaseProgress:
+    """A finished learner's progress on an edited case their actions no longer replay on: the
+    score, maximum and verdict they earned are kept; what is shown of their path, findings and
+    answers is what the case still has."""
+    path = [s for s in progress.path if case.stage(s) is not None] or [case.start_stage.id]
+    return progress.model_copy(
+        update={
+            "case_version": case.version,
+            "case_fingerprint": case.fingerprint,
+            "step": progress.step + 1,
+            "path": path,
+            "findings": [f for f in progress.findings if case.finding(f) is not None],
+            "answers": [a for a in progress.answers if _answer_fits(case, a)],
+        }
     )

@@ -43,6 +43,18 @@ def learner_view(case: Case, progress: "CaseProgress") -> dict[str, Any]:
     }
 
 
+def case_overview(case: Case) -> dict[str, Any]:
+    """What any learner sees before starting, the same for everyone (the mobile apps' course
+    structure, built without a learner): the case's header and its first stage's title, how
+    many stages a learner meets at least, and the step a new learner starts at (0; the
+    learner's own view, from the block's `view_data` handler, says where they are)."""
+    return {
+        "case": _header(case),
+        "first_stage": {"id": case.start_stage.id, "title": case.start_stage.title},
+        "stages_at_least": 1 + _stages_to_ending(case, case.start_stage.id),
+    }
+
+
 def _header(case: Case) -> dict[str, Any]:
     patient = case.patient
     return {

@@ -26,6 +26,10 @@ DEFAULT_STAGE_TITLES: dict[str, str] = {
 MESSAGES: dict[str, str] = {
     # ---- author HTML, media, text -------------------------------------------------------
     "blank_text": N_("{field} is empty; write something here."),
+    "text_control_character": N_(
+        "{field} contains an invisible control character ({character}) that a course export cannot "
+        "hold; delete it (retype the text around it if need be)."
+    ),
     "bad_identifier": N_(
         '"{value}" cannot be used as an id: use 1-64 lower-case letters, digits, "-" or "_", '
         "starting with a letter or digit."
@@ -139,27 +143,50 @@ MESSAGES: dict[str, str] = {
         "This step ({step}) is ahead of the case, which is at step {expected}. Reload the page."
     ),
     "case_completed": N_("You have finished this case; nothing more can be changed."),
-    "unknown_finding": N_('There is no finding "{finding}" in this case.'),
-    "finding_not_available": N_('Finding "{finding}" cannot be requested at stage "{stage}".'),
+    # Learners are told which question by its number in the stage, an excerpt of its prompt
+    # and the stage's title (what they see), never by an internal id.
+    "unknown_finding": N_("The finding you asked for is not part of this case. Reload the page."),
+    "finding_not_available": N_(
+        'That finding cannot be requested at the stage you are at ("{stage_title}"). Reload the '
+        "page."
+    ),
     "finding_already_requested": N_('You already requested "{label}".'),
     "question_not_available": N_(
-        'Question "{question}" is not part of the stage you are at ("{stage}").'
+        'That question is not part of the stage you are at ("{stage_title}"). Reload the page.'
     ),
     "question_closed": N_(
-        'Question "{question}" is closed: its answer is final and its commentary is shown.'
+        'Question {number} of "{stage_title}" ("{prompt}") is closed: its answer is final and '
+        "its commentary is shown."
     ),
-    "attempts_exhausted": N_('You have used all {attempts} attempts at question "{question}".'),
-    "answer_needs_text": N_('Question "{question}" asks for a written reflection.'),
-    "answer_needs_order": N_('Question "{question}" asks you to put its options in order.'),
-    "answer_needs_choice": N_('Question "{question}" asks you to choose at least one option.'),
-    "answer_needs_one_choice": N_('Question "{question}" asks you to choose exactly one option.'),
-    "answer_unknown_option": N_('Question "{question}" has no option "{option}".'),
-    "answer_duplicate_option": N_('Option "{option}" is chosen more than once.'),
+    "attempts_exhausted": N_(
+        'You have used all {attempts} attempts at question {number} of "{stage_title}" '
+        '("{prompt}").'
+    ),
+    "answer_needs_text": N_(
+        'Question {number} of "{stage_title}" ("{prompt}") asks for a written reflection.'
+    ),
+    "answer_needs_order": N_(
+        'Question {number} of "{stage_title}" ("{prompt}") asks you to put its options in order.'
+    ),
+    "answer_needs_choice": N_(
+        'Question {number} of "{stage_title}" ("{prompt}") asks you to choose at least one option.'
+    ),
+    "answer_needs_one_choice": N_(
+        'Question {number} of "{stage_title}" ("{prompt}") asks you to choose exactly one option.'
+    ),
+    "answer_unknown_option": N_(
+        'Question {number} of "{stage_title}" ("{prompt}") has no such option. Reload the page.'
+    ),
+    "answer_duplicate_option": N_(
+        'In question {number} of "{stage_title}" ("{prompt}") an option is chosen more than once.'
+    ),
     "answer_too_many_options": N_(
-        'Question "{question}" allows at most {max_selections} choices; you chose {count}.'
+        'Question {number} of "{stage_title}" ("{prompt}") allows at most {max_selections} '
+        "choices; you chose {count}."
     ),
     "answer_order_incomplete": N_(
-        'Question "{question}" asks you to put all {count} options in order.'
+        'Question {number} of "{stage_title}" ("{prompt}") asks you to put all {count} options '
+        "in order."
     ),
     "reflection_too_short": N_(
         "Your reflection is {length} characters long; write at least {min_chars}."
@@ -167,7 +194,9 @@ MESSAGES: dict[str, str] = {
     "reflection_too_long": N_(
         "Your reflection is {length} characters long; the limit is {max_chars}."
     ),
-    "required_questions_open": N_('Answer {questions} before you continue from stage "{stage}".'),
+    "required_questions_open": N_(
+        'Answer these questions of "{stage_title}" before you continue: {questions}.'
+    ),
     "restart_not_allowed": N_("This case cannot be restarted."),
     "progress_other_case": N_(
         'The saved progress belongs to case "{progress_case}", not to case "{case}".'

@@ -12,7 +12,9 @@ author types can run as script in a learner's browser.
 """
 
 import hashlib
+import html as html_lib
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
@@ -106,6 +108,19 @@ def sanitize_html(html: str) -> str:
     return cleaned.strip()
 
 
+def text_excerpt(html: str, width: int = 60) -> str:
+    """Author HTML as one line of plain text, cut at about `width` columns with "…" (a CJK
+    character counts as two columns, as it is about twice as wide on screen)."""
+    text = html_lib.unescape(nh3.clean(html, tags=set(), clean_content_tags={"script", "style"}))
+    text = " ".join(text.split())
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if used > width:
+            return text[:index].rstrip(" ,.;:，。；：") + "…"
+    return text
+
+
 # ---- reusable field types -------------------------------------------------------------------
 
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -148,10 +163,35 @@ def _error(code: str, **ctx: Any) -> PydanticCustomError:
     return PydanticCustomError(code, MESSAGES[code], ctx)
 
 
+#: Characters XML 1.0 cannot hold (C0 controls but tab and line breaks, U+FFFE, U+FFFF,
+#: surrogates): a case holding one could be saved but never exported or shown in the editor.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_xml_safe(data: Any) -> None:
+    """Refuse a model's own texts (and lists of texts) holding such a character; nested
+    models check theirs."""
+    if not isinstance(data, dict):
+        return
+    for field, value in data.items():
+        for text in value if isinstance(value, list) else [value]:
+            found = _NOT_XML.search(text) if isinstance(text, str) else None
+            if found:
+                char = f"U+{ord(found[0]):04X}"
+                raise _error("text_control_character", field=str(field), character=char)
+
+
 class _Authored(BaseModel):
-    """Anything that comes from an author: unknown fields are refused, not ignored."""
+    """Anything that comes from an author: unknown fields are refused, not ignored, and no text
+    holds a character a course export (XML) cannot."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        _check_xml_safe(data)
+        return data
 
 
 # ---- the case header ------------------------------------------------------------------------
@@ -346,7 +386,11 @@ class MultipleChoiceQuestion(_ChoiceQuestion):
 
 class KeyFeatureQuestion(_ChoiceQuestion):
     """Page & Bordage key features: only the critical decisions (`correct`) score, as a share
-    of all of them; choosing an option marked `harmful` scores the question zero."""
+    of all of them; choosing an option marked `harmful` scores the question zero.
+
+    `max_selections` is the author's limit ("choose up to N"); without one every option may be
+    chosen. It is never derived from the key: learners are told the limit, and a limit equal
+    to the number of critical decisions would tell them how many there are."""
 
     kind: Literal["key_feature"] = "key_feature"
     max_selections: int | None = Field(default=None, ge=1)
@@ -365,7 +409,7 @@ class KeyFeatureQuestion(_ChoiceQuestion):
 
     @property
     def selection_limit(self) -> int:
-        return self.max_selections or sum(o.correct for o in self.options)
+        return self.max_selections or len(self.options)
 
 
 class RankingQuestion(_ChoiceQuestion):

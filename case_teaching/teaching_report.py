@@ -1,8 +1,10 @@
 """What a teacher reads before a live case discussion: how the cohort went through one case.
 
-Input: completed attempts as the adapter stores them (one dict each: `learner`, `score`,
-`max_score`, `detail` = path, findings and answers of `CaseProgress`). One pass, memory bounded
-by the size of the case, not by the number of attempts (they stream from a database iterator).
+Input: each learner's latest completed attempt as the adapter stores it (one dict each:
+`learner`, the name the teacher reads; `score`, `max_score`, `detail` = path, findings and
+answers of `CaseProgress`), so that every count is of learners, not of attempts. One pass,
+memory bounded by the size of the case, not by the number of learners (they stream from a
+database iterator).
 Attempts made on another version of the case count only where their stages, questions and
 options still exist; how many there were is reported.
 """
@@ -13,11 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import Case, ReflectionQuestion, question_points
+from .schema import Case, ReflectionQuestion, question_points, text_excerpt
 from .scoring import expert_route
 
 TOP_PATHS = 5
 REFLECTIONS_SHOWN = 200
+#: Columns of a chart row's label (a CJK character counts two): what fits left of the bars.
+LABEL_WIDTH = 40
 
 
 @dataclass
@@ -37,6 +41,7 @@ class DecisionSummary:
     stage_title: str
     prompt: str
     kind: str
+    label: str = ""  # the prompt as a short line of text (two questions of a stage differ)
     answered: int = 0
     full: int = 0
     partial: int = 0
@@ -85,7 +90,13 @@ def cohort_report(case: Case, attempts: Iterable[dict[str, Any]]) -> CohortRepor
     option_counts: dict[str, Counter] = {q.id: Counter() for _, q in questions}
     credit_sums: dict[str, float] = {q.id: 0.0 for _, q in questions}
     summaries = {
-        q.id: DecisionSummary(question=q.id, stage_title=stage.title, prompt=q.prompt, kind=q.kind)
+        q.id: DecisionSummary(
+            question=q.id,
+            stage_title=stage.title,
+            prompt=q.prompt,
+            kind=q.kind,
+            label=text_excerpt(q.prompt, LABEL_WIDTH),
+        )
         for stage, q in questions
     }
     paths: Counter = Counter()
@@ -186,11 +197,22 @@ class CohortChartLabels:
     none: str = "no credit"
     no_data: str = "No learner has completed this case yet."
     answered: str = "{count} answered"
+    #: Per-option charts: their title (`{label}`: the question) and each bar's numbers.
+    options_title: str = "How the learners answered: {label}"
+    chosen: str = "{count} ({percent}%)"
+    #: What the key says of an option ("correct", "credit", "harmful"), shown beside its bar.
+    keyed: dict[str, str] = field(
+        default_factory=lambda: {
+            "correct": "correct",
+            "credit": "partial credit",
+            "harmful": "harmful",
+        }
+    )
 
 
 ROW = 34
-LEFT = 170
-WIDTH = 640
+LEFT = 300
+WIDTH = 760
 SEGMENTS = (("full", "#0b6e4f", ""), ("partial", "#c98a00", "4 2"), ("none", "#a4161a", "1 2"))
 
 
@@ -200,15 +222,9 @@ def _text(parent: ET.Element, tag: str, text: str, attrs: dict | None = None) ->
     return element
 
 
-def cohort_to_svg(
-    report: CohortReport, case: Case, labels: CohortChartLabels, id_prefix: str = "cc"
-) -> str:
-    """Per graded decision, one bar split into full, partial and no credit (colour and a
-    dash pattern, so the split reads without colour too), its numbers written beside it, and a
-    <title>/<desc> that a screen reader reads out. Self-contained; every text escaped."""
-    rows = graded_decisions(report, case) if report.completed else []
-    height = 60 + ROW * max(1, len(rows)) + 40
-    svg = ET.Element(
+def _svg_root(height: int, id_prefix: str) -> ET.Element:
+    """An accessible chart's root: labelled by its <title> and <desc> (ids from id_prefix)."""
+    return ET.Element(
         "svg",
         {
             "xmlns": "http://www.w3.org/2000/svg",
@@ -220,11 +236,22 @@ def cohort_to_svg(
             "font-size": "12",
         },
     )
+
+
+def cohort_to_svg(
+    report: CohortReport, case: Case, labels: CohortChartLabels, id_prefix: str = "cc"
+) -> str:
+    """Per graded decision, one bar split into full, partial and no credit (colour and a
+    dash pattern, so the split reads without colour too), its numbers written beside it, and a
+    <title>/<desc> that a screen reader reads out. Self-contained; every text escaped."""
+    rows = graded_decisions(report, case) if report.completed else []
+    height = 60 + ROW * max(1, len(rows)) + 40
+    svg = _svg_root(height, id_prefix)
     _text(svg, "title", labels.title, {"id": f"{id_prefix}-title"})
     lines = [
-        f"{d.stage_title} ({d.question}): {labels.full} {d.full}, {labels.partial} {d.partial}, "
-        f"{labels.none} {d.none}"
-        for d in rows
+        f"{index + 1}. {d.stage_title}, {d.label}: {labels.full} {d.full}, "
+        f"{labels.partial} {d.partial}, {labels.none} {d.none}"
+        for index, d in enumerate(rows)
     ]
     _text(svg, "desc", "; ".join(lines) or labels.no_data, {"id": f"{id_prefix}-desc"})
     _text(svg, "text", labels.title, {"x": "8", "y": "20", "font-size": "15"})
@@ -234,8 +261,9 @@ def cohort_to_svg(
     plot = WIDTH - LEFT - 90
     for index, decision in enumerate(rows):
         y = 40 + index * ROW
-        name = f"{index + 1}. {decision.stage_title}"
-        _text(svg, "text", name[:28], {"x": "8", "y": f"{y + 15}"})
+        name = f"{index + 1}. {decision.label}"
+        label = _text(svg, "text", name, {"x": "8", "y": f"{y + 15}"})
+        _text(label, "title", f"{decision.stage_title}: {text_excerpt(decision.prompt, 400)}")
         x = float(LEFT)
         for key, colour, dash in SEGMENTS:
             count = getattr(decision, key)
@@ -269,4 +297,54 @@ def cohort_to_svg(
             attrs |= {"stroke": "#1d2733", "stroke-dasharray": dash}
         ET.SubElement(svg, "rect", attrs)
         _text(svg, "text", getattr(labels, key), {"x": str(x + 20), "y": str(legend_y + 12)})
+    return ET.tostring(svg, encoding="unicode")
+
+
+OPTION_ROW = 26
+OPTION_LEFT = 300
+#: The answer key's marks on an option's bar: colour and dash, so it reads without colour too.
+KEY_STYLE = {
+    "correct": ("#0b6e4f", ""),
+    "credit": ("#c98a00", "4 2"),
+    "harmful": ("#a4161a", "1 2"),
+}
+
+
+def options_to_svg(
+    decision: DecisionSummary, labels: CohortChartLabels, id_prefix: str = "co"
+) -> str:
+    """One decision's answer distribution: a bar per option, as long as the share of the
+    learners who answered that chose it, its numbers beside it; <title>/<desc> give the same
+    as text for a screen reader. Self-contained; every text escaped."""
+    options = decision.options
+    height = 34 + OPTION_ROW * max(1, len(options)) + 8
+    title = labels.options_title.format(label=decision.label)
+    svg = _svg_root(height, id_prefix)
+    _text(svg, "title", title, {"id": f"{id_prefix}-title"})
+
+    def numbers(option: OptionShare) -> str:
+        text = labels.chosen.format(count=option.count, percent=round(option.share * 100))
+        keyed = labels.keyed.get(option.keyed or "", "")
+        return f"{text} · {keyed}" if keyed else text
+
+    desc = "; ".join(f"{o.text}: {numbers(o)}" for o in options) or labels.no_data
+    _text(svg, "desc", desc, {"id": f"{id_prefix}-desc"})
+    _text(svg, "text", labels.answered.format(count=decision.answered), {"x": "8", "y": "18"})
+    plot = WIDTH - OPTION_LEFT - 90
+    for index, option in enumerate(options):
+        y = 30 + index * OPTION_ROW
+        name = _text(
+            svg, "text", text_excerpt(option.text, LABEL_WIDTH), {"x": "8", "y": f"{y + 13}"}
+        )
+        _text(name, "title", option.text)
+        frame = {"x": str(OPTION_LEFT), "y": str(y), "width": str(plot), "height": "16"}
+        ET.SubElement(svg, "rect", frame | {"fill": "none", "stroke": "#c5ccd3"})
+        colour, dash = KEY_STYLE.get(option.keyed or "", ("#1f5f8b", ""))
+        if option.count:
+            attrs = frame | {"width": f"{plot * option.share:.1f}", "fill": colour}
+            if dash:
+                attrs |= {"stroke": "#1d2733", "stroke-dasharray": dash}
+            bar = ET.SubElement(svg, "rect", attrs)
+            _text(bar, "title", f"{option.text}: {numbers(option)}")
+        _text(svg, "text", numbers(option), {"x": f"{OPTION_LEFT + plot + 6}", "y": f"{y + 13}"})
     return ET.tostring(svg, encoding="unicode")

@@ -24,6 +24,7 @@ from case_teaching import (
     CaseProgress,
     apply_action,
     case_from_xml,
+    case_overview,
     case_to_element,
     case_to_xml,
     demo_case_names,
@@ -40,6 +41,7 @@ from case_teaching.teaching_report import (
     cohort_report,
     cohort_to_svg,
     graded_decisions,
+    options_to_svg,
 )
 
 from .base import STAFF_ONLY, add_assets, json_action, json_response, script_json
@@ -61,6 +63,21 @@ ANNOUNCE = {
     "completed": N_("Case complete. Your summary is shown."),
     "restarted": N_("The case starts again from the first stage."),
 }
+
+
+def focus_target(outcome: dict[str, Any]) -> str:
+    """Where the learner's page puts the focus after an action (a `data-focus-key` of
+    case/view.html): the finding's result or the answer's feedback where the learner is (a
+    phone stays where it was, a screen reader goes on from there), the heading only when the
+    stage changes, the summary at the end."""
+    kind = outcome.get("kind")
+    if kind == "finding":
+        return f"finding-{outcome['finding']}"
+    if kind == "answer":
+        return f"question-{outcome['question']}"
+    if kind == "completed":
+        return "summary"
+    return "stage"
 
 
 @lru_cache(maxsize=128)
@@ -109,6 +126,10 @@ class CaseRequest(StrictRequest):
                     answer[name] = value
             data["answer"] = answer
         return data
+
+
+class ViewDataRequest(StrictRequest):
+    """The mobile app asks for the learner's view: nothing to send (`{}`)."""
 
 
 class CohortRequest(StrictRequest):
@@ -182,7 +203,11 @@ class CaseBlock(ExerciseMixin, XBlock):
         if check_reset and self._apply_pending_reset():
             notice = "attempt_reset"
         if not self.progress_json:
-            started = start(case)
+            # New here, or the platform deleted the learner's state: go on after what the
+            # durable records hold (their steps and attempts cannot be used again).
+            step, attempt = self._resume_point()
+            started = start(case, step=step)
+            self.attempt = max(self.attempt, attempt)
             self._save_progress(started.progress)
             self._publish_events(started.events)
             return started.progress, notice
@@ -194,9 +219,11 @@ class CaseBlock(ExerciseMixin, XBlock):
         return progress, notice
 
     def _restart_for_reset(self) -> int:
-        step = 0
         if self.progress_json:
             step = CaseProgress.model_validate_json(self.progress_json).step + 1
+        else:
+            step, attempt = self._resume_point()
+            self.attempt = max(self.attempt, attempt - 1)
         self.progress_json = new_progress(self.case, step=step).model_dump_json()
         self.attempt += 1
         return self.attempt
@@ -209,13 +236,21 @@ class CaseBlock(ExerciseMixin, XBlock):
             self.runtime.publish(self, event["name"], event["data"])
 
     # ---- rendering --------------------------------------------------------------------------
-    def _view_context(
-        self, progress: CaseProgress, notice: str | None, view: dict | None = None
-    ) -> dict[str, Any]:
-        """Template context of the learner view (`view`: the engine's, when it has one)."""
+    def _view_model(self) -> CaseViewModel:
         i18n = self.i18n
-        model = CaseViewModel(i18n.gettext, getattr(i18n, "ngettext", None))
-        context = model.context(view or learner_view(self.case, progress), notice)
+        return CaseViewModel(i18n.gettext, getattr(i18n, "ngettext", None))
+
+    def _view_context(
+        self,
+        progress: CaseProgress,
+        notice: str | None,
+        view: dict | None = None,
+        while_open: bool = False,
+    ) -> dict[str, Any]:
+        """Template context of the learner view (`view`: the engine's, when it has one;
+        `while_open`: the notice is for a page that was open when it happened)."""
+        model = self._view_model()
+        context = model.context(view or learner_view(self.case, progress), notice, while_open)
         context["uid"] = self.uid
         context["can_restart"] = self.case.scoring.allow_restart and progress.completed
         return context
@@ -231,14 +266,47 @@ class CaseBlock(ExerciseMixin, XBlock):
         return fragment
 
     def student_view_data(self, context=None) -> dict[str, Any]:
-        """For the mobile apps: exactly the learner view (nothing unearned)."""
-        progress, _notice = self._load_progress(check_reset=True)
-        return learner_view(self.case, progress)
+        """For the mobile apps' course structure. The platform collects it once for everyone,
+        without a learner: only the case as any learner first sees it (no user state read or
+        written, nothing published). The app then asks the `view_data` handler for the
+        learner's own view and posts their actions to `act`."""
+        return {
+            **case_overview(self.case),
+            "display_name": self.display_name,
+            "weight": self.weight,
+            "handlers": {"view": "view_data", "act": "act"},
+        }
+
+    @json_action(ViewDataRequest)
+    def view_data(self, data: ViewDataRequest, suffix: str = "") -> dict[str, Any]:
+        """The learner's own view for the mobile app: what the page shows (nothing unearned),
+        as data; opening it starts, resumes or restarts the case as opening the page does."""
+        progress, notice = self._load_progress(check_reset=True)
+        return {
+            "view": learner_view(self.case, progress),
+            "notice": notice or "",
+            "notice_text": self._view_model().notice(notice),
+        }
 
     # ---- the learner's actions --------------------------------------------------------------
     @json_action(CaseRequest)
     def act(self, data: CaseRequest, suffix: str = "") -> dict[str, Any]:
         progress, notice = self._load_progress()
+        if notice:
+            # The author edited the case after this page was rendered: its action was meant
+            # for the case as it was. It is not applied; the page gets the learner's fitted
+            # state and is told why (the state is saved, so the next action goes on from it).
+            html = render_template(
+                "case/view.html",
+                self._view_context(progress, notice, while_open=True),
+                self.i18n,
+            )
+            return {
+                "html": html,
+                "status": "case_updated",
+                "announce": self._view_model().notice(notice, while_open=True),
+                "focus": "notice",
+            }
         case = self.case
         result = apply_action(case, progress, data.to_domain())
         if not self._take_step(data.step):
@@ -255,7 +323,11 @@ class CaseBlock(ExerciseMixin, XBlock):
             self._view_context(result.progress, notice, result.response["view"]),
             self.i18n,
         )
-        return {"html": html, "announce": self._announce(case, outcome)}
+        return {
+            "html": html,
+            "announce": self._announce(case, outcome),
+            "focus": focus_target(outcome),
+        }
 
     def _announce(self, case: Case, outcome: dict[str, Any]) -> str:
         kind = outcome.get("kind", "")
@@ -277,6 +349,8 @@ class CaseBlock(ExerciseMixin, XBlock):
             progress.score,
             progress.max_score,
             detail={
+                # The name staff know the learner by, for the cohort view's reflections.
+                "learner_name": str(self._user_attr("edx-platform.username", "") or ""),
                 "case_fingerprint": progress.case_fingerprint,
                 "case_version": progress.case_version,
                 "path": list(progress.path),
@@ -307,20 +381,30 @@ class CaseBlock(ExerciseMixin, XBlock):
     def cohort(self, data: CohortRequest, suffix: str = "") -> dict[str, Any]:
         """How the learners who completed this case went: a chart of each decision, the
         answers' split, the common paths, missed and over-ordered findings, reflections."""
-        from .records.outcomes import block_outcomes
+        from .records.outcomes import latest_block_outcomes
 
         _ = self.gettext
         case = self.case
-        attempts = (
-            {
-                "learner": row.learner_id,
-                "score": row.score,
-                "max_score": row.max_score,
-                "detail": row.detail,
-            }
-            for row in block_outcomes(self.usage_key)
-        )
-        report = cohort_report(case, attempts)
+        anonymous = _("Learner {number}")
+
+        def attempts():
+            # Each learner once (their latest completed attempt), named as staff know them:
+            # the username recorded at completion, else a numbered label.
+            for number, row in enumerate(latest_block_outcomes(self.usage_key), start=1):
+                detail = row.detail or {}
+                yield {
+                    "learner": detail.get("learner_name") or anonymous.format(number=number),
+                    "score": row.score,
+                    "max_score": row.max_score,
+                    "detail": detail,
+                }
+
+        report = cohort_report(case, attempts())
+        keyed = {
+            "correct": _("correct"),
+            "credit": _("partial credit"),
+            "harmful": _("harmful"),
+        }
         labels = CohortChartLabels(
             title=_("How the cohort answered each decision"),
             full=_("full credit"),
@@ -328,13 +412,10 @@ class CaseBlock(ExerciseMixin, XBlock):
             none=_("no credit"),
             no_data=_("No learner has completed this case yet."),
             answered=_("{count} answered"),
+            options_title=_("How the learners answered: {label}"),
+            chosen=_("{count} ({percent}%)"),
+            keyed=keyed,
         )
-        keyed = {
-            "correct": _("correct"),
-            "credit": _("partial credit"),
-            "harmful": _("harmful"),
-            None: "",
-        }
 
         def percent(share: float) -> int:
             return round(share * 100)
@@ -376,6 +457,10 @@ class CaseBlock(ExerciseMixin, XBlock):
                 {
                     "number": index + 1,
                     "stage_title": d.stage_title,
+                    "label": d.label,
+                    "svg": mark_safe(  # noqa: S308 (serialized by ElementTree: escaped)
+                        options_to_svg(d, labels, id_prefix=f"cme-options-{self.uid}-{index}")
+                    ),
                     "prompt": mark_safe(d.prompt),  # noqa: S308 (sanitized by the schema)
                     "answered_text": labels.answered.format(count=d.answered),
                     "options": [
@@ -383,7 +468,7 @@ class CaseBlock(ExerciseMixin, XBlock):
                             "text": o.text,
                             "count": o.count,
                             "percent": percent(o.share),
-                            "keyed": keyed[o.keyed],
+                            "keyed": keyed.get(o.keyed or "", ""),
                         }
                         for o in d.options
                     ],
@@ -397,7 +482,7 @@ class CaseBlock(ExerciseMixin, XBlock):
             "missed": findings(report.missed),
             "over": findings(report.over_ordered),
             "reflections": [
-                {"stage_title": d.stage_title, "items": d.reflections}
+                {"stage_title": d.stage_title, "label": d.label, "items": d.reflections}
                 for d in report.decisions
                 if d.reflections
             ],

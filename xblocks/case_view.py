@@ -33,6 +33,10 @@ QUESTION_HINTS = {
     "single_choice": N_("Choose one answer."),
     "multiple_choice": N_("Choose all that apply."),
     "key_feature": N_("Choose up to {count} answers: only the critical decisions score."),
+    "key_feature_any": N_(
+        "Choose what you would do: only the critical decisions score, and a harmful choice "
+        "loses the question."
+    ),
     "ranking": N_("Put the items in order, most likely first. Use the arrow buttons."),
     "script_concordance": N_("How does the new information change the hypothesis?"),
     "reflection": N_("Write at least {count} characters. Your teachers can read this."),
@@ -46,7 +50,24 @@ NOTICES = {
         "The author has changed this case since your last visit, so it starts again from the "
         "beginning."
     ),
+    "case_updated_result_kept": N_(
+        "The author has changed this case since you finished it. Your result is kept as you "
+        "earned it; the parts of your answers that are no longer in the case are not shown."
+    ),
     "attempt_reset": N_("Course staff have reset your attempt: the case starts again."),
+}
+#: The same, for a learner whose page was open during the edit: their last action was not
+#: applied (it was made on the case as it was), and they are told so.
+NOTICES_WHILE_OPEN = {
+    "case_updated_progress_kept": N_(
+        "The author updated this case while you had it open. Your answers so far were kept, "
+        "but your last action was not applied: look at the updated page and do it again."
+    ),
+    "case_changed_restarted": N_(
+        "The author changed this case while you had it open, and your answers no longer fit "
+        "it: the case starts again from the beginning. Your last action was not applied."
+    ),
+    "case_updated_result_kept": NOTICES["case_updated_result_kept"],
 }
 
 
@@ -64,12 +85,20 @@ class CaseViewModel:
     def _label(self, labels: dict[str, str], key: str) -> str:
         return self._(labels[key])
 
-    def context(self, view: dict[str, Any], notice: str | None = None) -> dict[str, Any]:
+    def notice(self, notice: str | None, while_open: bool = False) -> str:
+        """The sentence for a notice code ("" for none); `while_open`: said to a page that
+        was open when it happened (its action was not applied)."""
+        notices = NOTICES_WHILE_OPEN if while_open else NOTICES
+        return self._label(notices, notice) if notice in notices else ""
+
+    def context(
+        self, view: dict[str, Any], notice: str | None = None, while_open: bool = False
+    ) -> dict[str, Any]:
         case = view["case"]
         progress = view["progress"]
         return {
             "step": view["step"],
-            "notice": self._label(NOTICES, notice) if notice in NOTICES else "",
+            "notice": self.notice(notice, while_open),
             "case": self._header(case),
             "progress": {
                 "position": progress["position"],
@@ -157,7 +186,9 @@ class CaseViewModel:
             ]
             if items:
                 groups.append({"label": self._(label), "items": items})
-        questions = [self._question(q) for q in stage["questions"]]
+        questions = [
+            self._question(q, number) for number, q in enumerate(stage["questions"], start=1)
+        ]
         return {
             "id": stage["id"],
             "title": stage["title"],
@@ -193,18 +224,22 @@ class CaseViewModel:
             "penalty": penalty,
         }
 
-    def _question(self, question: dict[str, Any]) -> dict[str, Any]:
+    def _question(self, question: dict[str, Any], number: int = 1) -> dict[str, Any]:
         kind = question["kind"]
         answer = question["answer"]
         allowed, used = question["attempts_allowed"], question["attempts_used"]
         closed = bool(answer and answer["closed"])
         can_answer = not closed and used < allowed
-        hint = self._label(QUESTION_HINTS, kind)
         count = question.get("max_selections") or question.get("min_chars") or 0
+        unlimited = kind == "key_feature" and count >= len(question.get("options", []))
+        hint = self._label(QUESTION_HINTS, "key_feature_any" if unlimited else kind)
         hint = hint.format(count=count)
         vm: dict[str, Any] = {
             "id": question["id"],
             "kind": kind,
+            # The form's <legend> is short text; the prompt (author HTML, maybe paragraphs and
+            # lists) is shown beside it and describes the group.
+            "legend": self._("Question {number}").format(number=number),
             "prompt": mark_safe(question["prompt"]),  # noqa: S308 (sanitized by the schema)
             "hint": hint,
             "required": question["required"],

@@ -16,10 +16,14 @@ from web_fragments.fragment import Fragment
 from xblock.completable import CompletableXBlockMixin
 from xblock.scorable import ScorableXBlockMixin, Score
 
-from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action
+from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response
 from .messages import N_
 
 RESET_REQUESTED = N_("{learner} will start again the next time they open this.")
+NO_SUCH_LEARNER = N_(
+    'No learner with the username or user id "{learner}" has worked on this yet, so there is '
+    "nothing to reset. Check the spelling."
+)
 SETTINGS_ATTRIBUTES = ("display_name", "weight")
 
 
@@ -101,6 +105,15 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
 
         return take_step(self.learner_id, self.usage_key, step)
 
+    def _resume_point(self) -> tuple[int, int]:
+        """For a learner without saved state: (the step to begin at, the attempt number to
+        begin with), after whatever the durable records already hold for them here (the
+        platform may have deleted the state; see `records.outcomes.resume_point`)."""
+        from .records.outcomes import resume_point
+
+        step, last_attempt = resume_point(self.learner_id, self.usage_key)
+        return step, last_attempt + 1
+
     # ---- staff resets -----------------------------------------------------------------------
     def _apply_pending_reset(self) -> bool:
         """When a page opens: restart the learner if staff asked for it (once)."""
@@ -111,6 +124,7 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
         attempt = self._restart_for_reset()
         self.set_score(Score(raw_earned=0, raw_possible=self.max_score()))
         self._publish_grade(self.get_score(), only_if_higher=False)
+        self.emit_completion(0.0)  # the new attempt is not complete (the course outline)
         self.runtime.publish(
             self,
             f"cme.{self.block_type_name.removeprefix('cme_')}.attempt_reset",
@@ -122,12 +136,48 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
         """Start the learner's new attempt; return its number."""
         raise NotImplementedError
 
+    def _find_learner(self, given: str) -> str | None:
+        """The learner id (as the records hold it) of a learner who has worked on this block,
+        named as staff know them: by username, or by user id; None if there is none.
+
+        The username is looked up with the runtime's user service where it can (the LMS's
+        offers staff `get_anonymous_user_id(username, course)` and `get_user_by_anonymous_id`);
+        where learners are known by their id alone (the workbench), the id is the name."""
+        from .records.outcomes import has_worked_on
+
+        candidates = [given]
+        user_id = self._user_id_for_username(given)
+        if user_id is not None:
+            candidates.insert(0, user_id)
+        return next((c for c in candidates if has_worked_on(c, self.usage_key)), None)
+
+    def _user_id_for_username(self, username: str) -> str | None:
+        service = self.runtime.service(self, "user")
+        to_anonymous = getattr(service, "get_anonymous_user_id", None)
+        to_user = getattr(service, "get_user_by_anonymous_id", None)
+        if not (callable(to_anonymous) and callable(to_user)):
+            return None
+        anonymous = to_anonymous(username, self.course_key)  # None: no such user
+        user = to_user(anonymous) if anonymous else None
+        user_id = getattr(user, "id", None)
+        return None if user_id is None else str(user_id)
+
     @json_action(ResetRequest, staff_only=True)
-    def reset_learner(self, data: ResetRequest, suffix: str = "") -> dict[str, Any]:
-        """Start one learner's attempt again; applied when their page next loads."""
+    def reset_learner(self, data: ResetRequest, suffix: str = "") -> Any:
+        """Start one learner's attempt again (named by username or user id); applied when
+        their page next loads. A learner with no work here is refused with a sentence."""
         from .records.outcomes import request_reset
 
-        learner = data.learner.strip()
+        given = data.learner.strip()
+        learner = self._find_learner(given) if given else None
+        if learner is None:
+            return json_response(
+                {
+                    "error": self.gettext(NO_SUCH_LEARNER).format(learner=given),
+                    "code": "unknown_learner",
+                },
+                status=400,
+            )
         request_reset(
             learner,
             self.usage_key,
@@ -135,7 +185,7 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
             now=datetime.now(UTC),
             reason=data.reason,
         )
-        return {"message": self.gettext(RESET_REQUESTED).format(learner=learner)}
+        return {"message": self.gettext(RESET_REQUESTED).format(learner=given)}
 
     # ---- OLX and Studio ---------------------------------------------------------------------
     @classmethod

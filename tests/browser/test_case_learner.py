@@ -64,6 +64,8 @@ def play(page, case, decisions: dict[str, list[str]]) -> None:
                 act(page, button.click)
                 expect_text = page.locator(f'[data-finding="{finding.id}"]')
                 assert expect_text.is_visible()
+                # The focus is on the result just received, not back at the stage heading.
+                assert focused(page, "dataset.finding") == finding.id
         for question in stage.questions:
             given = ideal.get(question.id)
             if question.id in decisions:
@@ -75,10 +77,20 @@ def play(page, case, decisions: dict[str, list[str]]) -> None:
             answer_question(page, question, options)
             feedback = page.locator(f'[data-question="{question.id}"] .cme-feedback')
             assert feedback.first.is_visible()
+            assert focused(page, "closest('[data-question]').dataset.question") == question.id
+            assert "cme-feedback" in focused(page, "className")
         finish = page.get_by_role(
             "button", name=re.compile("^(Continue to the next stage|Finish the case)$")
         )
         act(page, finish.click)
+        if page.locator(".cme-case-stage").count():  # a new stage: its heading has the focus
+            assert focused(page, "tagName") == "H3"
+            assert focused(page, "textContent") == page.locator(".cme-case-stage h3").inner_text()
+
+
+def focused(page, attribute: str):
+    """An attribute of the element that has the focus (`document.activeElement.<attribute>`)."""
+    return page.evaluate(f"document.activeElement.{attribute}")
 
 
 def test_a_gp_on_a_phone_follows_the_expert_path_and_passes(clean_page):
@@ -194,3 +206,30 @@ def test_a_staff_author_edits_a_finding_in_the_form_and_a_blank_label_is_marked(
     page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
     label = page.locator('[data-path="stages[1].findings[0].label"]')
     assert label.input_value() == "Ask about chest pain and breathlessness"
+
+
+def test_an_error_is_explained_in_the_learners_words_even_without_the_servers_text(
+    clean_page, page_problems
+):
+    """The block's root carries the error sentences translated by the server; where it does
+    not, the platform's JavaScript catalog (window.gettext) translates the fallback."""
+    page = clean_page
+    page_problems.expect(500, r"/handler/.*/act/")
+    case = load_demo_case("acute_limb_ischaemia")
+    page.goto(scenario_path(page, case.title, "bt_doctor_e"))
+    page.evaluate(
+        """() => {
+          window.gettext = (s) => '[catalog] ' + s;
+          for (const root of document.querySelectorAll('[data-cme-root]')) {
+            delete root.dataset.errorText;
+          }
+        }"""
+    )
+    page.route(
+        re.compile(r"/handler/.*/act/"),
+        lambda route: route.fulfill(status=500, body="oops", content_type="text/plain"),
+    )
+    form = page.locator('form[data-action="submit_answer"]').first
+    form.get_by_role("button", name="Submit answer").click()
+    error = form.locator('[data-role="error"]')
+    expect(error).to_have_text("[catalog] That did not work. Please try again.")

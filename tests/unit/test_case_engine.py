@@ -12,12 +12,14 @@ from case_teaching import (
     CaseProgress,
     answer_credit,
     apply_action,
+    learner_view,
     load_demo_case,
     max_score,
     parse_action,
     reconcile,
     start,
 )
+from case_teaching.schema import text_excerpt
 from tests.unit.test_case_learner_view import walk
 from tests.unit.test_case_strategies import (
     act,
@@ -180,7 +182,14 @@ def test_attempts_beyond_the_limit_are_refused():
         question="q",
         answer={"options": ["a"]},
     )
-    assert error.params == {"question": "q", "attempts": 2}
+    assert error.params == {
+        "question": "q",
+        "attempts": 2,
+        "number": 1,
+        "prompt": "Question q?",
+        "stage_title": "Start",
+    }
+    assert str(error) == 'You have used all 2 attempts at question 1 of "Start" ("Question q?").'
 
 
 # ---- refusals change nothing ----------------------------------------------------------------
@@ -214,13 +223,21 @@ def test_an_answer_for_a_stage_not_reached_is_refused():
         answer={"options": ["ambulance"]},
     )
     assert error.params["stage"] == "presentation"
+    assert str(error) == (
+        'That question is not part of the stage you are at ("Presentation"). Reload the page.'
+    )
 
 
 def test_findings_that_do_not_exist_belong_elsewhere_or_were_already_requested_are_refused():
     case = load_demo_case("chest_pain_gp")
     progress = at_stage(case, "history").progress
     refused("unknown_finding", case, progress, kind="request_finding", finding="mri-brain")
-    refused("finding_not_available", case, progress, kind="request_finding", finding="inv-ecg")
+    error = refused(
+        "finding_not_available", case, progress, kind="request_finding", finding="inv-ecg"
+    )
+    ecg = case.finding("inv-ecg")[1]
+    assert "inv-ecg" not in str(error) and ecg.label not in str(error)  # not earned yet
+    assert case.stage("history").title in str(error)
     progress = act(case, progress, kind="request_finding", finding="hx-pattern").progress
     error = refused(
         "finding_already_requested", case, progress, kind="request_finding", finding="hx-pattern"
@@ -232,21 +249,29 @@ def test_continuing_before_the_required_questions_are_answered_is_refused():
     case = load_demo_case("acute_limb_ischaemia")
     error = refused("required_questions_open", case, start(case).progress, kind="continue")
     assert error.params["question_ids"] == ["threatened-signs"]
-    assert '"threatened-signs"' in str(error)
+    prompt = text_excerpt(case.question("threatened-signs")[1].prompt, 60)
+    assert str(error) == (
+        f'Answer these questions of "{case.start_stage.title}" before you continue: 1. {prompt}.'
+    )
 
 
-def test_malformed_answers_are_refused_with_the_question_named():
+def test_malformed_answers_are_refused_naming_the_question_as_the_learner_sees_it():
     case = load_demo_case("acute_limb_ischaemia")
     progress = start(case).progress
+    stage = case.start_stage
+    prompt = text_excerpt(stage.questions[0].prompt, 60)
     for answer, code in (
         ({"options": ["gangrene"]}, "answer_unknown_option"),
         ({"options": ["pain", "pain"]}, "answer_duplicate_option"),
         ({"order": ["pain"]}, "answer_needs_choice"),
         ({"options": []}, "answer_needs_choice"),
     ):
-        refused(
+        error = refused(
             code, case, progress, kind="submit_answer", question="threatened-signs", answer=answer
         )
+        said = str(error)
+        assert f'question 1 of "{stage.title}" ("{prompt}")'.lower() in said.lower(), said
+        assert "threatened-signs" not in said and "gangrene" not in said
 
 
 def test_a_finished_case_accepts_nothing_but_a_permitted_restart():
@@ -358,6 +383,53 @@ def test_a_case_whose_visited_stage_was_removed_restarts_the_learner_with_a_mess
     assert notice == "case_changed_restarted"
     assert restarted.path == ["start"] and restarted.answers == []
     assert restarted.step > progress.step  # a stale page cannot submit into the new state
+
+
+def finished(case: Case, option: str) -> CaseProgress:
+    progress = act(
+        case, start(case).progress, kind="submit_answer", question="q", answer={"options": [option]}
+    ).progress
+    progress = act(case, progress, kind="continue").progress
+    return act(case, progress, kind="continue").progress
+
+
+def test_a_learner_who_finished_keeps_the_result_when_the_edited_case_no_longer_replays():
+    case = two_stage_case()
+    progress = finished(case, "a")
+    assert progress.completed and progress.score == 2
+    data = case.model_dump()
+    data["stages"][0]["questions"][0]["options"].pop(0)  # option "a", their answer, is gone
+    data["stages"][0]["questions"][0]["options"][0]["correct"] = True
+    edited = Case.model_validate(data)
+
+    kept, notice = reconcile(edited, progress)
+
+    assert notice == "case_updated_result_kept"
+    assert kept.completed and kept.passed
+    assert (kept.score, kept.max_score) == (progress.score, progress.max_score)
+    assert kept.path == ["start", "end"] and kept.step == progress.step + 1
+    assert kept.answers == []  # the answer no longer fits the question: not shown
+    view = learner_view(edited, kept)  # the summary is still there, nothing crashes
+    assert view["summary"]["score"] == progress.score and view["stage"] is None
+    assert reconcile(edited, kept) == (kept, None)
+    refused("case_completed", edited, kept, kind="continue")
+
+
+def test_a_learner_who_finished_keeps_the_result_when_their_ending_now_leads_on():
+    case = two_stage_case()
+    progress = finished(case, "b")  # no credit
+    data = case.model_dump()
+    data["stages"][1] |= {"ending": False, "next_stage": "follow-up"}
+    data["stages"].append({"id": "follow-up", "title": "Follow-up", "ending": True})
+    edited = Case.model_validate(data)
+
+    kept, notice = reconcile(edited, progress)  # the replay stops short of an ending
+
+    assert notice == "case_updated_result_kept"
+    assert kept.completed and not kept.passed and kept.score == 0
+    assert kept.path == ["start", "end"]
+    assert [a.question for a in kept.answers] == ["q"]
+    assert learner_view(edited, kept)["summary"]["decisions"][0]["question"] == "q"
 
 
 def test_a_changed_answer_key_rescores_the_replayed_answers():

@@ -315,3 +315,47 @@ def test_every_message_code_raised_by_the_model_has_an_english_template():
     broken[0]["next_stage"] = "nowhere"
     code, _ = refusal(case_dict(broken))
     assert code in MESSAGES
+
+
+def key_feature_view(critical: list[str], **fields) -> dict:
+    """What a learner's page receives of a four-option key-feature question."""
+    from case_teaching import learner_view, new_progress
+
+    question = single_choice("kf") | {"kind": "key_feature", **fields}
+    question["options"].append({"id": "d", "text": "Option D"})
+    for option in question["options"]:
+        option["correct"] = option["id"] in critical
+    case = Case.model_validate(one_stage(questions=[question]))
+    return learner_view(case, new_progress(case))["stage"]["questions"][0]
+
+
+def test_what_a_learner_is_told_of_a_key_feature_limit_never_depends_on_the_key():
+    assert key_feature_view(["a"]) == key_feature_view(["a", "b"])
+    assert key_feature_view(["a"])["max_selections"] == 4  # every option, not the key count
+    assert key_feature_view(["a", "b"], max_selections=3)["max_selections"] == 3
+
+
+def test_every_demo_key_feature_question_sets_a_limit_that_does_not_count_the_keys():
+    from case_teaching import demo_case_names, load_demo_case
+
+    for name in demo_case_names():
+        for stage in load_demo_case(name).stages:
+            for question in stage.questions:
+                if question.kind == "key_feature":
+                    keys = sum(o.correct for o in question.options)
+                    assert question.max_selections not in (None, keys), (name, question.id)
+
+
+@pytest.mark.parametrize("where", ["version", "title", "objective"])
+def test_a_control_character_that_no_course_export_could_hold_is_refused_by_name(where):
+    data = one_stage()
+    if where == "objective":
+        data["learning_objectives"] = ["Recognise\x0bsepsis"]
+    else:
+        data[where] = "1\x1f" if where == "version" else "Chest\x00pain"
+    code, message = refusal(data)
+    assert code == "text_control_character"
+    assert message.startswith("learning_objectives" if where == "objective" else where)
+    assert "U+00" in message
+    data = one_stage(content="<p>Line one\nline two\ttabbed</p>")  # ordinary white space is fine
+    Case.model_validate(data)

@@ -1,11 +1,17 @@
 """The teacher's view of a cohort: built from real attempts played through the engine."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from case_teaching import expert_route, load_demo_case
-from case_teaching.teaching_report import CohortChartLabels, cohort_report, cohort_to_svg
+from case_teaching.teaching_report import (
+    CohortChartLabels,
+    cohort_report,
+    cohort_to_svg,
+    options_to_svg,
+)
 from tests.unit.test_case_learner_view import walk
 
 CASE = load_demo_case("child_pneumonia")
@@ -112,3 +118,48 @@ def test_counts_add_up_and_shares_stay_between_zero_and_one(players):
         if decision.kind in ("single_choice", "script_concordance", "ranking"):
             assert sum(o.count for o in decision.options) == decision.answered
     assert sum(count for _, count, _ in report.paths) == len(attempts)
+
+
+def test_chart_rows_name_the_question_so_two_decisions_of_one_stage_differ():
+    report = cohort_report(CASE, cohort())
+    svg = cohort_to_svg(report, CASE, CohortChartLabels())
+    root = etree.fromstring(svg.encode(), SAFE)
+    ns = "{http://www.w3.org/2000/svg}"
+    rows = [t.text for t in root.findall(f"{ns}text") if t.find(f"{ns}title") is not None]
+    management = [d.label for d in report.decisions if d.stage_title == "Management"]
+    assert len(management) == 2 and management[0] != management[1]
+    assert len(rows) == len(set(rows))
+    for label in management:
+        assert any(row.endswith(label) for row in rows)
+        assert "<" not in label and len(label) <= 41
+
+
+def test_each_decision_has_a_bar_per_option_with_its_numbers_as_text():
+    report = cohort_report(CASE, cohort())
+    decision = next(d for d in report.decisions if d.question == BRANCH.question)
+    labels = CohortChartLabels(keyed={"correct": "right", "credit": "some", "harmful": "bad"})
+    svg = options_to_svg(decision, labels, id_prefix="t")
+    root = etree.fromstring(svg.encode(), SAFE)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "t-title t-desc"
+    desc = root.find(f"{ns}desc").text
+    wrong = next(o for o in decision.options if o.id == BRANCH.options[0])
+    assert f"{wrong.text}: 1 (33%)" in desc
+    right = next(o for o in decision.options if o.keyed == "correct")
+    assert f"{right.text}: 2 (67%) · right" in desc
+    bars = [r for r in root.findall(f"{ns}rect") if r.find(f"{ns}title") is not None]
+    assert len(bars) == sum(1 for o in decision.options if o.count)
+    widths = {b.find(f"{ns}title").text.rsplit(": ", 1)[0]: float(b.get("width")) for b in bars}
+    assert widths[right.text] == pytest.approx(2 * widths[wrong.text], abs=0.2)
+
+
+def test_the_option_chart_escapes_what_authors_wrote():
+    hostile = CASE.model_copy(deep=True)
+    question = hostile.question(BRANCH.question)[1]
+    question.options[0].text = "</text><script>alert(1)</script>"
+    report = cohort_report(hostile, cohort())
+    decision = next(d for d in report.decisions if d.question == BRANCH.question)
+    svg = options_to_svg(decision, CohortChartLabels())
+    root = etree.fromstring(svg.encode(), SAFE)
+    assert root.find(".//{http://www.w3.org/2000/svg}script") is None
+    assert "<script>" not in svg

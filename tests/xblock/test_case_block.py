@@ -18,7 +18,9 @@ from case_teaching import (
     expert_route,
     learner_view,
     load_demo_case,
+    new_progress,
 )
+from case_teaching.schema import text_excerpt
 from tests.unit.test_case_learner_view import unique_secrets
 from xblocks.records.models import LearnerOutcome
 
@@ -73,6 +75,13 @@ class Learner:
         if response.status_code == 200:
             self.step += 1
         return response.status_code, body
+
+    def view_data(self) -> dict:
+        """What the mobile app asks for: the learner's own view, as data."""
+        response = self.workbench.handler(self.usage_id, "view_data", {}, self.student)
+        assert response.status_code == 200, response.content
+        self.payloads.append(response.content.decode())
+        return json.loads(response.content)
 
     def ok(self, action: str, **fields) -> dict:
         status, body = self.post(action, **fields)
@@ -180,15 +189,18 @@ def test_no_page_or_handler_response_shows_what_the_learner_has_not_earned(workb
     learner = Learner(workbench, usages[name], case)
     learner.open_page()
     checked = 0
+    overview = json.dumps(learner.block.student_view_data(), ensure_ascii=False)
     while True:
         progress = learner.progress
         secrets = unique_secrets(case, progress)
-        for payload in learner.payloads[-1:]:
+        mobile = learner.view_data()  # what the mobile app shows at this point
+        assert mobile["view"] == json.loads(json.dumps(learner_view(case, progress)))
+        for payload in [*learner.payloads[-2:], overview]:
             text = visible_text(payload)
             for secret in secrets:
                 assert html.unescape(secret) not in text, f"unearned text shown: {secret[:80]!r}"
+            assert '"correct"' not in payload
             checked += 1
-        assert '"correct"' not in learner.payloads[-1]
         if progress.completed:
             break
         stage = case.stage(progress.current_stage)
@@ -210,16 +222,107 @@ def test_no_page_or_handler_response_shows_what_the_learner_has_not_earned(workb
     assert checked > 5
 
 
-def test_student_view_data_for_the_mobile_app_is_the_learner_view_and_nothing_more(
+def test_student_view_data_for_the_mobile_app_is_the_same_for_everyone_and_changes_nothing(
+    workbench, usages
+):
+    """edx-platform collects it for the course structure once, without a learner."""
+    usage_id = usages["child_pneumonia"]
+    case = load_demo_case("child_pneumonia")
+    Learner(workbench, usage_id, case).play()
+    events = len(workbench.events())
+    fresh = workbench.block(usage_id, "student_3")
+
+    data = fresh.student_view_data()
+
+    assert data == workbench.block(usage_id, "student_1").student_view_data()
+    assert fresh.progress_json == "" and len(workbench.events()) == events
+    assert data["first_stage"]["title"] == case.start_stage.title
+    assert data["case"]["title"] == case.title and data["handlers"]["view"] == "view_data"
+    text = json.dumps(data, ensure_ascii=False)
+    for secret in unique_secrets(case, new_progress(case)):
+        assert secret not in text, f"unearned text in student_view_data: {secret[:80]!r}"
+    for stage in case.stages[1:]:
+        assert stage.title not in text or stage.title == case.start_stage.title
+
+
+def test_the_mobile_app_gets_the_learners_own_view_from_a_handler_and_nothing_more(
     workbench, usages
 ):
     case = load_demo_case("child_pneumonia")
     learner = Learner(workbench, usages["child_pneumonia"], case)
     learner.open_page()
-    data = learner.block.student_view_data()
-    assert data == json.loads(json.dumps(learner_view(case, learner.progress)))
+    question = case.start_stage.questions[0]
+    learner.answer(question, AnswerGiven(options=[question.options[0].id]))
+
+    body = learner.view_data()
+
+    assert body["view"] == json.loads(json.dumps(learner_view(case, learner.progress)))
+    assert body["notice"] == ""
     for secret in unique_secrets(case, learner.progress):
-        assert secret not in json.dumps(data, ensure_ascii=False)
+        assert secret not in json.dumps(body, ensure_ascii=False)
+    refused = workbench.handler(learner.usage_id, "view_data", {"learner": "student_2"})
+    assert refused.status_code == 400  # nothing but `{}` is accepted
+
+
+def focused(body: dict) -> str:
+    """The element of the response's view that the page focuses (its data-focus-key)."""
+    key = body["focus"]
+    match = re.search(rf'<[a-z0-9]+ [^>]*data-focus-key="{re.escape(key)}"[^>]*>', body["html"])
+    assert match, f"the view has no element for focus {key!r}"
+    return match.group(0)
+
+
+def test_after_each_action_the_focus_goes_where_the_learner_goes_on(workbench, usages):
+    case = load_demo_case("chest_pain_gp")
+    learner = Learner(workbench, usages["chest_pain_gp"], case)
+    learner.open_page()
+    question = case.start_stage.questions[0]
+
+    answered = learner.answer(question, AnswerGiven(options=[question.options[0].id]))
+    assert answered["focus"] == f"question-{question.id}"
+    assert "cme-feedback" in focused(answered)  # the feedback, not the stage heading
+
+    moved = learner.ok("continue")
+    assert moved["focus"] == "stage" and "<h3" in focused(moved)
+    finding = case.stage(learner.progress.current_stage).findings[0]
+    received = learner.ok("request_finding", finding=finding.id)
+    assert received["focus"] == f"finding-{finding.id}"
+    assert f'data-finding="{finding.id}"' in focused(received)
+    assert received["announce"] == f"Result received: {finding.label}."
+
+
+def test_each_question_form_has_a_short_legend_and_the_prompt_describes_the_group(
+    workbench, usages
+):
+    from lxml import html as lxml_html
+
+    case = load_demo_case("child_pneumonia")
+    learner = Learner(workbench, usages["child_pneumonia"], case)
+    page = lxml_html.fromstring(learner.open_page())
+    fieldsets = page.xpath('//form[@data-action="submit_answer"]/fieldset')
+    assert fieldsets
+    for number, fieldset in enumerate(fieldsets, start=1):
+        legend = fieldset.find("legend")
+        assert len(legend) == 0 and legend.text_content() == f"Question {number}"
+        described = [page.get_element_by_id(i) for i in fieldset.get("aria-describedby").split()]
+        prompt = described[0]
+        assert "cme-case-prompt" in prompt.get("class")
+        question = case.start_stage.questions[number - 1]
+        assert text_excerpt(question.prompt, 30).rstrip("…") in prompt.text_content()
+
+
+def test_the_key_feature_hint_says_the_authors_limit_and_never_the_number_of_keys():
+    from tests.unit.test_case_schema import key_feature_view
+    from xblocks.case_view import CaseViewModel
+
+    def hint(view: dict) -> str:
+        return CaseViewModel(lambda text: text)._question(view)["hint"]
+
+    assert hint(key_feature_view(["a"])) == hint(key_feature_view(["a", "b"]))
+    assert "up to" not in hint(key_feature_view(["a"]))
+    assert "a harmful choice loses the question" in hint(key_feature_view(["a"]))
+    limited = hint(key_feature_view(["a", "b"], max_selections=3))
+    assert limited.startswith("Choose up to 3 answers")
 
 
 def test_a_page_opened_in_chinese_is_in_chinese(workbench, usages):
@@ -270,8 +373,11 @@ def test_a_replayed_submission_is_refused_and_counted_once(workbench, started):
 @pytest.mark.parametrize(
     ("fields", "words"),
     [
-        ({"action": "request_finding", "finding": "no-such-test"}, "no-such-test"),
-        ({"action": "submit_answer", "question": "not-here", "options": ["a"]}, "not-here"),
+        ({"action": "request_finding", "finding": "no-such-test"}, "not part of this case"),
+        (
+            {"action": "submit_answer", "question": "not-here", "options": ["a"]},
+            'not part of the stage you are at ("Presentation")',
+        ),
         ({"action": "fly"}, "action"),
         ({"action": "continue", "surprise": 1}, "surprise"),
     ],
@@ -285,6 +391,24 @@ def test_bad_actions_answer_400_with_a_sentence_and_change_nothing(started, fiel
     unchanged(started, before)
 
 
+def test_a_learner_is_told_which_question_as_their_page_shows_it_not_by_its_id(workbench, usages):
+    case = load_demo_case("child_pneumonia")
+    learner = Learner(workbench, usages["child_pneumonia"], case)
+    learner.open_page()
+    question = case.start_stage.questions[0]
+    assert question.kind == "multiple_choice"
+
+    status, body = learner.post("submit_answer", question=question.id, options=[])
+
+    assert status == 400
+    prompt = text_excerpt(question.prompt, 60)
+    assert body["error"] == (
+        f'Question 1 of "{case.start_stage.title}" ("{prompt}") asks you to choose at least one '
+        "option."
+    )
+    assert question.id not in body["error"]
+
+
 def test_an_answer_for_a_stage_not_reached_is_refused(started):
     later = started.case.stages[-1]
     question = next(
@@ -292,9 +416,9 @@ def test_an_answer_for_a_stage_not_reached_is_refused(started):
     )
     before = started.block.progress_json
     status, body = started.post("submit_answer", question=question.id, options=["a"])
-    assert status == 400 and question.id in body["error"]
+    assert status == 400 and started.case.start_stage.title in body["error"]
     unchanged(started, before)
-    assert later.title not in body["error"]
+    assert later.title not in body["error"] and question.id not in body["error"]
 
 
 def test_continuing_before_answering_the_required_questions_is_refused(started):
@@ -352,6 +476,7 @@ def test_staff_reset_starts_one_learner_again_and_zeroes_their_grade(workbench, 
     assert learner.progress.path == [case.start_stage.id] and not learner.progress.completed
     assert learner.block.attempt == 2
     assert workbench.events("student_2", "grade")[-1]["data"]["value"] == 0
+    assert workbench.events("student_2", "completion")[-1]["data"] == {"completion": 0.0}
     learner.play()
     assert (
         LearnerOutcome.objects.filter(usage_id=learner.usage_id, learner_id="student_2").count()
@@ -359,6 +484,88 @@ def test_staff_reset_starts_one_learner_again_and_zeroes_their_grade(workbench, 
     )
     learner.open_page()  # applied once only
     assert learner.block.attempt == 2
+
+
+def test_staff_reset_a_learner_by_the_username_they_know_and_an_unknown_one_is_refused(
+    workbench, usages, monkeypatch
+):
+    """In the LMS the records hold the numeric user id; staff know the username, which the
+    LMS's user service turns into the user (here a stand-in for it)."""
+    from xblocks.records.models import AttemptReset
+    from xblocks.workbench.services import WorkbenchUserService
+
+    class Account:
+        id = "student_2"
+        username = "dr.wang"
+
+    monkeypatch.setattr(
+        WorkbenchUserService,
+        "get_anonymous_user_id",
+        lambda self, username, course_id: "anon-wang" if username == "dr.wang" else None,
+        raising=False,
+    )
+    monkeypatch.setattr(
+        WorkbenchUserService,
+        "get_user_by_anonymous_id",
+        lambda self, uid=None: Account() if uid == "anon-wang" else None,
+        raising=False,
+    )
+    case = load_demo_case("chest_pain_gp")
+    learner = Learner(workbench, usages["chest_pain_gp"], case, student="student_2")
+    learner.open_page()
+    learner.answer(case.start_stage.questions[0], AnswerGiven(options=["much-less"]))
+
+    unknown = workbench.handler(
+        learner.usage_id, "reset_learner", {"learner": "dr.li"}, student="staff"
+    )
+    assert unknown.status_code == 400
+    assert 'No learner with the username or user id "dr.li"' in json.loads(unknown.content)["error"]
+    assert not AttemptReset.objects.exists()
+
+    by_name = workbench.handler(
+        learner.usage_id, "reset_learner", {"learner": " dr.wang "}, student="staff"
+    )
+    assert by_name.status_code == 200, by_name.content
+    assert json.loads(by_name.content)["message"].startswith("dr.wang will start again")
+    assert list(AttemptReset.objects.values_list("learner_id", flat=True)) == ["student_2"]
+    by_id = workbench.handler(
+        learner.usage_id, "reset_learner", {"learner": "student_2"}, student="staff"
+    )
+    assert by_id.status_code == 200
+    assert "reset your attempt" in learner.open_page()
+
+
+def delete_learner_state(usage_id: str, student: str) -> None:
+    """What the Instructor Dashboard's "Delete learner's state" does: the block's user-state
+    fields are gone; the suite's durable records (receipts, outcomes) stay."""
+    from workbench.models import XBlockState
+
+    deleted, _ = XBlockState.objects.filter(
+        scope="usage", scope_id=usage_id, user_id=student
+    ).delete()
+    assert deleted
+
+
+def test_a_learner_whose_state_the_platform_deleted_works_through_the_case_again(workbench, usages):
+    case = load_demo_case("chest_pain_gp")
+    learner = Learner(workbench, usages["chest_pain_gp"], case, student="student_2")
+    learner.play()
+    delete_learner_state(learner.usage_id, "student_2")
+    assert learner.block.progress_json == ""
+
+    page = learner.open_page()
+    assert case.start_stage.title in page and "Case complete" not in page
+    progress = learner.play()  # every action is accepted (`ok` asserts 200)
+
+    assert progress.completed and progress.score == progress.max_score
+    attempts = LearnerOutcome.objects.filter(
+        usage_id=learner.usage_id, learner_id="student_2"
+    ).values_list("attempt", flat=True)
+    assert sorted(attempts) == [1, 2]  # the second completion is recorded, not lost
+    assert [e["data"] for e in workbench.events("student_2", "completion")] == [
+        {"completion": 1.0},
+        {"completion": 1.0},
+    ]
 
 
 def studio(workbench, usage_id, source, mode="save", student="staff", **extra):
@@ -382,6 +589,91 @@ def test_studio_saves_a_valid_edit_and_a_learner_mid_way_is_told(workbench, usag
     assert block.case.title.endswith("(2026 update)") and block.weight == 2
     page = learner.open_page()
     assert "updated this case" in page and "(2026 update)" in page
+
+
+def test_a_learner_whose_page_was_open_during_an_edit_gets_the_updated_case_and_a_notice(
+    workbench, usages
+):
+    usage_id = usages["chest_pain_gp"]
+    case = load_demo_case("chest_pain_gp")
+    learner = Learner(workbench, usage_id, case)
+    learner.open_page()
+    question = case.start_stage.questions[0]
+    learner.answer(question, AnswerGiven(options=[question.options[0].id]))
+    learner.ok("continue")
+    first, second = case.stage(learner.progress.current_stage).findings[:2]
+    learner.ok("request_finding", finding=first.id)
+    edited = case.model_copy(update={"title": "Chest pain in general practice (2026 update)"})
+    assert studio(workbench, usage_id, edited.model_dump_json()).status_code == 200
+
+    # The page rendered before the edit asks for the next finding.
+    status, body = learner.post("request_finding", finding=second.id)
+
+    assert status == 200, body
+    assert body["status"] == "case_updated" and body["focus"] == "notice"
+    assert "your last action was not applied" in body["announce"]
+    panel = visible_text(body["html"])
+    assert "(2026 update)" in panel and "your last action was not applied" in panel
+    assert learner.progress.findings == [first.id]  # kept, and the stale action not applied
+    steps = re.findall(r'name="step" value="(\d+)"', body["html"])
+    learner.step = int(steps[0])
+    learner.ok("request_finding", finding=second.id)  # the updated page works at once
+    assert learner.progress.findings == [first.id, second.id]
+    assert len(workbench.events("student_1", "cme.case.finding_requested")) == 2
+
+
+def without_option(case: Case, question_id: str, option_id: str) -> str:
+    """The case as JSON with one option of one question removed (a learner who chose it can no
+    longer be replayed on the case)."""
+    data = json.loads(case.model_dump_json())
+    for stage in data["stages"]:
+        for question in stage["questions"]:
+            if question["id"] == question_id:
+                question["options"] = [o for o in question["options"] if o["id"] != option_id]
+    return json.dumps(data)
+
+
+def test_a_learner_whose_answers_no_longer_fit_an_edit_made_while_the_page_was_open_restarts(
+    workbench, usages
+):
+    usage_id = usages["chest_pain_gp"]
+    case = load_demo_case("chest_pain_gp")
+    learner = Learner(workbench, usage_id, case)
+    learner.open_page()
+    question = case.start_stage.questions[0]
+    chosen = question.options[0]
+    learner.answer(question, AnswerGiven(options=[chosen.id]))
+    edited = without_option(case, question.id, chosen.id)
+    assert studio(workbench, usage_id, edited).status_code == 200
+
+    status, body = learner.post("continue")
+
+    assert status == 200, body
+    assert body["status"] == "case_updated"
+    assert "starts again from the beginning" in visible_text(body["html"])
+    assert learner.progress.answers == [] and not learner.progress.log
+    learner.step = int(re.findall(r'name="step" value="(\d+)"', body["html"])[0])
+    learner.answer(question, AnswerGiven(options=[question.options[1].id]))  # at once
+    assert [a.question for a in learner.progress.answers] == [question.id]
+
+
+def test_a_learner_who_finished_keeps_their_summary_after_an_edit_that_no_longer_fits(
+    workbench, usages
+):
+    usage_id = usages["chest_pain_gp"]
+    case = load_demo_case("chest_pain_gp")
+    learner = Learner(workbench, usage_id, case)
+    done = learner.play()
+    question = case.start_stage.questions[0]
+    chosen = learner.progress.answer(question.id).attempts[-1].options[0]
+    edited = without_option(case, question.id, chosen)
+    assert studio(workbench, usage_id, edited).status_code == 200
+
+    page = visible_text(learner.open_page())
+
+    assert "Case complete" in page and "Your result is kept as you earned it" in page
+    assert learner.progress.completed and learner.progress.score == done.score
+    assert [e["data"] for e in workbench.events("student_1", "completion")] == [{"completion": 1.0}]
 
 
 @pytest.mark.parametrize(
@@ -491,20 +783,39 @@ def test_the_studio_editor_holds_the_case_and_its_schema_and_nothing_breaks_out_
 
 def test_staff_see_how_the_cohort_went_and_learners_cannot(workbench, usages):
     case = load_demo_case("chest_pain_gp")
-    branch = next(s for s in case.stages if s.branches).branches[0]
-    Learner(workbench, usages["chest_pain_gp"], case, student="student_1").play()
-    Learner(workbench, usages["chest_pain_gp"], case, student="student_2").play(
-        decisions={branch.question: [branch.options[0]]}, findings=False
-    )
     usage_id = usages["chest_pain_gp"]
+    branch = next(s for s in case.stages if s.branches).branches[0]
+    Learner(workbench, usage_id, case, student="student_1").play()
+    retaker = Learner(workbench, usage_id, case, student="student_2")
+    retaker.play()  # a first attempt on the expert path, then reset and taken again
+    workbench.handler(usage_id, "reset_learner", {"learner": "student_2"}, student="staff")
+    retaker.play(decisions={branch.question: [branch.options[0]]}, findings=False)
     refused = workbench.handler(usage_id, "cohort", {"action": "cohort"}, student="student_1")
     assert refused.status_code == 403
 
     response = workbench.handler(usage_id, "cohort", {"action": "cohort"}, student="staff")
     assert response.status_code == 200
     panel = html.unescape(json.loads(response.content)["html"])
+    # Learners, not attempts: student_2 counts once, with their latest attempt (not passed).
     assert "2 learners completed this case; 1 passed" in panel
     assert "<svg" in panel and 'role="img"' in panel
     assert "(the expert path)" in panel
-    assert REFLECTION in panel  # both learners' reflections, for the teacher
     assert "Essential findings most often missed" in panel
+    # Both learners' reflections, for the teacher, by the name staff know them by.
+    assert f"student_1:</span> {REFLECTION}" in panel
+    assert f"student_2:</span> {REFLECTION}" in panel
+    # Chart rows name the question, so the two decisions of one stage differ.
+    management = next(s for s in case.stages if len(s.questions) > 1)
+    chart = re.search(r"<svg.*?</svg>", panel, flags=re.S).group(0)
+    rows = re.findall(r'<text x="8" y="\d+">(\d+\. [^<]*)<title>', chart)
+    assert len(rows) == len(set(rows)) >= 2
+    for question in management.questions:
+        assert any(text_excerpt(question.prompt, 20).rstrip("…") in row for row in rows)
+    # Each decision's answers split by option, as bars with the same numbers as text.
+    decision = branch.question
+    options = case.question(decision)[1].options
+    charts = re.findall(r"<svg.*?</svg>", panel, flags=re.S)
+    assert len(charts) > 2
+    split = next(c for c in charts if options[0].text in c and "<desc" in c)
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", split, flags=re.S).group(1)
+    assert f"{options[0].text}: 1 (50%)" in desc

@@ -54,3 +54,27 @@ def test_a_score_outside_zero_to_max_is_refused_and_nothing_is_written(score):
     with pytest.raises(ValueError, match="outside"):
         record_outcome(outcome(score=score))
     assert LearnerOutcome.objects.count() == 0
+
+
+def test_a_learner_without_records_begins_at_step_0_and_one_with_records_after_them():
+    from xblocks.records.outcomes import resume_point, take_step
+
+    assert resume_point("student_1", "demo.cme_case.d0.u0") == (0, 0)
+    for step in (0, 1, 2):
+        assert take_step("student_1", "demo.cme_case.d0.u0", step)
+    record_outcome(outcome(attempt=1))
+    take_step("student_2", "demo.cme_case.d0.u0", 9)  # someone else's steps do not count
+    assert resume_point("student_1", "demo.cme_case.d0.u0") == (3, 1)
+    assert not take_step("student_1", "demo.cme_case.d0.u0", 2)
+    assert take_step("student_1", "demo.cme_case.d0.u0", 3)
+
+
+def test_the_cohort_reads_each_learners_latest_attempt_once():
+    from xblocks.records.outcomes import latest_block_outcomes
+
+    record_outcome(outcome(attempt=1, score=9.0))
+    record_outcome(outcome(attempt=2, score=3.0))
+    record_outcome(outcome(learner_id="student_2", attempt=1, score=5.0))
+    record_outcome(outcome(usage_id="demo.cme_case.d1.u0", attempt=3))
+    rows = [(r.learner_id, r.attempt, r.score) for r in latest_block_outcomes(outcome().usage_id)]
+    assert rows == [("student_1", 2, 3.0), ("student_2", 1, 5.0)]

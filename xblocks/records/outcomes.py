@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Subquery
 
 from .models import AttemptReset, LearnerOutcome
 
@@ -63,9 +64,19 @@ def best_outcomes(learner_id: str, usage_ids: list[str]) -> dict[str, LearnerOut
     return best
 
 
-def block_outcomes(usage_id: str) -> Iterator[LearnerOutcome]:
-    """Every learner's completed attempts at one block, oldest first (for the staff view)."""
-    return LearnerOutcome.objects.filter(usage_id=usage_id).iterator(chunk_size=500)
+def latest_block_outcomes(usage_id: str) -> Iterator[LearnerOutcome]:
+    """Each learner's latest completed attempt at one block (one row per learner), in the
+    order the learners first completed it: what a cohort view counts."""
+    latest = (
+        LearnerOutcome.objects.filter(usage_id=usage_id, learner_id=OuterRef("learner_id"))
+        .order_by("-attempt", "-completed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        LearnerOutcome.objects.filter(usage_id=usage_id, pk=Subquery(latest))
+        .order_by("pk")
+        .iterator(chunk_size=500)
+    )
 
 
 def request_reset(
@@ -114,3 +125,33 @@ def take_step(learner_id: str, usage_id: str, step: int) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def resume_point(learner_id: str, usage_id: str) -> tuple[int, int]:
+    """(the first step no action receipt has used, the last attempt with an outcome row) of a
+    learner at one block, both 0 when there are none.
+
+    A learner whose XBlock state the platform deleted ("Delete learner's state") begins again
+    from here: at step 0 every action would be refused as a replay of an old receipt, and at
+    attempt 1 the new completion would collide with the first attempt's outcome row.
+    """
+    from .models import ActionReceipt
+
+    top_step = ActionReceipt.objects.filter(learner_id=learner_id, usage_id=usage_id).aggregate(
+        top=Max("step")
+    )["top"]
+    top_attempt = LearnerOutcome.objects.filter(learner_id=learner_id, usage_id=usage_id).aggregate(
+        top=Max("attempt")
+    )["top"]
+    return (0 if top_step is None else top_step + 1), (top_attempt or 0)
+
+
+def has_worked_on(learner_id: str, usage_id: str) -> bool:
+    """Has this learner done anything at this block that the records hold (an accepted action
+    or a completed attempt)?"""
+    from .models import ActionReceipt
+
+    return (
+        ActionReceipt.objects.filter(learner_id=learner_id, usage_id=usage_id).exists()
+        or LearnerOutcome.objects.filter(learner_id=learner_id, usage_id=usage_id).exists()
+    )

@@ -5,6 +5,21 @@
 (function (global) {
   'use strict';
 
+  /* Words the script itself shows, in the user's language: the block's root carries them as
+   * translated by the server (e.g. data-error-text); the platform's JavaScript catalog
+   * (window.gettext, present in the LMS) translates the fallback. */
+  function text(element, name, english) {
+    var given = element && element.dataset[name];
+    if (given) { return given; }
+    return typeof global.gettext === 'function' ? global.gettext(english) : english;
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return key in values ? String(values[key]) : whole;
+    });
+  }
+
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : '';
@@ -70,8 +85,26 @@
     var live = list.closest('form').querySelector('[data-role="rank-status"]');
     if (live) {
       var position = Array.prototype.indexOf.call(list.children, item) + 1;
-      live.textContent = (item.dataset.label || '') + ': ' + position;
+      live.textContent = fill(text(live, 'text', '{label}: now in place {position}'),
+        {label: item.dataset.label || '', position: position});
     }
+  }
+
+  /* After a new view is swapped in: focus what the response names (`focus`: a data-focus-key
+   * of the view, e.g. the result just received, so a phone keeps its place and a screen reader
+   * goes on from there); without one, the view's [data-focus] element (its main heading). */
+  function moveFocus(target, key) {
+    var focus = null;
+    if (typeof key === 'string' && key) {
+      Array.prototype.some.call(target.querySelectorAll('[data-focus-key]'), function (el) {
+        if (el.getAttribute('data-focus-key') === key) { focus = el; return true; }
+        return false;
+      });
+    }
+    focus = focus || target.querySelector('[data-focus]');
+    if (!focus) { return; }
+    if (!focus.hasAttribute('tabindex')) { focus.setAttribute('tabindex', '-1'); }
+    focus.focus();
   }
 
   /* Wire one block: `element` is the block root, `runtime` the XBlock JS runtime. */
@@ -112,21 +145,24 @@
       postJSON(runtime.handlerUrl(element, form.dataset.handler || handlerName), payload)
         .then(function (result) {
           if (!result.ok) {
-            showError(form, result.body.error || root.dataset.errorText || 'Error');
+            showError(form, result.body.error ||
+              text(root, 'errorText', 'That did not work. Please try again.'));
             return;
           }
           var target = form.dataset.target ?
             root.querySelector('[data-region="' + form.dataset.target + '"]') : region();
           if (typeof result.body.html === 'string' && target) {
             target.innerHTML = result.body.html;
-            var focus = target.querySelector('[data-focus]');
-            if (focus) { focus.setAttribute('tabindex', '-1'); focus.focus(); }
+            moveFocus(target, result.body.focus);
           }
           var status = form.isConnected && form.querySelector('[data-role="status"]');
           if (status && result.body.message) { status.textContent = result.body.message; }
           announce(result.body.announce || result.body.message);
         })
-        .catch(function () { showError(form, root.dataset.networkErrorText || 'Network error'); })
+        .catch(function () {
+          showError(form, text(root, 'networkErrorText',
+            'The server could not be reached. Check your connection and try again.'));
+        })
         .then(function () {
           busy = false;
           if (form.isConnected) {
