@@ -19,6 +19,7 @@ The adapter's API, in the order a handler uses it::
     # save step.progress.model_dump_json(); publish step.events (name, data);
     # grade: step.progress.score / exercise.max_score; complete when phase == "completed";
     # return step.response (== learner_view(exercise, step.progress)).
+    # Mobile course structure (no learner): exercise_overview(exercise).
 
 Actions (JSON, `step` = the view's `step`): {"kind": "decide", "decision": ReferralDecision},
 {"kind": "redirect", "target_institution_id", "department"} after a decline,
@@ -61,6 +62,7 @@ from .engine import (
     Step,
     apply,
     build_exercise,
+    exercise_overview,
     learner_action,
     learner_view,
     new_progress,
@@ -111,6 +113,7 @@ __all__ = [
     "decision_record",
     "demo_exercise",
     "demo_scenario_xml",
+    "exercise_overview",
     "expected_decision",
     "fhir_priority",
     "learner_action",

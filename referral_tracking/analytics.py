@@ -7,7 +7,7 @@ into `DecisionRecord`s and streams them in (for example with `QuerySet.iterator(
 """
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
@@ -158,6 +158,9 @@ def aggregate(records: Iterable[DecisionRecord]) -> Report:
 CSV_HEADER = [
     "scope",
     "group",
+    #: The learner's username on learner rows, where the platform knows it (the group is the
+    #: learner id the records hold); empty on other rows.
+    "username",
     "tier",
     "decisions",
     "correct",
@@ -185,10 +188,11 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _row(scope: str, group: str, tier: str, stats: GroupStats) -> list[str]:
+def _row(scope: str, group: str, tier: str, stats: GroupStats, username: str = "") -> list[str]:
     return [
         scope,
         _cell(group),
+        _cell(username),
         tier,
         str(stats.decisions),
         str(stats.correct),
@@ -206,8 +210,12 @@ def _row(scope: str, group: str, tier: str, stats: GroupStats) -> list[str]:
     ]
 
 
-def report_to_csv_rows(report: Report) -> Iterator[list[str]]:
-    """Header, then one row overall, per tier, per institution and per learner."""
+def report_to_csv_rows(
+    report: Report, usernames: Mapping[str, str] | None = None
+) -> Iterator[list[str]]:
+    """Header, then one row overall, per tier, per institution and per learner (named by the
+    learner id of the records and, when `usernames` has it, by username too)."""
+    usernames = usernames or {}
     yield list(CSV_HEADER)
     yield _row("all", "all", "", report.overall)
     for tier in TIERS:
@@ -217,7 +225,8 @@ def report_to_csv_rows(report: Report) -> Iterator[list[str]]:
         tier = report.institution_tiers[institution_id]
         yield _row("institution", institution_id, tier, report.by_institution[institution_id])
     for learner_id in sorted(report.by_learner):
-        yield _row("learner", learner_id, "", report.by_learner[learner_id])
+        stats = report.by_learner[learner_id]
+        yield _row("learner", learner_id, "", stats, usernames.get(learner_id, ""))
 
 
 # ---- SVG chart ------------------------------------------------------------------------------

@@ -131,7 +131,8 @@ def build_exercise(
         raise ReferralError(
             "every_receiver_declines", scenario=scenario.id, rule=expected.deciding_rule
         )
-    # The rubric's maximum depends on the rule set's answer only, not on what is decided.
+    # The rubric's maximum is the rule set's: every decision is scored on the same lines,
+    # whatever is decided and whatever the patient needs (it must not tell the answer).
     placeholder = ReferralDecision(disposition="manage_locally", priority="routine")
     decision_max = score_decision(
         ruleset, scenario, institution, placeholder, consortium
@@ -674,6 +675,19 @@ def _page_decision(codes: PageCodes, decision: ReferralDecision) -> dict[str, An
             codes.page_finding(c) for c in data["letter"]["key_findings"]
         ]
     return data
+
+
+#: The parts of the learner view that are the same for every learner before deciding.
+OVERVIEW_KEYS = ("max_score", "scenario", "institution", "ruleset", "options")
+
+
+def exercise_overview(exercise: Exercise) -> dict[str, Any]:
+    """What any learner sees before deciding, the same for everyone (the mobile apps' course
+    structure, built without a learner): the patient, the learner's institution, the rule set,
+    the choices and the maximum score (the rule set's, whatever the answer). Where a learner
+    is, their score and their feedback come from their own `learner_view`."""
+    view = learner_view(exercise, new_progress())
+    return {key: view[key] for key in OVERVIEW_KEYS}
 
 
 def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:

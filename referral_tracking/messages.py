@@ -12,6 +12,11 @@ def N_(message: str) -> str:  # the gettext convention: mark now, translate late
 
 
 MESSAGES: dict[str, str] = {
+    # ---- any author text ------------------------------------------------------------------
+    "text_control_character": N_(
+        "{field} contains an invisible control character ({character}) that a course export cannot "
+        "hold; delete it (retype the text around it if need be)."
+    ),
     # ---- consortium ---------------------------------------------------------------------
     "unknown_capability": N_(
         'Institution "{institution}" lists capability "{capability}", which is not a known '

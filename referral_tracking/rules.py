@@ -25,6 +25,7 @@ from .schema import (
     ReferralDecision,
     ReferralLetter,
     ReferralScenario,
+    RubricWeights,
     RuleSet,
     Tier,
 )
@@ -64,6 +65,9 @@ class RubricItem(BaseModel):
     subject: str = ""
     points: float
     max_points: float
+    #: False for a referral line (kind of referral, department, letter item) when the rule set
+    #: asks to manage the patient here: the line is earned by not referring.
+    needed: bool = True
 
     @property
     def met(self) -> bool:
@@ -258,6 +262,79 @@ def red_flag_points(weight: float, present: set[str], recognised: set[str]) -> f
     return round(weight * max(0, shares - errors) / shares, 2)
 
 
+def _referral_items(
+    weights: RubricWeights,
+    expected: ExpectedDecision,
+    decision: ReferralDecision,
+    present: set[str],
+) -> tuple[list[RubricItem], list[RubricItem]]:
+    """(the kind of referral and the department, each letter item): the same lines for every
+    decision of the rule set, so that the rubric's maximum never tells whether a referral is
+    expected.
+
+    When the rule set refers, each line is earned by the referral's own merit (an emergency
+    sent as an ordinary referral loses the kind; a patient kept here loses them all). When it
+    asks to manage the patient here, they are earned as "not needed" by not referring, and a
+    learner who refers anyway loses them.
+    """
+    if not expected.refers:
+        earned = not decision.refers
+
+        def not_needed(line_id: str, kind: str, subject: str, weight: int) -> RubricItem:
+            return RubricItem(
+                id=line_id,
+                kind=kind,
+                subject=subject,
+                points=weight if earned else 0,
+                max_points=weight,
+                needed=False,
+            )
+
+        return (
+            [
+                not_needed("disposition", "disposition", expected.disposition, weights.disposition),
+                not_needed("department", "department", "", weights.department),
+            ],
+            [not_needed(f"letter:{i}", "letter", i, weights.letter_item) for i in LETTER_ITEMS],
+        )
+    # A rule whose action names no department takes any department the receiver has (the
+    # engine has checked that the chosen one exists there).
+    right_department = decision.refers and (
+        expected.department is None or decision.department == expected.department
+    )
+    referral = [
+        # An emergency sent as an ordinary upward referral (or the reverse) reaches the right
+        # hospital but not in the right way: a line of its own, not hidden in the urgency.
+        RubricItem(
+            id="disposition",
+            kind="disposition",
+            subject=expected.disposition,
+            points=weights.disposition if decision.disposition == expected.disposition else 0,
+            max_points=weights.disposition,
+        ),
+        RubricItem(
+            id="department",
+            kind="department",
+            subject=expected.department or "",
+            points=weights.department if right_department else 0,
+            max_points=weights.department,
+        ),
+    ]
+    letter = [
+        RubricItem(
+            id=f"letter:{item}",
+            kind="letter",
+            subject=item,
+            points=weights.letter_item
+            if decision.refers and letter_item_filled(decision.letter, item, present)
+            else 0,
+            max_points=weights.letter_item,
+        )
+        for item in LETTER_ITEMS
+    ]
+    return referral, letter
+
+
 def score_decision(
     ruleset: RuleSet,
     scenario: ReferralScenario,
@@ -265,41 +342,24 @@ def score_decision(
     decision: ReferralDecision,
     consortium: Consortium,
 ) -> RubricResult:
-    """Score a referral decision item by item against the rule set's answer."""
+    """Score a referral decision item by item against the rule set's answer.
+
+    Every decision of a rule set is scored on the same lines (see `_referral_items`): the
+    maximum is the rule set's, whatever the patient needs."""
     weights = ruleset.weights
     expected = expected_decision(ruleset, scenario, institution, consortium)
     classification = classify(expected, decision, consortium)
+    present = scenario.finding_ids & ruleset.red_flag_ids
+    referral, letter = _referral_items(weights, expected, decision, present)
     items = [
         RubricItem(
             id="tier",
             kind="tier",
             points=weights.tier if classification == "correct" else 0,
             max_points=weights.tier,
-        )
+        ),
+        *referral,
     ]
-    if expected.refers:
-        # An emergency sent as an ordinary upward referral (or the reverse) reaches the right
-        # hospital but not in the right way: a line of its own, not hidden in the urgency.
-        items.append(
-            RubricItem(
-                id="disposition",
-                kind="disposition",
-                subject=expected.disposition,
-                points=weights.disposition if decision.disposition == expected.disposition else 0,
-                max_points=weights.disposition,
-            )
-        )
-    if expected.refers and expected.department:
-        right_department = decision.refers and decision.department == expected.department
-        items.append(
-            RubricItem(
-                id="department",
-                kind="department",
-                subject=expected.department,
-                points=weights.department if right_department else 0,
-                max_points=weights.department,
-            )
-        )
     urgency_error = decision.priority != expected.priority
     items.append(
         RubricItem(
@@ -309,7 +369,6 @@ def score_decision(
             max_points=weights.urgency,
         )
     )
-    present = scenario.finding_ids & ruleset.red_flag_ids
     recognised = set(decision.recognised_red_flags)
     if ruleset.red_flags:
         items.append(
@@ -325,18 +384,7 @@ def score_decision(
         for item in LETTER_ITEMS
         if decision.refers and not letter_item_filled(decision.letter, item, present)
     ]
-    if expected.refers:
-        for item in LETTER_ITEMS:
-            filled = letter_item_filled(decision.letter, item, present)
-            items.append(
-                RubricItem(
-                    id=f"letter:{item}",
-                    kind="letter",
-                    subject=item,
-                    points=weights.letter_item if filled else 0,
-                    max_points=weights.letter_item,
-                )
-            )
+    items += letter
     return RubricResult(
         items=items,
         classification=classification,

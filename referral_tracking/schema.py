@@ -11,11 +11,13 @@ county hospital that has the capability. See `rules.expected_decision`.
 """
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -94,11 +96,27 @@ DEPARTMENTS: dict[str, str] = {
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-OptionalLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+#: Characters XML 1.0 cannot hold (C0 controls other than tab and line breaks, lone
+#: surrogates, U+FFFE, U+FFFF): an author's text holding one could be saved, but the scenario
+#: could then be neither exported as OLX nor opened again in the editor.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: str) -> str:
+    found = NOT_XML.search(value)
+    if found:
+        raise problem("text_control_character", character=f"U+{ord(found.group()):04X}")
+    return value
+
+
+XmlSafe = AfterValidator(_xml_safe)
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), XmlSafe
+]
+OptionalLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), XmlSafe]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), XmlSafe]
 RequiredText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), XmlSafe
 ]
 Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+){0,2}$")]
 
@@ -407,7 +425,8 @@ class RubricWeights(Authored):
     """Points per rubric item; the rule set's authors may weigh differently."""
 
     tier: int = Field(default=2, ge=0, le=10)
-    #: Emergency transfer or upward referral, as the rule set asks (scored when it refers).
+    #: Emergency transfer or upward referral, as the rule set asks ("not needed" when it keeps
+    #: the patient here: earned by not referring, like `department` and `letter_item`).
     disposition: int = Field(default=1, ge=0, le=10)
     department: int = Field(default=1, ge=0, le=10)
     urgency: int = Field(default=2, ge=0, le=10)

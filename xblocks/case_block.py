@@ -47,7 +47,7 @@ from case_teaching.teaching_report import (
 from .base import STAFF_ONLY, add_assets, json_action, json_response, script_json
 from .case_editor import editor_config
 from .case_view import CaseViewModel
-from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest
+from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest, ViewDataRequest
 from .messages import N_, translate_domain_error, translate_validation_error
 from .olx import parse_safely
 from .templates_engine import render_template
@@ -126,10 +126,6 @@ class CaseRequest(StrictRequest):
                     answer[name] = value
             data["answer"] = answer
         return data
-
-
-class ViewDataRequest(StrictRequest):
-    """The mobile app asks for the learner's view: nothing to send (`{}`)."""
 
 
 class CohortRequest(StrictRequest):

@@ -33,6 +33,10 @@ class StrictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ViewDataRequest(StrictRequest):
+    """The mobile app asks for the learner's view: nothing to send (`{}`)."""
+
+
 class StudioSaveRequest(StrictRequest):
     """What every block's Studio editor sends, besides the content itself."""
 

@@ -38,6 +38,7 @@ from referral_tracking import (
     build_exercise,
     decision_record,
     demo_scenario_xml,
+    exercise_overview,
     learner_action,
     learner_view,
     letter_items_to_svg,
@@ -49,10 +50,11 @@ from referral_tracking import (
     report_to_svg,
     scenario_from_xml,
     scenario_to_xml,
+    score_decision,
 )
 
 from .base import STAFF_ONLY, add_assets, digest, json_action, json_response, script_json
-from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest
+from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest, ViewDataRequest
 from .messages import N_, field_label, translate_domain_error, translate_validation_error
 from .olx import parse_safely
 from .referral_editor import editor_config
@@ -65,6 +67,8 @@ RULESET_TAG = "ruleset"
 CONSORTIUM_TAG = "consortium"
 #: Learners listed one by one in the staff view (all of them are in the CSV).
 LEARNER_ROWS_SHOWN = 50
+#: Learners whose usernames one query looks up (a database bounds the parameters of one query).
+NAMES_PER_QUERY = 500
 
 ANNOUNCE = {
     "accepted": N_("Decision recorded. {institution} accepted the patient; the feedback is shown."),
@@ -498,10 +502,14 @@ class ReferralBlock(ExerciseMixin, XBlock):
     def _load_state(self, check_reset: bool = False) -> tuple[LearnerState, str | None]:
         """The learner's state as it is now, and a notice for them: restarted if staff reset it
         (checked when a page opens), kept or restarted after the author edited the content."""
-        state = self._stored_state()
         notice = None
         if check_reset and self._apply_pending_reset():
-            state, notice = self._stored_state(), "attempt_reset"
+            notice = "attempt_reset"
+        if not self.state_json:
+            state = self._fresh_state()
+            self._save_state(state)
+            return state, notice
+        state = self._stored_state()
         progress, content = state.progress, self.content
         if state.content_key == content.key or progress.decision is None:
             return state, notice  # nothing decided yet: nothing to keep or lose
@@ -528,7 +536,24 @@ class ReferralBlock(ExerciseMixin, XBlock):
         self._save_state(fresh)
         return fresh
 
+    def _fresh_state(self) -> LearnerState:
+        """The state of a learner who has none: new here, or the platform deleted it ("Delete
+        learner's state"). It goes on after what the durable records hold: the steps of their
+        action receipts cannot be taken again, and the attempts with an outcome or a decision
+        row are not written over."""
+        from .records.decisions import last_attempt
+
+        step, attempt = self._resume_point()
+        attempt = max(attempt, last_attempt(self.learner_id, self.usage_key) + 1)
+        return LearnerState(
+            attempt=attempt, content_key=self.content.key, progress=Progress(step=step)
+        )
+
     def _restart_for_reset(self) -> int:
+        if not self.state_json:  # deleted by the platform: the fresh state is the new attempt
+            state = self._fresh_state()
+            self._save_state(state)
+            return state.attempt
         return self._new_attempt(self._stored_state()).attempt
 
     def _save_state(self, state: LearnerState) -> None:
@@ -569,13 +594,41 @@ class ReferralBlock(ExerciseMixin, XBlock):
         return fragment
 
     def student_view_data(self, context=None) -> dict[str, Any]:
-        """For the mobile apps: exactly the learner view (nothing unearned); when the content
-        no longer builds, `{"phase": "unavailable", "message": ...}` as the page says it."""
+        """For the mobile apps' course structure. The platform collects it once for everyone,
+        without a learner: only the exercise as any learner first sees it (no user state read
+        or written, nothing published). The app then asks the `view_data` handler for the
+        learner's own view and posts their actions to `act`. When the content no longer
+        builds: `{"phase": "unavailable", "message": ...}` as the page says it."""
         try:
-            state, _notice = self._load_state(check_reset=True)
-            return learner_view(self.exercise, state.progress)
+            overview = exercise_overview(self.exercise)
         except (ReferralError, ValidationError) as exc:
             return {"phase": "unavailable", "message": self._unavailable(exc)}
+        return {
+            **overview,
+            "display_name": self.display_name,
+            "weight": self.weight,
+            "handlers": {"view": "view_data", "act": "act"},
+        }
+
+    @json_action(ViewDataRequest)
+    def view_data(self, data: ViewDataRequest, suffix: str = "") -> dict[str, Any]:
+        """The learner's own view for the mobile app: what the page shows (nothing unearned),
+        as data; opening it starts, resumes or restarts the exercise as opening the page
+        does. Content that no longer builds: the view is `{"phase": "unavailable", ...}`."""
+        try:
+            state, notice = self._load_state(check_reset=True)
+            view = learner_view(self.exercise, state.progress)
+        except (ReferralError, ValidationError) as exc:
+            return {
+                "view": {"phase": "unavailable", "message": self._unavailable(exc)},
+                "notice": "",
+                "notice_text": "",
+            }
+        return {
+            "view": view,
+            "notice": notice or "",
+            "notice_text": self._view_model().notice(notice),
+        }
 
     # ---- the learner's actions --------------------------------------------------------------
     @json_action(ReferralRequest)
@@ -708,15 +761,31 @@ class ReferralBlock(ExerciseMixin, XBlock):
         return self._stored_state().progress.decision is not None
 
     def calculate_score(self) -> Score:
-        """Rescoring: the score of a finished attempt as the engine gave it. (The engine keeps
-        the choices, not every intermediate plan, so an attempt cannot be replayed on new
-        rules.)"""
+        """Rescoring: a finished attempt on the rules as they are now, as far as the state
+        keeps what the learner did. The decision is stored whole, so it is scored again (a
+        rubric of an earlier scoring, such as one without the "no referral needed" lines, is
+        brought up to date); the follow-up plan's and the visits' points stay as given."""
         progress = self._stored_state().progress
-        if progress.step == 0:
+        if progress.decision is None:
             return Score(raw_earned=0.0, raw_possible=self.max_score())
         if progress.phase != "completed":
             return self.get_score()
-        return Score(raw_earned=progress.score, raw_possible=self.max_score())
+        return Score(raw_earned=self._rescored(progress), raw_possible=self.max_score())
+
+    def _rescored(self, progress: Progress) -> float:
+        try:
+            exercise = self.exercise
+            rubric = score_decision(
+                exercise.ruleset,
+                exercise.scenario,
+                exercise.institution,
+                progress.decision,
+                exercise.consortium,
+            )
+        except (ReferralError, ValidationError):
+            return progress.score  # the decision no longer fits the content: as it was scored
+        before = progress.rubric.points if progress.rubric else 0.0
+        return progress.score - before + rubric.points
 
     # ---- staff ------------------------------------------------------------------------------
     def _report(self):
@@ -815,29 +884,35 @@ class ReferralBlock(ExerciseMixin, XBlock):
     def _learner_names(self, learner_ids: list[str]) -> dict[str, str]:
         """Usernames of the learners the staff view lists, by learner id: the current user's
         from the user service, the others' from the platform's user table (in the LMS a
-        learner id is the user's id; one query for the whole page). Not found: not listed."""
+        learner id is the user's id; one query per NAMES_PER_QUERY learners). Not found: not
+        listed."""
         names: dict[str, str] = {}
         username = self._user_attr("edx-platform.username")
         if username and self.learner_id in learner_ids:
             names[self.learner_id] = str(username)
-        user_ids = [int(i) for i in learner_ids if i.isdigit()]
+        user_ids = [int(i) for i in learner_ids if i.isascii() and i.isdigit()]
         if user_ids:
             from django.contrib.auth import get_user_model
 
-            users = get_user_model().objects.filter(pk__in=user_ids)
-            names |= {str(pk): name for pk, name in users.values_list("pk", "username")}
+            users = get_user_model().objects
+            for start in range(0, len(user_ids), NAMES_PER_QUERY):
+                chunk = users.filter(pk__in=user_ids[start : start + NAMES_PER_QUERY])
+                names |= {str(pk): name for pk, name in chunk.values_list("pk", "username")}
         return names
 
     @XBlock.handler
     def analytics_csv(self, request, suffix: str = "") -> Response:
         """The course's referral analytics as CSV (staff only): UTF-8 with a BOM so that
-        spreadsheet software shows Chinese; cells that would start a formula are quoted by
-        `report_to_csv_rows`."""
+        spreadsheet software shows Chinese; each learner by the learner id the records hold and
+        by username where it is known (as the staff table names them); cells that would start
+        a formula are quoted by `report_to_csv_rows`."""
         if not self.user_is_staff:
             return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
         buffer = io.StringIO()
         buffer.write("\ufeff")
-        csv.writer(buffer).writerows(report_to_csv_rows(self._report()))
+        report = self._report()
+        names = self._learner_names(sorted(report.by_learner))
+        csv.writer(buffer).writerows(report_to_csv_rows(report, names))
         response = Response(buffer.getvalue(), content_type="text/csv", charset="utf8")
         response.content_disposition = 'attachment; filename="referral-analytics.csv"'
         return response

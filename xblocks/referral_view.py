@@ -214,6 +214,10 @@ class ReferralViewModel:
         return words
 
     # ---- the whole page ---------------------------------------------------------------------
+    def notice(self, notice: str | None) -> str:
+        """What the learner is told on opening the exercise (staff reset, author's edit)."""
+        return self._label(NOTICES, notice) if notice in NOTICES else ""
+
     def context(self, view: dict[str, Any], notice: str | None = None) -> dict[str, Any]:
         options = view["options"]
         institutions = {i["id"]: i for i in options["institutions"]}
@@ -224,7 +228,7 @@ class ReferralViewModel:
             "step": view["step"],
             "phase": phase,
             "phase_label": self._label(PHASES, phase),
-            "notice": self._label(NOTICES, notice) if notice in NOTICES else "",
+            "notice": self.notice(notice),
             "score": self._points(view["score"], view["max_score"]),
             "header": self._header(view),
             "institution": self._institution(view["institution"]),
@@ -432,6 +436,9 @@ class ReferralViewModel:
     def _rubric_label(self, item: dict[str, Any], terms: dict[str, str]) -> str:
         template = RUBRIC_LABELS.get(item["id"]) or RUBRIC_LABELS.get(item["kind"], item["id"])
         subject = item.get("subject", "")
+        if item.get("needed") is False:
+            # A referral line when the rule set keeps the patient here: earned by not referring.
+            return self._("{label} (no referral needed)").format(label=self._(template))
         if item["kind"] == "closed_loop":
             return self._("{label} (within {days})").format(
                 label=self._(template), days=self._days(int(subject))
@@ -440,7 +447,7 @@ class ReferralViewModel:
             return self._("{label}: {disposition}").format(
                 label=self._(template), disposition=self._label(DISPOSITIONS, subject)
             )
-        if item["kind"] == "department":
+        if item["kind"] == "department" and subject:
             return self._("{label}: {department}").format(
                 label=self._(template), department=self._label(DEPARTMENTS, subject)
             )

@@ -194,8 +194,18 @@ def test_the_csv_has_one_row_per_tier_institution_and_learner_after_the_overall_
     assert all(len(r) == len(CSV_HEADER) for r in rows)
 
 
+def test_a_learner_row_names_the_learner_by_username_where_known_next_to_the_learner_id():
+    rows = list(report_to_csv_rows(sample_report(), {"ana": "ana_wang", "=HYPERLINK(1)": "-x"}))
+    named = {r[1]: dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]}
+    assert named["ana"]["username"] == "ana_wang" and named["ana"]["scope"] == "learner"
+    assert named["'=HYPERLINK(1)"]["username"] == "'-x"  # never a formula either
+    assert named["all"]["username"] == named["qingshui-township"]["username"] == ""
+    unnamed = list(report_to_csv_rows(sample_report()))
+    assert all(dict(zip(CSV_HEADER, r, strict=True))["username"] == "" for r in unnamed[1:])
+
+
 def test_no_csv_cell_can_start_a_spreadsheet_formula():
-    for row in report_to_csv_rows(sample_report()):
+    for row in report_to_csv_rows(sample_report(), {"ana": "=cmd|' /C calc'!A0"}):
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
 

@@ -16,6 +16,7 @@ from referral_tracking import (
 from referral_tracking.messages import ReferralError
 from referral_tracking.rules import handles_locally, matching_criteria
 from referral_tracking.schema import (
+    LETTER_ITEMS,
     PRIORITY_RANK,
     TIER_RANK,
     Consortium,
@@ -311,18 +312,87 @@ def test_an_emergency_sent_as_an_upward_referral_loses_the_kind_of_referral_line
     assert referral.points == transfer.points - kind.max_points
 
 
-def test_a_patient_kept_locally_as_the_rule_set_asks_has_no_kind_of_referral_line():
+def stroke_score(decision: ReferralDecision):
     exercise = demo_exercise("stroke_downward_referral")
     assert exercise.expected.disposition == "manage_locally"
-    result = score_decision(
-        exercise.ruleset,
-        exercise.scenario,
-        exercise.institution,
-        decide(disposition="manage_locally", priority=exercise.expected.priority),
-        CONSORTIUM,
+    return score_decision(
+        exercise.ruleset, exercise.scenario, exercise.institution, decision, CONSORTIUM
     )
-    assert "disposition" not in {i.id for i in result.items}
-    assert result.points == result.max_points
+
+
+REFERRAL_LINES = {"disposition", "department"} | {f"letter:{i}" for i in LETTER_ITEMS}
+
+
+def test_a_patient_kept_here_as_the_rule_set_asks_earns_the_referral_lines_as_not_needed():
+    kept = stroke_score(decide(disposition="manage_locally", priority="routine"))
+    lines = {i.id: i for i in kept.items}
+    assert REFERRAL_LINES <= set(lines)
+    for line in REFERRAL_LINES:
+        assert not lines[line].needed and lines[line].points == lines[line].max_points > 0
+    assert kept.classification == "correct" and kept.points == kept.max_points
+
+
+def test_a_learner_who_refers_a_patient_the_rule_set_keeps_here_loses_the_referral_lines():
+    referred = stroke_score(
+        decide(
+            disposition="refer_upward",
+            priority="routine",
+            target_institution_id="dongxian-county",
+            department="rehabilitation",
+            letter=FULL_LETTER,
+        )
+    )
+    kept = stroke_score(decide(disposition="manage_locally", priority="routine"))
+    lines = {i.id: i for i in referred.items}
+    assert referred.classification == "over_referral"
+    assert all(lines[line].points == 0 for line in REFERRAL_LINES | {"tier"})
+    assert referred.max_points == kept.max_points
+    assert kept.points - referred.points == sum(
+        lines[line].max_points for line in REFERRAL_LINES | {"tier"}
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    findings=st.lists(
+        st.sampled_from(
+            [t.id for t in load_ruleset("hypertension").red_flags]
+            + [t.id for t in load_ruleset("hypertension").findings]
+        ),
+        min_size=1,
+        max_size=6,
+        unique=True,
+    ),
+    sbp=st.integers(min_value=100, max_value=240),
+    disposition=st.sampled_from(["manage_locally", "refer_upward", "emergency_transfer"]),
+    priority=st.sampled_from(["routine", "urgent", "emergency"]),
+)
+def test_the_rubric_maximum_is_the_rule_sets_whatever_the_patient_needs(
+    findings, sbp, disposition, priority
+):
+    """Referral or not, red flags or not: the same lines and the same maximum for every
+    patient of the rule set (the maximum shown before deciding tells nothing)."""
+    ruleset = load_ruleset("hypertension")
+    scenario = scenario_from(
+        "hypertension_township",
+        findings=[finding(f) for f in findings] + [finding("blood_pressure", sbp_mmhg=sbp)],
+    )
+    refers = disposition != "manage_locally"
+    decision = decide(
+        disposition=disposition,
+        priority="emergency" if disposition == "emergency_transfer" else priority,
+        target_institution_id="dongxian-county" if refers else None,
+        department="emergency" if refers else None,
+        letter=FULL_LETTER if refers else None,
+    )
+    institution = INSTITUTIONS["qingshui-township"]
+    try:
+        result = score_decision(ruleset, scenario, institution, decision, CONSORTIUM)
+    except ReferralError:
+        return  # no hospital of the consortium can take this patient: not playable
+    baseline = hypertension_score(decide(disposition="manage_locally", priority="routine"))
+    assert [i.id for i in result.items] == [i.id for i in baseline.items]
+    assert result.max_points == baseline.max_points
 
 
 def test_claiming_red_flags_the_patient_does_not_have_cancels_recognised_ones():
@@ -402,7 +472,7 @@ def test_a_letter_without_a_question_or_the_red_flags_loses_those_items():
     assert points["letter:reason"] == 1
 
 
-def test_referring_a_stable_stroke_patient_back_up_is_over_referral_and_scores_no_letter():
+def test_referring_a_stable_stroke_patient_back_up_is_over_referral_and_earns_no_letter_point():
     exercise = demo_exercise("stroke_downward_referral")
     result = score_decision(
         exercise.ruleset,
@@ -418,7 +488,8 @@ def test_referring_a_stable_stroke_patient_back_up_is_over_referral_and_scores_n
         CONSORTIUM,
     )
     assert result.classification == "over_referral"
-    assert not any(i.kind == "letter" for i in result.items)
+    letter = [i for i in result.items if i.kind == "letter"]
+    assert len(letter) == 6 and all(not i.needed and i.points == 0 for i in letter)
     assert "question" in result.missing_letter_items
 
 

@@ -21,6 +21,7 @@ from referral_tracking import (
     RUBRIC_LABELS,
     Exercise,
     ReferralError,
+    ReferralScenario,
     demo_exercise,
     learner_view,
     load_demo_consortium,
@@ -106,6 +107,15 @@ class Learner:
     def ok(self, action: str, **fields) -> dict:
         status, body = self.post(action, **fields)
         assert status == 200, body
+        return body
+
+    def view_data(self) -> dict:
+        """What the mobile app asks for: the learner's own view."""
+        response = self.workbench.handler(self.usage_id, "view_data", {}, self.student)
+        assert response.status_code == 200, response.content
+        body = json.loads(response.content)
+        self.payloads.append(json.dumps(body, ensure_ascii=False))
+        self.step = body["view"].get("step", self.step)
         return body
 
     @property
@@ -288,6 +298,68 @@ def test_an_emergency_sent_as_a_plain_upward_referral_shows_the_lost_line_in_the
     assert rubric.urgency_error is False and rubric.points < rubric.max_points
 
 
+@pytest.mark.parametrize(
+    ("decision", "tone", "result"),
+    [
+        ({"disposition": "manage_locally"}, "good", "1 of 1 point"),
+        (
+            {
+                "disposition": "refer_upward",
+                "target_institution_id": "dongxian-county",
+                "department": "rehabilitation",
+                **LETTER,
+            },
+            "poor",
+            "0 of 1 point",
+        ),
+    ],
+)
+def test_the_rubric_tells_the_referral_lines_were_not_needed_for_a_patient_kept_here(
+    workbench, usages, decision, tone, result
+):
+    learner = Learner(workbench, usages, "stroke_downward_referral")
+    assert not learner.exercise.expected.refers
+    learner.open_page()
+    body = learner.ok("decide", priority="routine", **decision)
+    rubric = html.unescape(body["html"]).split('class="cme-referral-rubric"')[1]
+    for label in ("Kind of referral", "Receiving department", RUBRIC_LABELS["letter:question"]):
+        row = re.search(
+            rf'<tr class="cme-referral-(\w+)"><td>{re.escape(label)} \(no referral needed\)</td>'
+            r"<td>([^<]*)</td>",
+            rubric,
+        )
+        assert row and row.groups() == (tone, result), label
+
+
+def test_rescoring_brings_an_attempt_scored_without_the_not_needed_lines_up_to_date(
+    workbench, usages
+):
+    """An attempt finished before every decision was scored on the same lines: its rubric
+    lacks the "no referral needed" lines, so its score is short of today's maximum."""
+    learner = Learner(workbench, usages, "stroke_downward_referral")
+    exercise = learner.exercise
+    play(
+        learner,
+        right_decision(exercise),
+        right_plan(exercise),
+        [v.expected_choice for v in exercise.scenario.visits],
+    )
+    block = learner.block
+    state = block._stored_state()
+    rubric = state.progress.rubric
+    earlier = rubric.model_copy(update={"items": [i for i in rubric.items if i.needed]})
+    progress = state.progress.model_copy(update={"rubric": earlier})
+    block.state_json = state.model_copy(update={"progress": progress}).model_dump_json()
+    block.save()
+    assert progress.score < exercise.max_score
+
+    block = learner.block
+    assert block.calculate_score().raw_earned == exercise.max_score
+    block.rescore(only_if_higher=False)
+    grade = workbench.events("student_1", "grade")[-1]["data"]
+    assert grade["value"] == grade["max_value"] == exercise.max_score
+
+
 def test_the_childrens_hospital_declines_and_the_learner_sends_the_child_to_the_county(
     workbench, usages
 ):
@@ -356,16 +428,64 @@ def test_a_90_day_plan_opens_the_first_visit_on_day_90_and_the_summary_says_it_w
     assert ReferralDecisionRecord.objects.get(learner_id="student_1").follow_up_on_time is False
 
 
-def test_student_view_data_for_the_mobile_app_is_the_learner_view_and_nothing_more(
+def test_student_view_data_for_the_mobile_app_is_the_same_for_everyone_and_changes_nothing(
+    workbench, usages
+):
+    """edx-platform collects it for the course structure once, without a learner: it reads
+    and writes no learner state, publishes nothing and applies no pending reset."""
+    learner = Learner(workbench, usages, "diabetes_six_months", student="student_2")
+    learner.open_page()
+    learner.ok("decide", **right_decision(learner.exercise))
+    reset = workbench.handler(learner.usage_id, "reset_learner", {"learner": "student_2"}, "staff")
+    assert reset.status_code == 200
+    events = len(workbench.events())
+    decided, fresh = learner.block, workbench.block(learner.usage_id, "student_3")
+
+    data = fresh.student_view_data()
+
+    assert data == decided.student_view_data()
+    assert fresh.state_json == "" and len(workbench.events()) == events
+    assert learner.state.progress.decision is not None  # the reset waits for the learner
+    assert "Course staff have reset your attempt" in learner.open_page()
+    exercise = learner.exercise
+    assert data["scenario"]["title"] == exercise.scenario.title
+    assert data["max_score"] == exercise.max_score and data["handlers"]["view"] == "view_data"
+    assert not {"phase", "step", "score", "decision", "feedback"} & set(data)
+    text = json.dumps(data, ensure_ascii=False)
+    for secret in unearned(exercise, LearnerState()):
+        assert secret not in text, f"unearned text in student_view_data: {secret[:80]!r}"
+
+
+def test_the_mobile_app_gets_the_learners_own_view_from_a_handler_and_nothing_more(
     workbench, usages
 ):
     learner = Learner(workbench, usages, "diabetes_six_months")
-    learner.open_page()
-    data = learner.block.student_view_data()
-    assert data == json.loads(json.dumps(learner_view(learner.exercise, learner.state.progress)))
-    text = json.dumps(data, ensure_ascii=False)
+    body = learner.view_data()  # the first thing the app opens: the exercise starts
+    assert body["view"]["phase"] == "presentation" and body["notice"] == ""
     for secret in unearned(learner.exercise, learner.state):
-        assert secret not in text
+        assert secret not in json.dumps(body, ensure_ascii=False)
+
+    learner.ok("decide", **right_decision(learner.exercise))
+    body = learner.view_data()
+    assert body["view"] == json.loads(
+        json.dumps(learner_view(learner.exercise, learner.state.progress))
+    )
+    assert body["view"]["feedback"]["classification"] == "correct"
+    for secret in unearned(learner.exercise, learner.state):
+        assert secret not in json.dumps(body, ensure_ascii=False)
+    refused = workbench.handler(learner.usage_id, "view_data", {"learner": "student_2"})
+    assert refused.status_code == 400  # nothing but `{}` is accepted
+
+
+def test_the_mobile_app_is_told_when_staff_reset_the_attempt(workbench, usages):
+    learner = Learner(workbench, usages, "diabetes_six_months", student="student_2")
+    learner.open_page()
+    learner.ok("decide", **right_decision(learner.exercise))
+    workbench.handler(learner.usage_id, "reset_learner", {"learner": "student_2"}, "staff")
+    body = learner.view_data()
+    assert body["notice"] == "attempt_reset"
+    assert body["notice_text"] == "Course staff have reset your attempt: the exercise starts again."
+    assert "decision" not in body["view"] and learner.state.attempt == 2
 
 
 @pytest.mark.parametrize("name", ["hypertension_township", "child_pneumonia_hypoxia"])
@@ -379,9 +499,66 @@ def test_nothing_on_the_page_or_in_the_mobile_data_pairs_a_finding_with_its_red_
     assert len(flags) == len(learner.exercise.ruleset.red_flags) and cited
     assert not flags & cited
     attributes = set(re.findall(r'="([^"]*)"', page))
-    data = json.dumps(learner.block.student_view_data())
+    data = json.dumps([learner.block.student_view_data(), learner.view_data()])
     for code in learner.exercise.ruleset.red_flag_ids:
         assert code not in attributes and f'"{code}"' not in data, code
+
+
+def kept_here_variant() -> ReferralScenario:
+    """The township hypertension patient at a routine review, blood pressure near target and
+    no red flags: the hypertension rule set keeps him at the clinic."""
+    data = load_demo_scenario("hypertension_township").model_dump()
+    data |= {
+        "id": "hypertension-township-review",
+        "title": "Blood pressure review at a township health centre",
+        "presentation": "A 58-year-old farmer comes for his blood pressure review.",
+        "time_course": "No new symptoms since the last review.",
+    }
+    findings = [f for f in data["findings"] if f["id"] not in ("severe_headache", "vomiting")]
+    for found in findings:
+        if found["id"] == "blood_pressure":
+            found |= {"text": "148/92 mmHg.", "measures": {"sbp_mmhg": 148, "dbp_mmhg": 92}}
+    data["findings"] = findings
+    return ReferralScenario.model_validate(data)
+
+
+def without_the_patient(page: str, block: ReferralBlock) -> str:
+    """The learner's view as rendered, less what belongs to this patient: the title and
+    patient line, the patient's card and the findings a letter can cite; the block's own id."""
+    view = re.search(r'<article class="cme-referral-view".*</article>', page, flags=re.S).group()
+    view = view.replace(block.uid, "UID")
+    view = re.sub(r"<h2 [^>]*>.*?</h2>\s*<p [^>]*>.*?</p>", "", view, count=1, flags=re.S)
+    patient_card = r'<section class="cme-card cme-referral-patient".*?</section>'
+    view = re.sub(patient_card, "", view, flags=re.S)
+    view = re.sub(r'<label[^>]*><input [^>]*name="letter_key_findings".*?</label>', "", view)
+    return re.sub(r"\s+", " ", view)
+
+
+def test_before_deciding_nothing_tells_a_patient_to_refer_from_one_to_keep_here(workbench, usages):
+    """Two patients of one rule set, the first to be referred, the second to be kept here:
+    the same maximum, the same page and the same data before the decision."""
+    refer_usage, keep_usage = usages["hypertension_township"][1], usages["diabetes_six_months"][1]
+    for usage, scenario in (
+        (refer_usage, load_demo_scenario("hypertension_township")),
+        (keep_usage, kept_here_variant()),
+    ):
+        assert studio(workbench, usage, scenario.model_dump_json()).status_code == 200
+    blocks = [workbench.block(usage) for usage in (refer_usage, keep_usage)]
+    assert [b.exercise.expected.refers for b in blocks] == [True, False]
+
+    assert blocks[0].max_score() == blocks[1].max_score()
+    pages = [html.unescape(workbench.page_of(b.usage_key, "student_1")) for b in blocks]
+    scores = [re.search(r'data-role="score">([^<]*)<', page).group(1) for page in pages]
+    assert scores[0] == scores[1] == f"Score so far: 0 of {blocks[0].max_score():g} points"
+    assert without_the_patient(pages[0], blocks[0]) == without_the_patient(pages[1], blocks[1])
+    overviews = [workbench.block(usage).student_view_data() for usage in (refer_usage, keep_usage)]
+    views = [
+        json.loads(workbench.handler(usage, "view_data", {}).content)
+        for usage in (refer_usage, keep_usage)
+    ]
+    for payload in [*overviews, *(body["view"] for body in views)]:
+        del payload["scenario"]  # the patient's own presentation and findings
+    assert overviews[0] == overviews[1] and views[0] == views[1]
 
 
 def test_a_learner_reading_in_chinese_sees_the_chinese_names_the_authors_gave(workbench, usages):
@@ -521,10 +698,11 @@ def test_a_plan_before_the_decision_and_unknown_fields_are_refused(started):
 
 
 def test_invalid_json_and_get_requests_are_refused(workbench, started):
+    before = started.block.state_json
     response = workbench.handler(started.usage_id, "act", "{not json")
     assert response.status_code == 400 and "not valid JSON" in json.loads(response.content)["error"]
     assert workbench.client.get(f"/handler/{started.usage_id}/act/").status_code == 405
-    assert started.block.state_json == ""
+    assert started.block.state_json == before and started.state.progress.step == 0
 
 
 # ---- staff ----------------------------------------------------------------------------------
@@ -600,6 +778,7 @@ def test_content_that_no_longer_builds_can_still_be_opened_fixed_and_exported(
 
     data = learner.block.student_view_data()
     assert data["phase"] == "unavailable" and "cannot be shown" in data["message"]
+    assert learner.view_data()["view"] == data
     assert isinstance(learner.block.max_score(), float)
     status, body = learner.post("decide", disposition="manage_locally", priority="routine")
     assert status == 400 and body["error"]
@@ -640,6 +819,73 @@ def test_staff_reset_starts_one_learner_again_with_a_new_attempt(workbench, usag
     assert sorted(r.attempt for r in records) == [1, 2]
     learner.open_page()  # applied once only
     assert learner.state.attempt == 2
+
+
+def platform_deletes_state(learner: Learner) -> None:
+    """The Instructor Dashboard's "Delete learner's state": the block's user-state fields go,
+    the suite's own tables (action receipts, outcome and decision rows) stay."""
+    from workbench.models import XBlockState
+
+    rows = XBlockState.objects.filter(
+        scope="usage", scope_id=learner.usage_id, user_id=learner.student
+    )
+    assert rows.delete()[0] > 0
+    assert learner.block.state_json == ""
+
+
+def test_a_learner_whose_state_the_platform_deleted_plays_again_and_is_recorded(workbench, usages):
+    learner = Learner(workbench, usages, "diabetes_six_months", student="student_2")
+    exercise = learner.exercise
+    choices = [v.expected_choice for v in exercise.scenario.visits]
+    choices = choices[: choices.index("re_refer") + 1] if "re_refer" in choices else choices
+    play(learner, right_decision(exercise), right_plan(exercise), choices)
+    platform_deletes_state(learner)
+
+    page = learner.open_page()
+    assert 'data-action="decide"' in page and "Exercise complete" not in page
+    play(learner, right_decision(exercise), right_plan(exercise), choices)  # every action 200
+
+    assert learner.state.progress.phase == "completed" and learner.state.attempt == 2
+    outcomes = LearnerOutcome.objects.filter(learner_id="student_2", usage_id=learner.usage_id)
+    assert sorted(o.attempt for o in outcomes) == [1, 2]
+    records = ReferralDecisionRecord.objects.filter(learner_id="student_2")
+    assert sorted(r.attempt for r in records) == [1, 2]
+    completions = workbench.events("student_2", "completion")
+    assert [e["data"] for e in completions] == [{"completion": 1.0}, {"completion": 1.0}]
+    assert workbench.events("student_2", "grade")[-1]["data"]["value"] == exercise.max_score
+
+
+def test_a_decision_of_an_unfinished_attempt_stays_when_the_state_is_deleted(workbench, usages):
+    learner = Learner(workbench, usages, "hypertension_township", student="student_2")
+    learner.open_page()
+    learner.ok("decide", disposition="manage_locally", priority="urgent")
+    platform_deletes_state(learner)
+
+    learner.open_page()
+    learner.ok("decide", **right_decision(learner.exercise))
+
+    records = ReferralDecisionRecord.objects.filter(learner_id="student_2").order_by("attempt")
+    assert [(r.attempt, r.classification) for r in records] == [
+        (1, "under_referral"),
+        (2, "correct"),
+    ]
+
+
+def test_staff_reset_after_the_platform_deleted_the_state_starts_a_new_attempt(workbench, usages):
+    learner = Learner(workbench, usages, "hypertension_township", student="student_2")
+    learner.open_page()
+    learner.ok("decide", **right_decision(learner.exercise))
+    learner.ok("set_plan", **right_plan(learner.exercise))
+    platform_deletes_state(learner)
+    response = workbench.handler(
+        learner.usage_id, "reset_learner", {"learner": "student_2"}, student="staff"
+    )
+    assert response.status_code == 200
+
+    assert "Course staff have reset your attempt" in learner.open_page()
+    assert learner.state.attempt == 2 and learner.state.progress.decision is None
+    learner.ok("decide", **right_decision(learner.exercise))
+    assert ReferralDecisionRecord.objects.filter(learner_id="student_2").count() == 2
 
 
 def test_the_analytics_show_both_learners_and_the_csv_has_no_formula_cells(workbench, usages):
@@ -694,19 +940,27 @@ def test_the_analytics_name_a_learner_by_username_not_by_user_id(workbench, usag
     get_user_model().objects.create(id=4242, username="dr_li_township")
     course_id = ReferralDecisionRecord.objects.get().course_id
     (decided,) = decision_records(course_id)
-    record_decision(
-        dataclasses.replace(decided, learner_id="4242"),
-        usage_id=learner.usage_id,
-        course_id=course_id,
-        attempt=1,
-        now=datetime.now(UTC),
-    )
+    for learner_id in ("4242", "٣²"):  # the second is made of digits, but not a user id
+        record_decision(
+            dataclasses.replace(decided, learner_id=learner_id),
+            usage_id=learner.usage_id,
+            course_id=course_id,
+            attempt=1,
+            now=datetime.now(UTC),
+        )
     response = workbench.handler(
         learner.usage_id, "analytics", {"action": "analytics"}, student="staff"
     )
     panel = html.unescape(json.loads(response.content)["html"])
     assert "Learner dr_li_township" in panel and "Learner 4242" not in panel
     assert "Learner student_1" in panel  # the workbench's username is the student id
+
+    response = workbench.client.get(f"/handler/{learner.usage_id}/analytics_csv/?student=staff")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
+    learners = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows if row[0] == "learner"}
+    assert learners["4242"]["username"] == "dr_li_township"  # the learner id stays beside it
+    assert learners["student_1"]["username"] == ""  # not the staff member downloading it
+    assert learners["٣²"]["username"] == ""
 
 
 # ---- Studio ---------------------------------------------------------------------------------
@@ -791,6 +1045,29 @@ def test_studio_refuses_invalid_content_names_the_fault_and_keeps_the_old(
     assert body["problems"] and body["error"]
     assert words in json.dumps(body["problems"], ensure_ascii=False)
     assert workbench.block(usage_id, "staff").content_json == before
+
+
+@pytest.mark.parametrize("where", ["json", "xml"])
+def test_a_control_character_in_the_scenario_is_refused_at_save_and_the_editor_still_opens(
+    workbench, usages, where
+):
+    """A character XML cannot hold would make the exercise impossible to export or edit."""
+    _scenario_id, usage_id = usages["hypertension_township"]
+    before = workbench.block(usage_id, "staff").content_json
+    scenario = load_demo_scenario("hypertension_township")
+    if where == "json":
+        source = scenario.model_copy(update={"title": "Headache\x1f at 198/116"})
+        source = source.model_dump_json()
+    else:  # a character reference the XML parser refuses before the schema sees it
+        source = scenario_to_xml(scenario).replace("<title>", "<title>&#x1f;", 1)
+    response = studio(workbench, usage_id, source)
+
+    assert response.status_code == 400
+    problems = json.dumps(json.loads(response.content)["problems"], ensure_ascii=False)
+    if where == "json":
+        assert "Title contains an invisible control character (U+001F)" in problems
+    assert workbench.block(usage_id, "staff").content_json == before
+    assert "cme-studio" in workbench.page_of(usage_id, "staff", "studio_view")
 
 
 def test_a_consortium_that_cannot_take_the_patient_is_explained_in_words_not_codes(

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import Max
 
 from referral_tracking import DecisionRecord
 
@@ -61,6 +62,16 @@ def record_decision(
     ReferralDecisionRecord.objects.bulk_create(
         [row], update_conflicts=True, unique_fields=target, update_fields=UPDATED_ON_CONFLICT
     )
+
+
+def last_attempt(learner_id: str, usage_id: str) -> int:
+    """The last attempt of a learner at one block with a decision recorded (0: none). With
+    `records.outcomes.resume_point`: where a learner whose state the platform deleted goes
+    on, so that a decision of an unfinished attempt is not overwritten by a later one."""
+    top = ReferralDecisionRecord.objects.filter(learner_id=learner_id, usage_id=usage_id).aggregate(
+        top=Max("attempt")
+    )["top"]
+    return top or 0
 
 
 def decision_records(course_id: str) -> Iterator[DecisionRecord]:
