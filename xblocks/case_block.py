@@ -266,12 +266,7 @@ class CaseBlock(ExerciseMixin, XBlock):
         without a learner: only the case as any learner first sees it (no user state read or
         written, nothing published). The app then asks the `view_data` handler for the
         learner's own view and posts their actions to `act`."""
-        return {
-            **case_overview(self.case),
-            "display_name": self.display_name,
-            "weight": self.weight,
-            "handlers": {"view": "view_data", "act": "act"},
-        }
+        return self._course_structure_data(case_overview(self.case))
 
     @json_action(ViewDataRequest)
     def view_data(self, data: ViewDataRequest, suffix: str = "") -> dict[str, Any]:

@@ -63,6 +63,18 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
     #: The block type written into outcome rows and the prefix of its own events.
     block_type_name = ""
 
+    # ---- the mobile apps -----------------------------------------------------------------------
+    def _course_structure_data(self, overview: dict[str, Any]) -> dict[str, Any]:
+        """`student_view_data` of both blocks: the exercise as any learner first sees it (the
+        platform collects it once, without a learner) and the handlers the app calls next:
+        `view_data` for the learner's own view, `act` for their actions."""
+        return {
+            **overview,
+            "display_name": self.display_name,
+            "weight": self.weight,
+            "handlers": {"view": "view_data", "act": "act"},
+        }
+
     # ---- where the block is -----------------------------------------------------------------
     @property
     def uid(self) -> str:

@@ -603,12 +603,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
             overview = exercise_overview(self.exercise)
         except (ReferralError, ValidationError) as exc:
             return {"phase": "unavailable", "message": self._unavailable(exc)}
-        return {
-            **overview,
-            "display_name": self.display_name,
-            "weight": self.weight,
-            "handlers": {"view": "view_data", "act": "act"},
-        }
+        return self._course_structure_data(overview)
 
     @json_action(ViewDataRequest)
     def view_data(self, data: ViewDataRequest, suffix: str = "") -> dict[str, Any]:
