@@ -10,7 +10,8 @@ configures the workbench settings on a temporary SQLite database of its own, mig
 seeds the plugin app's tables with N credit awards (one activity, N learners) and N referral
 decisions (one course). Every case then reads those rows through the same query:
 - our credit exporters read `xblocks.records.ledger.activity_records` (the export handlers'
-  and the management command's query: each row validated back into a `CreditRecord`); their
+  and the management command's query: each row read back as the ledger stored it,
+  `credit_export.stored`); their
   baselines write the rows of that same query (`ledger_rows`, the JSON each row holds) with
   a plain `csv.writer` or a plain `lxml.etree.xmlfile` writer;
 - the referral analytics (the staff view's aggregate, CSV and SVG chart) and its baseline,
@@ -190,8 +191,8 @@ def seed(n: int) -> None:
 
 def ledger_rows() -> Iterator[dict]:
     """The rows of the export's query, as the database gives them: the query of
-    `xblocks.records.ledger.activity_records`, without turning each row into a
-    CreditRecord. `check_outputs` makes sure both give the same rows in the same order."""
+    `xblocks.records.ledger.activity_records`, without turning each row into an
+    exporter's record. `check_outputs` makes sure both give the same rows in the same order."""
     from xblocks.records.models import CreditAward
 
     rows = CreditAward.objects.order_by("awarded_at", "id").filter(project_number=PROJECT)

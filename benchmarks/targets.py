@@ -168,21 +168,21 @@ BLOCKS: list[Block] = [
         ready_selector="form[data-action=decide] button",
     ),
     Block(
-        name="cme_credit claim",
+        name="cme_credit award",
         block_type="cme_credit",
         scenario_id="cme_credit.bench",  # registered by benchmarks.serve: a module's credit
         role="ours",
-        # A new learner per round who has completed both of the rule's components, saved the
-        # CME profile and answered the evaluation (all untimed) claims the credit: the rule
-        # is met, so the answer must show the certificate and the ledger gain one award.
+        # A new learner per round who has completed both of the rule's components and saved
+        # the CME profile (untimed) answers the evaluation, which meets the rule: the credit
+        # is awarded in that request, so the answer must show the certificate and the ledger
+        # gain one award.
         action=LearnerAction(
             "act",
-            lambda r: {"action": "claim"},
+            lambda r: {"action": "evaluate", "satisfaction": 4, "change_in_practice": "none"},
             expect_key="html",
             expect_in="cme-certificate",
             before=(
                 lambda r: {"action": "profile", **CREDIT_PROFILE, "name": f"Bench learner {r}"},
-                lambda r: {"action": "evaluate", "satisfaction": 4, "change_in_practice": "none"},
             ),
             completed=tuple(usage_id for usage_id, _label in CREDIT_COMPONENTS),
             awards=CREDIT_PROJECT,

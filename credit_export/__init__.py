@@ -10,6 +10,7 @@ handler uses it::
     record = award(activity, result, profile, learner_id, now)   # CreditError if not met
     revoked = revoke(record, reason, by, now)                    # a new record
 
+    stored_record(row_json)                 # a ledger row read back for the exports (stored.py)
     iter_csv(records, gettext)              # registration CSV (BOM, formula-safe), streamed
     iter_xml(records)  / validate_xml(..)   # XML valid against schemas/cme_credits.xsd
     write_valid_xml(records, file)          # written, then validated: what exports hand over

@@ -30,7 +30,7 @@ from itertools import islice
 from typing import TextIO
 
 from .messages import N_
-from .schema import CreditRecord
+from .stored import ExportRecord
 
 BOM = "\ufeff"
 CHUNK_ROWS = 500
@@ -98,7 +98,7 @@ def value_names(values: Labels = None) -> dict[str, str]:
 
 
 def _rows(
-    records: Iterable[CreditRecord], zone: tzinfo, values: Labels = None
+    records: Iterable[ExportRecord], zone: tzinfo, values: Labels = None
 ) -> Iterator[list[str]]:
     """One row per awarded record; per-row work kept to attribute reads and the guard."""
     cell = safe_cell
@@ -132,7 +132,7 @@ def _rows(
 
 
 def iter_csv(
-    records: Iterable[CreditRecord],
+    records: Iterable[ExportRecord],
     labels: Labels = None,
     *,
     values: Labels = None,
@@ -157,7 +157,7 @@ def iter_csv(
 
 
 def write_csv(
-    records: Iterable[CreditRecord],
+    records: Iterable[ExportRecord],
     out: TextIO,
     labels: Labels = None,
     *,

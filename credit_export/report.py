@@ -16,7 +16,8 @@ from xml.etree import ElementTree as ET
 
 from .csv_export import safe_cell
 from .messages import N_
-from .schema import ActivityEvaluation, CreditRecord
+from .schema import ActivityEvaluation
+from .stored import ExportRecord
 
 DIMENSIONS = ("title", "discipline", "tier", "month")
 #: The natural order of the groups that have one (others are sorted).
@@ -58,7 +59,7 @@ class CreditReport:
     by: dict[str, dict[str, Group]] = field(default_factory=lambda: {d: {} for d in DIMENSIONS})
 
 
-def credit_report(records: Iterable[CreditRecord], *, zone: tzinfo = UTC) -> CreditReport:
+def credit_report(records: Iterable[ExportRecord], *, zone: tzinfo = UTC) -> CreditReport:
     """One pass over the records: awarded credits grouped by each dimension."""
     report = CreditReport()
     total, by = report.total, report.by

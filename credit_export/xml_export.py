@@ -44,7 +44,7 @@ from typing import IO
 from lxml import etree
 
 from .messages import CreditError
-from .schema import CreditRecord
+from .stored import ExportRecord, StoredRecord, as_stored
 
 NAMESPACE = "https://consortium-cme.example.org/xml/cme-credits/1"
 CHUNK_RECORDS = 500
@@ -61,7 +61,7 @@ def _tag(name: str) -> str:
     return f"{{{NAMESPACE}}}{name}"
 
 
-def _credit_filler(zone: tzinfo) -> Callable[[CreditRecord], etree._Element]:
+def _credit_filler(zone: tzinfo) -> Callable[[ExportRecord], etree._Element]:
     """A function that refills one `<credit>` element, built once, with a record's values."""
     sub = etree.SubElement
     credit = etree.Element(_tag("credit"), nsmap=NSMAP)
@@ -80,7 +80,7 @@ def _credit_filler(zone: tzinfo) -> Callable[[CreditRecord], etree._Element]:
     credit.tail = "\n"  # one record per line: readable, and a validator's line is a record
     credits_text: dict = {}  # a few distinct values: format each once
 
-    def fill(record: CreditRecord) -> etree._Element:
+    def fill(record: ExportRecord) -> etree._Element:
         profile = record.profile
         name.text = profile.name
         licence.text = profile.licence_number
@@ -110,18 +110,19 @@ PROFILE_TEXTS = ("name", "licence_number", "title", "institution", "department")
 RECORD_TEXTS = ("project_number", "activity_name", "level", "credit_class")
 
 
-def _xml_safe(record: CreditRecord) -> CreditRecord:
+def _xml_safe(record: ExportRecord) -> StoredRecord:
     """The record with xml_text applied to every text (the rare path, see the module)."""
-    profile = record.profile
-    safe_profile = profile.model_copy(
-        update={key: xml_text(getattr(profile, key)) for key in PROFILE_TEXTS}
+    stored = as_stored(record)
+    profile = stored.profile
+    safe_profile = profile._replace(
+        **{key: xml_text(getattr(profile, key)) for key in PROFILE_TEXTS}
     )
-    update = {key: xml_text(getattr(record, key)) for key in RECORD_TEXTS}
-    return record.model_copy(update=update | {"profile": safe_profile})
+    update = {key: xml_text(getattr(stored, key)) for key in RECORD_TEXTS}
+    return stored._replace(**update, profile=safe_profile)
 
 
 def iter_xml(
-    records: Iterable[CreditRecord],
+    records: Iterable[ExportRecord],
     generated: datetime | None = None,
     *,
     zone: tzinfo = UTC,
@@ -241,7 +242,7 @@ def validate_xml(data_or_path: bytes | str | os.PathLike | IO[bytes]) -> list[st
 
 
 def write_valid_xml(
-    records: Iterable[CreditRecord],
+    records: Iterable[ExportRecord],
     target: IO[bytes],
     generated: datetime | None = None,
     *,

@@ -292,9 +292,13 @@ def settings_from_xml(
 ) -> CreditSettings:
     """Activity and rule from `<cme-credit>` text, or from a block's OLX element
     (`root_tag=None`). The activity is required; without a rule, the default rule applies.
+    `<cme-credit>` has no attributes (one is refused, as on every other element); a block's
+    element carries the runtime's (display_name, url_name, ...), which are not ours to check.
     CreditError names the line and field at fault."""
     root = _root(text, root_tag)
     reader = _Reader()
+    if root_tag is not None:
+        reader.attrs(root, {}, ())
     activity = rule = None
     for child in reader.children(root, {ACTIVITY_ROOT, RULE_ROOT}):
         if (activity if child.tag == ACTIVITY_ROOT else rule) is not None:

@@ -1,9 +1,12 @@
 """`cme_credit`: a CME activity's credit, awarded the moment its rule is met.
 
 The learner sees what is done and what is missing, fills the CME profile once (kept in
-`Scope.preferences`, reused in every course), answers the activity evaluation and claims the
-credit: one ledger row per learner and activity, a printable certificate. Staff download the
-activity's records as CSV for the provincial CME platform.
+`Scope.preferences`, reused in every course), answers the activity evaluation, and receives the
+credit the moment the rule is met: when the profile or the evaluation they save completes it,
+or when they open the block with the rule met (the exercises were finished elsewhere). One
+ledger row per learner and activity whatever happens; a printable certificate. API and mobile
+clients may also ask for it explicitly (`act` with "claim", idempotent). Staff download the
+activity's records as CSV or XML for the provincial CME platform.
 """
 
 import json
@@ -57,7 +60,7 @@ from .base import (
     script_json,
 )
 from .credit_editor import editor_config
-from .exercise import StrictRequest, StudioSaveRequest
+from .exercise import StrictRequest, StudioSaveRequest, ViewDataRequest
 from .messages import N_, translate_code, translate_domain_error, translate_validation_error
 from .templates_engine import render_template
 
@@ -258,10 +261,25 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         """The day a credit was revoked, in the CME office's time zone."""
         return row.revoked_at.astimezone(cme_time_zone()).date().isoformat()
 
-    def _context(self) -> dict[str, Any]:
+    def _activity_view(self) -> dict[str, Any]:
+        """The activity as learners read it (the same for every learner)."""
+        activity = self.activity
+        return {
+            "name": activity.name,
+            "project_number": activity.project_number,
+            "level": self.gettext(LEVELS[activity.level]),
+            "credit_class": activity.credit_class,
+            "credits": format(activity.awarded_credits.normalize(), "f"),
+            "organiser": activity.organiser,
+            "dates": f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}",
+        }
+
+    def _context(self, state: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the view shows, from the rule's `state` (`_state()`, computed once per request
+        and passed in; computed here when not given)."""
         _ = self.gettext
-        state = self._state()
-        activity, result, existing = self.activity, state["result"], state["award"]
+        state = state if state is not None else self._state()
+        result, existing = state["result"], state["award"]
         profile = self.profile
         components = []
         missing_by_id = {m.params.get("usage_id"): m for m in result.missing}
@@ -294,15 +312,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             }
         return {
             "uid": self.usage_key.replace(".", "-")[-40:],
-            "activity": {
-                "name": activity.name,
-                "project_number": activity.project_number,
-                "level": _(LEVELS[activity.level]),
-                "credit_class": activity.credit_class,
-                "credits": format(activity.awarded_credits.normalize(), "f"),
-                "organiser": activity.organiser,
-                "dates": f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}",
-            },
+            "activity": self._activity_view(),
             "components": components,
             "evaluation_done": bool(self.evaluation_json),
             "evaluation_required": state["rule"].evaluation_required,
@@ -313,7 +323,6 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "titles": [(k, _(v)) for k, v in TITLES.items()],
             "tiers": [(k, _(v)) for k, v in TIERS.items()],
             "changes": [(k, _(v)) for k, v in CHANGES.items()],
-            "can_claim": result.met and profile is not None and existing is None,
             "revoked": revoked,
             "revoked_text": (
                 self._missing_text(
@@ -353,7 +362,15 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         }
 
     def student_view(self, context=None) -> Fragment:
-        view = self._context()
+        state = self._state()
+        # A view (a GET) that writes: acceptable here, and only here, because the award is
+        # idempotent (the ledger's unique row per learner and activity; a second view, a
+        # reload or a claim at the same moment changes nothing) and is what the learner is
+        # owed: the rule is met, the profile is there, so the credit is theirs the moment they
+        # look (the exercises were finished in other blocks, which cannot award it).
+        awarded_now = self._award_when_met(state)
+        view = self._context(state)
+        view["announce"] = self._announcement("claim") if awarded_now else ""
         view["staff"] = self.user_is_staff
         view["csv_url"] = self.runtime.handler_url(self, "export_csv")
         view["xml_url"] = self.runtime.handler_url(self, "export_xml")
@@ -362,16 +379,48 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             self._no_assessment_text() if view["staff"] and not view["components"] else ""
         )
         fragment = Fragment(render_template("credit/student.html", view, self.i18n))
-        add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
-        fragment.initialize_js("CmeCreditInit")
+        add_assets(
+            fragment, css=("css/cme_common.css",), js=("js/cme_common.js", "js/cme_credit.js")
+        )
+        fragment.initialize_js("CmeCreditBlockInit")
         return fragment
 
     def student_view_data(self, context=None) -> dict[str, Any]:
-        view = self._context()
-        return {k: view[k] for k in ("activity", "components", "evaluation_done", "certificate")}
+        """For the mobile apps' course structure, which the platform collects once for
+        everyone, without a learner: the activity and what its rule asks (nothing of any
+        learner's, nothing written). The app then asks `view_data` for the learner's own
+        progress and certificate, and posts the profile and evaluation to `act`."""
+        rule = self.rule()
+        return {
+            "activity": self._activity_view(),
+            "components": [
+                {"label": c.label, "min_fraction": c.min_fraction} for c in rule.components
+            ],
+            "evaluation_required": rule.evaluation_required,
+            "min_minutes": rule.min_minutes,
+            "display_name": self.display_name,
+            "handlers": {"view": "view_data", "act": "act"},
+        }
+
+    @json_action(ViewDataRequest)
+    def view_data(self, data: ViewDataRequest, suffix: str = "") -> dict[str, Any]:
+        """The learner's own progress for the mobile app, as the page shows it; opening it
+        awards a credit whose rule is met, as opening the page does (see `student_view`)."""
+        state = self._state()
+        awarded_now = self._award_when_met(state)
+        view = self._context(state)
+        return {
+            **{k: view[k] for k in ("activity", "components", "evaluation_done", "certificate")},
+            "announce": self._announcement("claim") if awarded_now else "",
+        }
+
+    def _announcement(self, action: str) -> str:
+        return self.gettext(ANNOUNCE[action])
 
     @json_action(CreditRequest)
     def act(self, data: CreditRequest, suffix: str = "") -> Response | dict[str, Any]:
+        """Save the profile or the evaluation, or claim the credit (API and mobile clients);
+        whatever the action, the credit is awarded as soon as it completes the rule."""
         _ = self.gettext
         fields = data.model_dump(exclude_none=True, exclude={"action"})
         try:
@@ -381,13 +430,21 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 evaluation = ActivityEvaluation.model_validate(fields)
                 self.evaluation_json = evaluation.model_dump_json()
                 self._keep_evaluation(evaluation)
-            else:
-                self._claim()
         except ValidationError as exc:
             problems = translate_validation_error(_, exc, package="credit_export")
             return json_response({"error": problems[0]["message"], "problems": problems}, 400)
-        html = render_template("credit/view.html", self._context(), self.i18n)
-        return {"html": html, "announce": _(ANNOUNCE[data.action])}
+        # The rule's state, once per request (it reads the outcomes, the platform's scores and
+        # the ledger): the award and the answer's view both come from it.
+        state = self._state()
+        if data.action == "claim":
+            self._claim(state)
+            announce = self._announcement("claim")
+        else:
+            announce = self._announcement(data.action)
+            if self._award_when_met(state):
+                announce += " " + self._announcement("claim")
+        html = render_template("credit/view.html", self._context(state), self.i18n)
+        return {"html": html, "announce": announce}
 
     def _keep_evaluation(self, evaluation: ActivityEvaluation) -> None:
         from .records.ledger import record_evaluation
@@ -401,10 +458,32 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             now=datetime.now(UTC),
         )
 
-    def _claim(self) -> None:
-        from .records.ledger import claim
+    @property
+    def _in_studio(self) -> bool:
+        """Studio's preview (it offers `studio_user_permissions`; the LMS does not): an author
+        looking at the block is not a learner earning its credit."""
+        return self.runtime.service(self, "studio_user_permissions") is not None
 
-        state = self._state()
+    def _award_when_met(self, state: dict[str, Any]) -> bool:
+        """Award the credit if the rule is met, the profile is there and the ledger holds
+        nothing for this learner and activity yet (a revoked credit stays revoked). True when
+        this call stored the award; `state["award"]` is the ledger's row afterwards."""
+        if state["award"] is not None or not state["result"].met or self.profile is None:
+            return False
+        if self._in_studio:
+            return False
+        try:
+            record = award(
+                self.activity, state["result"], self.profile, self.learner_id, datetime.now(UTC)
+            )
+        except CreditError as exc:  # e.g. no learner id (not signed in): nothing to award to
+            log.warning("CME credit not awarded to %r: %s", self.learner_id, exc)
+            return False
+        return self._store_award(record, state)
+
+    def _claim(self, state: dict[str, Any]) -> None:
+        """The explicit claim: refused with what is missing, or after a revocation; a claim
+        of a credit already awarded changes nothing."""
         existing = state["award"]
         if existing is not None and existing.status == "revoked":
             raise CreditError("claim_revoked", date=self._revoked_day(existing))
@@ -417,22 +496,33 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         except CreditError as exc:
             missing = [self._missing_text(m) for m in exc.params.get("items", [])]
             raise CreditError("rule_not_met", missing="; ".join(missing)) from exc
-        claim(
+        self._store_award(record, state)
+
+    def _store_award(self, record: CreditRecord, state: dict[str, Any]) -> bool:
+        """Write the award to the ledger (the database's unique row decides between requests
+        at the same moment); the event and the completion only from the request that wrote
+        it. True when this request wrote it."""
+        from .records.ledger import claim
+
+        row, created = claim(
             record,
             anonymous_id=self.anonymous_learner_id,
             course_id=self.course_key,
             usage_id=self.usage_key,
         )
-        self.runtime.publish(
-            self,
-            "cme.credit.awarded",
-            {
-                "project_number": record.project_number,
-                "credits": str(record.credits),
-                "credit_class": record.credit_class,
-            },
-        )
-        self.emit_completion(1.0)
+        state["award"] = row
+        if created:
+            self.runtime.publish(
+                self,
+                "cme.credit.awarded",
+                {
+                    "project_number": record.project_number,
+                    "credits": str(record.credits),
+                    "credit_class": record.credit_class,
+                },
+            )
+            self.emit_completion(1.0)
+        return created
 
     # ---- staff ------------------------------------------------------------------------------
     @json_action(RevokeRequest, staff_only=True)
@@ -619,14 +709,23 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         )
         return {"message": push_summary(self.gettext, report)}
 
+    def _records_header(self, response: Response) -> None:
+        """`X-CME-Records`: how many credit records the export holds (the staff panel says
+        so, and says when there are none: the file is then valid but empty)."""
+        from .records.ledger import awarded_count
+
+        response.headers["X-CME-Records"] = str(awarded_count(self.activity.project_number))
+
     @XBlock.handler
     def export_csv(self, request, suffix: str = "") -> Response:
-        """The activity's credit records for the provincial platform (staff only)."""
+        """The activity's credit records for the provincial platform (staff only). Without
+        records, the header row alone (a valid file; `X-CME-Records: 0`)."""
         from .records.ledger import activity_records
 
         if not self.user_is_staff:
             return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
         response = Response(content_type="text/csv", charset="utf8")
+        self._records_header(response)
         response.app_iter = (
             chunk.encode("utf-8")
             for chunk in iter_csv(
@@ -702,6 +801,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             log.error("CME credit XML export refused: %s", exc)
             return json_response({"error": translate_domain_error(self.gettext, exc)}, 422)
         response = Response(content_type="application/xml", charset="utf8")
+        self._records_header(response)
         response.content_length = os.fstat(spool.fileno()).st_size
         response.app_iter = file_chunks(spool)
         name = f"cme-credits-{self.activity.project_number}.xml"
@@ -830,7 +930,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def parse_xml(cls, node, runtime, keys, id_generator=None):
         """`<cme_credit display_name="..">` with `<cme-activity>` and `<cme-credit-rule>` as
         children (credit_export.xml_mapping); an invalid one stops the import with the line
-        and field at fault. Older exports held the two as JSON in `<activity>` and `<rule>`."""
+        and field at fault, and so does a project number other than the one under which this
+        block has recorded credits. Older exports held the two as JSON in `<activity>` and
+        `<rule>`."""
         docinfo = node.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
             raise CreditError("xml_doctype_forbidden")
@@ -847,7 +949,40 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             settings = settings_from_xml(node, root_tag=None)
             block.activity_json = settings.activity.model_dump_json()
             block.rule_json = settings.rule.model_dump_json()
+        block._refuse_a_new_ledger_key(node)
         return block
+
+    def _refuse_a_new_ledger_key(self, node) -> None:
+        """A course import may not change the project number under which this block has
+        recorded credits (the certificates would vanish and every learner could claim again,
+        as in Studio's editor): the import of the block stops, naming the line and the field
+        (the course keeps the block's old content), and the problem is logged."""
+        from .records.ledger import projects_awarded_by
+
+        recorded = projects_awarded_by(ledger_usage_id(self.scope_ids.usage_id))
+        new = self.activity.project_number
+        if not recorded or new in recorded:
+            return
+        old, count = max(recorded.items(), key=lambda item: item[1])
+        activity = node.find("cme-activity")
+        line = (activity if activity is not None else node).sourceline or 1
+        log.warning(
+            "CME credit import refused for %s: project number %r replaces %r, under which %s "
+            "credit(s) are recorded",
+            self.usage_key,
+            new,
+            old,
+            count,
+        )
+        params = {"count": count, "old": old}
+        raise CreditError(
+            "xml_invalid",
+            line=line,
+            field="activity.project_number",
+            problem=str(CreditError("project_number_in_ledger", **params)),
+            error_code="project_number_in_ledger",
+            problem_params={k: str(v) for k, v in params.items()},
+        )
 
     def add_xml_to_node(self, node) -> None:
         node.tag = self.scope_ids.block_type
@@ -883,6 +1018,18 @@ def _zone(name: str) -> tzinfo:
     except (ZoneInfoNotFoundError, ValueError):
         log.warning("CME_TIME_ZONE %r is not a known time zone: dates are counted in UTC", name)
         return UTC
+
+
+def ledger_usage_id(usage_id) -> str:
+    """A block's usage id as the ledger records it (the LMS's: no Studio branch or version)."""
+    for plain in ("for_branch", "for_version"):
+        method = getattr(usage_id, plain, None)
+        if method is not None:
+            try:
+                usage_id = method(None)
+            except (TypeError, ValueError):  # a key that cannot lose it: keep it as it is
+                pass
+    return str(usage_id)
 
 
 def licence_as_recorded(text: str) -> str:

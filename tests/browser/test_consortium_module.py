@@ -3,9 +3,14 @@ CME credit; then the CME office downloads the records and finds that learner."""
 
 import csv
 import io
+import json
 import re
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from case_teaching import load_demo_case
 from referral_tracking import demo_exercise
@@ -73,28 +78,138 @@ def test_a_learner_earns_the_credit_of_the_module_and_the_cme_office_exports_it(
     page.reload()  # the credit block reads the outcomes the two exercises just wrote
     credit = page.locator(".cme-credit")
     assert "Done: Case: a hypertensive emergency" in credit.inner_text()
-    profile = credit.locator('form[data-action="profile"]')
-    profile.get_by_label("Name").fill("李建国")
-    profile.get_by_label("Licence or certificate number").fill("210440100009876")
-    profile.get_by_label("Professional title").select_option("junior")
-    profile.get_by_label("Institution", exact=True).fill("青山镇卫生院")
-    profile.get_by_label("Level of your institution").select_option("primary")
-    profile.get_by_label("Department").fill("全科")
-    profile.get_by_label("Discipline").fill("General practice")
-    act(page, profile.get_by_role("button", name="Save my profile").click)
-    evaluation = credit.locator('form[data-action="evaluate"]')
-    evaluation.locator('input[name="satisfaction"][value="5"]').check()
-    evaluation.get_by_label("Will it change your practice?").select_option("planned")
-    act(page, evaluation.get_by_role("button", name="Send my evaluation").click)
-    act(page, credit.get_by_role("button", name="Claim my credit").click)
+    fill_profile(page, credit, "李建国", "210440100009876")
+    # The evaluation was the last thing missing: the certificate comes with its answer, no
+    # button to press, and the live region says so.
+    evaluate(page, credit)
     certificate = credit.locator(".cme-certificate")
     certificate.wait_for()
+    expect(credit.locator('[data-region="announce"]')).to_have_text(
+        "Thank you: your evaluation is saved. The credit is awarded. Your certificate is shown."
+    )
+    assert credit.get_by_role("button", name="Claim my credit").count() == 0
     assert "李建国" in certificate.inner_text() and "2026-05-01-003" in certificate.inner_text()
     assert certificate.get_by_role("button", name="Print the certificate").is_visible()
 
     page.goto(module_path(page, "staff"))
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the credit records (CSV)").click()
+    assert download.value.suggested_filename == "cme-credits-2026-05-01-003.csv"
     text = download.value.path().read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert any(row[0] == "李建国" and row[1] == "210440100009876" for row in rows[1:])
+    expect(page.locator('[data-role="download-status"]').first).to_have_text(
+        f"Downloaded: cme-credits-2026-05-01-003.csv, with {len(rows) - 1} credit record(s)."
+    )
+
+
+def fill_profile(page, credit, name: str, licence: str) -> None:
+    profile = credit.locator('form[data-action="profile"]')
+    profile.get_by_label("Name").fill(name)
+    profile.get_by_label("Licence or certificate number").fill(licence)
+    profile.get_by_label("Professional title").select_option("junior")
+    profile.get_by_label("Institution", exact=True).fill("青山镇卫生院")
+    profile.get_by_label("Level of your institution").select_option("primary")
+    profile.get_by_label("Department").fill("全科")
+    profile.get_by_label("Discipline").fill("General practice")
+    act(page, profile.get_by_role("button", name="Save my profile").click)
+
+
+def evaluate(page, credit) -> None:
+    evaluation = credit.locator('form[data-action="evaluate"]')
+    evaluation.locator('input[name="satisfaction"][value="5"]').check()
+    evaluation.get_by_label("Will it change your practice?").select_option("planned")
+    act(page, evaluation.get_by_role("button", name="Send my evaluation").click)
+
+
+def complete_elsewhere(server, learner: str, usage_id: str, block_type: str) -> None:
+    """The learner completed an exercise (its outcome row, as the block writes it), in
+    another tab or on a phone: working through it here is the first test's business."""
+    database = next(Path(server.var_dir).glob("*.db"))
+    with sqlite3.connect(database, timeout=30) as connection:
+        connection.execute(
+            "INSERT INTO cme_records_learneroutcome (learner_id, course_id, usage_id, block_type,"
+            " attempt, score, max_score, completed_at, detail) VALUES (?, '', ?, ?, 1, 9, 10, ?,"
+            " '{}')",
+            (learner, usage_id, block_type, datetime.now(UTC).isoformat()),
+        )
+
+
+def test_a_learner_who_finished_the_exercises_elsewhere_hears_the_credit_on_opening_it(
+    clean_page, workbench_server
+):
+    page = clean_page
+    page.goto(module_path(page, "bt_elsewhere"))
+    credit = page.locator(".cme-credit")
+    fill_profile(page, credit, "赵敏", "310440100005555")
+    evaluate(page, credit)
+    assert credit.locator(".cme-certificate").count() == 0  # the exercises are not done
+    for block_type in ("cme_case", "cme_referral"):
+        usage_id = page.locator(f'[data-block-type="{block_type}"]').first.get_attribute(
+            "data-usage"
+        )
+        complete_elsewhere(workbench_server, "bt_elsewhere", usage_id, block_type)
+
+    page.reload()
+    credit = page.locator(".cme-credit")
+    expect(credit.locator(".cme-certificate")).to_be_visible()
+    expect(credit.locator('[data-region="announce"]')).to_have_text(
+        "The credit is awarded. Your certificate is shown."
+    )
+    page.reload()  # told once: a later visit shows the certificate and announces nothing
+    expect(page.locator(".cme-credit .cme-certificate")).to_be_visible()
+    page.wait_for_timeout(600)
+    expect(page.locator('.cme-credit [data-region="announce"]')).to_have_text("")
+
+
+INVALID_XML = (
+    "The XML export does not validate against the shipped schema (cme_credits.xsd): 1 "
+    "problem(s), the first at line 3: Element 'name': too long. No file was handed over."
+)
+
+
+def test_the_staff_panel_shows_an_export_error_in_words_and_says_when_a_file_is_empty(
+    clean_page, page_problems
+):
+    """What the server answers is the xblock tests' business (the 422, the empty file and its
+    X-CME-Records: 0); here, what the staff member sees of such answers, by keyboard."""
+    page = clean_page
+    page.goto(module_path(page, "staff"))
+    page_problems.expect(422, r"/export_xml/")
+    page.route(
+        re.compile(r"/export_xml/"),
+        lambda route: route.fulfill(
+            status=422, content_type="application/json", body=json.dumps({"error": INVALID_XML})
+        ),
+    )
+    empty = "\ufeffName,Licence number\r\n"
+    page.route(
+        re.compile(r"/export_csv/"),
+        lambda route: route.fulfill(
+            status=200,
+            content_type="text/csv; charset=utf8",
+            headers={
+                "Content-Disposition": 'attachment; filename="cme-credits-2026-05-01-003.csv"',
+                "X-CME-Records": "0",
+            },
+            body=empty,
+        ),
+    )
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    page.get_by_role("link", name="Download the credit records (XML)").focus()
+    page.keyboard.press("Enter")
+    alert = page.locator('[data-downloads] [role="alert"]').first
+    expect(alert).to_have_text(INVALID_XML)
+    expect(alert).to_be_visible()
+    assert downloads == []  # no failed download, no file
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the credit records (CSV)").focus()
+        page.keyboard.press("Enter")
+    assert download.value.path().read_bytes().decode("utf-8") == empty
+    expect(page.locator('[data-role="download-status"]').first).to_have_text(
+        "Downloaded: cme-credits-2026-05-01-003.csv. It holds no credit record: no credit of "
+        "this activity is awarded yet (revoked credits are not exported)."
+    )
+    expect(alert).to_be_hidden()

@@ -95,3 +95,17 @@ def test_entities_are_refused_before_anything_is_read():
     with pytest.raises(CreditError) as caught:
         settings_from_xml(hostile)
     assert caught.value.code == "xml_doctype_forbidden"
+
+
+def test_an_attribute_on_the_settings_root_is_refused_like_on_every_other_element():
+    """`<cme-credit colour="red">` (or a 150,000-character attribute) is not silently saved;
+    a block's own element keeps the runtime's attributes."""
+    text = settings_to_xml(DEMO)
+    for attribute in ('colour="red"', f'data-x="{"a" * 150_000}"'):
+        with pytest.raises(CreditError) as refused:
+            settings_from_xml(text.replace("<cme-credit>", f"<cme-credit {attribute}>", 1))
+        assert refused.value.code == "xml_unknown_attribute"
+        assert str(refused.value).startswith("Line 1: ")
+    block = text.replace("<cme-credit>", '<cme_credit display_name="M3" url_name="m3">', 1)
+    block = block.replace("</cme-credit>", "</cme_credit>")
+    assert settings_from_xml(etree.fromstring(block), root_tag=None) == DEMO

@@ -64,7 +64,8 @@ def test_the_module_page_lists_what_the_credit_needs_with_the_units_exercises(wo
     assert "Case: a hypertensive emergency" in page
     assert "Referral: hypertension at a township clinic" in page
     assert "is not completed yet" in page
-    assert "Claim my credit" in page
+    assert "The credit is awarded once everything above is done." in page
+    assert 'data-action="claim"' not in page  # nothing to press: it comes when the rule is met
 
 
 def test_a_claim_before_the_rule_is_met_is_refused_with_what_is_missing(workbench, module):
@@ -120,6 +121,151 @@ def test_a_learner_meets_the_rule_and_gets_one_credit_and_a_certificate(workbenc
     )
     assert [e["data"] for e in workbench.events("student_1", "completion")] == [{"completion": 1.0}]
     assert len(workbench.events("student_1", "cme.credit.awarded")) == 1
+
+
+def test_the_evaluation_that_completes_the_rule_awards_the_credit_at_once(workbench, module):
+    """No button to find: the answer to the last missing step is the certificate, announced
+    to screen readers; a claim from an app afterwards changes nothing."""
+    _, children = module
+    credit = children["cme_credit"]
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    status, body = act(workbench, credit, "profile", **PROFILE)
+    assert status == 200 and "Certificate of" not in body["html"]  # the evaluation is missing
+    assert body["announce"] == "Your CME profile is saved."
+    assert CreditAward.objects.count() == 0
+    status, body = act(
+        workbench, credit, "evaluate", satisfaction=5, change_in_practice="planned", comment=""
+    )
+    assert status == 200, body
+    assert "Certificate of continuing medical education credit" in html.unescape(body["html"])
+    assert body["announce"] == (
+        "Thank you: your evaluation is saved. The credit is awarded. Your certificate is shown."
+    )
+    award = CreditAward.objects.get()
+    assert award.learner_id == "student_1" and award.usage_id == credit
+    status, body = act(workbench, credit, "claim")
+    assert status == 200 and "Certificate of" in body["html"]
+    assert CreditAward.objects.count() == 1
+    assert len(workbench.events("student_1", "cme.credit.awarded")) == 1
+    assert [e["data"] for e in workbench.events("student_1", "completion")] == [{"completion": 1.0}]
+
+
+def test_a_learner_who_finished_elsewhere_gets_the_credit_on_opening_the_block(workbench, module):
+    """Profile and evaluation first, the exercises finished afterwards in their own blocks:
+    the credit block awards the credit when the learner opens it (the view says so to screen
+    readers, once); later views, and another learner's, award nothing more."""
+    _, children = module
+    credit = children["cme_credit"]
+    act(workbench, credit, "profile", **PROFILE)
+    act(workbench, credit, "evaluate", satisfaction=4, change_in_practice="none")
+    assert "Certificate of" not in html.unescape(workbench.page_of(credit, "student_1"))
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    assert CreditAward.objects.count() == 0  # nothing happens until the learner looks
+
+    page = html.unescape(workbench.page_of(credit, "student_1"))
+    assert "Certificate of continuing medical education credit" in page and "王晓梅" in page
+    assert 'data-announce="The credit is awarded. Your certificate is shown."' in page
+    again = html.unescape(workbench.page_of(credit, "student_1"))
+    assert "Certificate of" in again and "data-announce" not in again
+    assert "Certificate of" not in html.unescape(workbench.page_of(credit, "student_2"))
+    (award,) = CreditAward.objects.all()
+    assert award.learner_id == "student_1"
+    assert {e["usage_id"] for e in award.record["evidence"]} == {
+        children["cme_case"],
+        children["cme_referral"],
+    }
+    assert len(workbench.events("student_1", "cme.credit.awarded")) == 1
+
+
+def test_the_mobile_app_reads_what_the_rule_asks_for_everyone_and_its_learners_own_credit(
+    workbench, module
+):
+    """student_view_data is collected once for every learner (no learner, nothing written):
+    the activity and its rule only. The learner's progress and certificate come from
+    `view_data`, which awards a met rule as opening the page does."""
+    _, children = module
+    credit = children["cme_credit"]
+    act(workbench, credit, "profile", **PROFILE)
+    act(workbench, credit, "evaluate", satisfaction=4, change_in_practice="none")
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+
+    structure = workbench.block(credit, "student_1").student_view_data()
+    assert structure["handlers"] == {"view": "view_data", "act": "act"}
+    assert len(structure["components"]) == 2 and structure["evaluation_required"]
+    assert "certificate" not in structure and "王晓梅" not in json.dumps(structure)
+    assert CreditAward.objects.count() == 0  # reading the structure awards nothing
+
+    answer = workbench.handler(credit, "view_data", {}, student="student_1")
+    assert answer.status_code == 200
+    view = json.loads(answer.content)
+    assert view["certificate"]["name"] == "王晓梅"
+    assert view["announce"] == "The credit is awarded. Your certificate is shown."
+    assert all(component["done"] for component in view["components"])
+    again = json.loads(workbench.handler(credit, "view_data", {}, student="student_1").content)
+    assert again["announce"] == "" and CreditAward.objects.count() == 1
+
+
+def test_an_author_previewing_the_block_in_studio_is_not_awarded_the_credit(
+    workbench, module, monkeypatch
+):
+    """Studio's preview (it offers `studio_user_permissions`) shows the block to an author,
+    who is not a learner of the course: the view awards nothing, even with the rule met."""
+    _, children = module
+    credit = children["cme_credit"]
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+    with monkeypatch.context() as patch:
+        patch.setattr(CreditBlock, "_award_when_met", lambda self, state: False)
+        act(workbench, credit, "profile", **PROFILE)
+        act(workbench, credit, "evaluate", satisfaction=4, change_in_practice="none")
+
+    class StudioPermissions:
+        def can_write(self, course_key) -> bool:
+            return True
+
+    block = workbench.block(credit, "student_1")
+    service = block.runtime.service
+
+    def studio_services(of, name):
+        return StudioPermissions() if name == "studio_user_permissions" else service(of, name)
+
+    monkeypatch.setattr(block.runtime, "service", studio_services)
+    preview = block.runtime.render(block, "student_view").content
+    assert "Certificate of" not in html.unescape(preview)
+    assert CreditAward.objects.count() == 0
+    # The same learner in the course (the LMS offers no such service) gets it on opening it.
+    assert "Certificate of" in html.unescape(workbench.page_of(credit, "student_1"))
+    assert CreditAward.objects.count() == 1
+
+
+def test_a_request_reads_the_rules_evidence_once_and_answers_from_it(workbench, module):
+    """The rule's state (the outcomes, the platform's scores, the ledger) is computed once per
+    request: the award and the view it answers with both come from it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, children = module
+    credit = children["cme_credit"]
+    act(workbench, credit, "profile", **PROFILE)
+    act(workbench, credit, "evaluate", satisfaction=5, change_in_practice="none")
+    complete("student_1", children["cme_case"], 8)
+    complete("student_1", children["cme_referral"], 9)
+
+    def reads_of_outcomes(action: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            status, body = act(workbench, credit, action)
+        assert status == 200, body
+        return sum(
+            'FROM "cme_records_learneroutcome"' in q["sql"] and q["sql"].startswith("SELECT")
+            for q in queries.captured_queries
+        )
+
+    assert reads_of_outcomes("claim") == 1  # the claim that awards the credit
+    assert CreditAward.objects.count() == 1
+    assert reads_of_outcomes("claim") == 1  # a replay
 
 
 def test_the_profile_is_kept_for_every_credit_block_of_the_learner(workbench, module, scenarios):
@@ -188,6 +334,31 @@ def test_the_management_command_exports_the_ledger_and_says_so_when_it_is_empty(
     call_command("export_cme_credits", format="xml", output=str(xml), stderr=errors)
     data = xml.read_bytes()
     assert validate_xml(data) == [] and "王晓梅".encode() in data
+
+
+def test_an_export_with_no_records_is_a_valid_empty_file_that_says_how_many_it_holds(
+    workbench, module
+):
+    """The staff panel tells "no credit record" from a file of them by X-CME-Records."""
+    _, children = module
+    credit = children["cme_credit"]
+
+    def exported(handler: str):
+        response = workbench.client.get(f"/handler/{credit}/{handler}/?student=staff")
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert "attachment" in response["Content-Disposition"]
+        return response["X-CME-Records"], body
+
+    count, body = exported("export_csv")
+    assert count == "0" and len(list(csv.reader(io.StringIO(body.decode()[1:])))) == 1
+    count, body = exported("export_xml")
+    assert count == "0" and validate_xml(body) == [] and b"<credit>" not in body
+    earn(workbench, children)
+    assert exported("export_csv")[0] == exported("export_xml")[0] == "1"
+    workbench.handler(credit, "revoke", {"learner": "student_1", "reason": "Duplicate"}, "staff")
+    count, body = exported("export_csv")
+    assert count == "0" and len(list(csv.reader(io.StringIO(body.decode()[1:])))) == 1
 
 
 def test_staff_download_the_records_as_xml_valid_against_the_xsd(workbench, module):
@@ -415,6 +586,70 @@ def test_olx_holds_the_activity_and_rule_as_readable_xml_and_imports_to_the_same
     assert "activity.credit_class" in str(caught.value) and "Line 2" in str(caught.value)
 
 
+def test_a_course_import_cannot_change_the_project_number_under_which_credits_are_recorded(
+    workbench, module, caplog
+):
+    """As in Studio's editor: the block's credits stay where they are; the import of the
+    block stops naming the line and the field, in the author's language, and is logged."""
+    from xblocks.messages import translate_domain_error
+
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    block = workbench.block(credit, "staff")
+
+    def olx(**activity) -> str:
+        children = etree.fromstring(unit_settings(**activity))
+        return (
+            '<cme_credit display_name="Module 3 credit">\n'
+            + "".join(etree.tostring(child, encoding="unicode") for child in children)
+            + "</cme_credit>"
+        )
+
+    with pytest.raises(CreditError) as caught:
+        CreditBlock.parse_xml(
+            etree.fromstring(olx(project_number="2026-05-01-004")), block.runtime, block.scope_ids
+        )
+    message = translate_domain_error(block.gettext, caught.value)
+    assert message.startswith("Line 2, activity.project_number: 1 credit(s) are recorded under ")
+    assert "project number 2026-05-01-003" in message and "add a new credit block" in message
+    assert "2026-05-01-004" in caplog.text and credit in caplog.text
+    assert CreditAward.objects.get().project_number == "2026-05-01-003"
+
+    # The same number, anything else changed: imported.
+    again = CreditBlock.parse_xml(
+        etree.fromstring(olx(name="Hypertension, renamed")), block.runtime, block.scope_ids
+    )
+    assert again.activity.name == "Hypertension, renamed"
+    # Another block (another course run) holds no credits: any number.
+    other = block.scope_ids._replace(usage_id="another-run.cme_credit.d0.u0")
+    moved = CreditBlock.parse_xml(
+        etree.fromstring(olx(project_number="2026-05-01-004")), block.runtime, other
+    )
+    assert moved.activity.project_number == "2026-05-01-004"
+    assert CreditAward.objects.count() == 1
+
+
+def test_studio_reads_the_credits_of_a_block_under_the_usage_id_the_lms_recorded():
+    """Studio's keys carry a branch (and a version); the LMS records awards without them."""
+    from opaque_keys.edx.locator import BlockUsageLocator, CourseLocator
+
+    from xblocks.credit_block import ledger_usage_id
+
+    lms = "block-v1:Consortium+HTN101+2026+type@cme_credit+block@module3"
+    for course in (
+        CourseLocator("Consortium", "HTN101", "2026", branch="draft-branch"),
+        CourseLocator(
+            "Consortium", "HTN101", "2026", branch="published-branch", version_guid="a" * 24
+        ),
+    ):
+        studio_key = BlockUsageLocator(course, "cme_credit", "module3")
+        assert str(studio_key) != lms and ledger_usage_id(studio_key) == lms
+    assert ledger_usage_id("consortium-module.cme_credit.d0.u0") == (
+        "consortium-module.cme_credit.d0.u0"
+    )
+
+
 def test_older_olx_with_json_children_still_imports(workbench, module):
     _, children = module
     block = workbench.block(children["cme_credit"], "staff")
@@ -586,9 +821,13 @@ def test_a_minimum_study_time_counts_the_time_between_recorded_actions(workbench
     complete("student_2", case, 8, at=at(5))
     complete("student_2", referral, 9, at=at(52))
 
+    answers = {}
     for student in ("student_1", "student_2"):
         act(workbench, credit, "profile", student=student, **PROFILE)
-        act(
+        if student == "student_1":  # before the evaluation, the last thing missing
+            page = html.unescape(workbench.page_of(credit, student))
+            assert "Done: 30 minutes of study" in page and "Certificate of" not in page
+        answers[student] = act(
             workbench,
             credit,
             "evaluate",
@@ -602,9 +841,10 @@ def test_a_minimum_study_time_counts_the_time_between_recorded_actions(workbench
     status, body = act(workbench, credit, "claim", student="student_2")
     assert status == 400 and "7 of 30 minutes of study are recorded." in body["error"]
 
-    assert "Done: 30 minutes of study" in html.unescape(workbench.page_of(credit, "student_1"))
-    status, body = act(workbench, credit, "claim", student="student_1")
-    assert status == 200, body
+    # student_1's evaluation was the last thing missing: the answer is the certificate.
+    status, body = answers["student_1"]
+    assert status == 200 and "Certificate of continuing medical" in html.unescape(body["html"])
+    assert act(workbench, credit, "claim", student="student_1")[0] == 200  # changes nothing
     (award,) = CreditAward.objects.all()
     assert award.learner_id == "student_1" and award.record["minutes_spent"] == 35
 

@@ -5,7 +5,8 @@ panel says what happened."""
 import io
 import json
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from credit_export import ComponentRequirement, CreditRule
@@ -186,10 +187,16 @@ def test_statements_that_conflict_with_the_lrs_are_reported_at_every_push(workbe
     with lrs_of(ralph):
         assert pusher(workbench, credit)()[1]["message"].startswith("3 statement(s) stored")
     with lrs_of(ralph, LMS_ROOT_URL="https://cme.other-platform.example.org"):
-        for _ in range(2):
+        for _ in range(2):  # a cron job notices: not 0, the report says what conflicts
             errors = io.StringIO()
-            call_command("export_cme_credits", format="xapi", stderr=errors)
-            assert "3 statement(s) conflict with what the LRS holds" in errors.getvalue()
+            with pytest.raises(CommandError) as failed:
+                call_command("export_cme_credits", format="xapi", stderr=errors)
+            assert failed.value.returncode == 3
+            report = str(failed.value)
+            assert report.startswith("3 statement(s) conflict with what the LRS holds")
+            conflicts = LrsPush.objects.get(activity="").checkpoint["conflicts"]
+            assert len(conflicts) == 3 and all(i in report for i in conflicts)
+            assert errors.getvalue().startswith("0 statement(s) stored, 0 already in the LRS")
         row = LrsPush.objects.get(activity="")
         assert len(row.checkpoint["conflicts"]) == 3 and len(row.last_report["conflicts"]) == 3
         LrsPush.objects.filter(activity="2026-05-01-003").delete()  # the panel starts afresh

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 
 from credit_export import ActivityEvaluation, CreditRecord, revoke
+from credit_export.stored import ExportRecord, stored_record
 
 from .models import ActionReceipt, CreditAward, CreditEvaluation, LearnerOutcome
 
@@ -36,7 +38,11 @@ def claim(
         with transaction.atomic():
             return CreditAward.objects.get_or_create(**key, defaults=values)
     except IntegrityError:
-        return CreditAward.objects.get(**key), False
+        # The other request's row, by a locking read: under MySQL's REPEATABLE READ a plain
+        # read inside a transaction that has read the table before would not see a row
+        # committed since (the handler's transaction has: it looked for an award first).
+        with transaction.atomic():
+            return CreditAward.objects.select_for_update().get(**key), False
 
 
 def award_of(learner_id: str, project_number: str) -> CreditAward | None:
@@ -59,6 +65,19 @@ def awards_under(project_number: str) -> int:
     return CreditAward.objects.filter(project_number=project_number).count()
 
 
+def projects_awarded_by(usage_id: str) -> dict[str, int]:
+    """Project number -> how many credits (awarded or revoked) a credit block has recorded
+    under it: usually one number, the block's."""
+    rows = CreditAward.objects.filter(usage_id=usage_id).values_list("project_number")
+    return dict(rows.annotate(count=Count("id")).values_list("project_number", "count"))
+
+
+def awarded_count(project_number: str) -> int:
+    """How many credits of an activity stand awarded (not revoked): the records an export
+    of it holds."""
+    return CreditAward.objects.filter(project_number=project_number, status="awarded").count()
+
+
 def revoke_award(row: CreditAward, reason: str, by: str, now: datetime) -> CreditAward:
     """Revoke (CreditError if already revoked or no reason); the row stays."""
     revoked = revoke(CreditRecord.model_validate(row.record), reason, by, now)
@@ -69,13 +88,20 @@ def revoke_award(row: CreditAward, reason: str, by: str, now: datetime) -> Credi
     return row
 
 
-def activity_records(project_number: str | None = None) -> Iterator[CreditRecord]:
-    """Every award (of one activity), oldest first, streamed from the table."""
+def activity_records(project_number: str | None = None) -> Iterator[ExportRecord]:
+    """Every award (of one activity), oldest first, streamed from the table in chunks: what
+    the CSV and XML exports and the CME office's report read.
+
+    Each row's record as the ledger wrote it, read back without validating it again
+    (`credit_export.stored`: it was validated when written, and a row of another shape is
+    validated after all); about a third of the cost of `CreditRecord.model_validate` per row.
+    Code that needs the full record (evidence, revocation) validates the row itself."""
     rows = CreditAward.objects.order_by("awarded_at", "id")
     if project_number:
         rows = rows.filter(project_number=project_number)
+    read = stored_record
     for data in rows.values_list("record", flat=True).iterator(chunk_size=2000):
-        yield CreditRecord.model_validate(data)
+        yield read(data)
 
 
 def study_idle_cap() -> timedelta:

@@ -111,7 +111,8 @@ class CreditAward(models.Model):
     anonymous_id = models.CharField(max_length=255, blank=True, default="")
     project_number = models.CharField(max_length=64, db_index=True)
     course_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
-    usage_id = models.CharField(max_length=255)
+    #: The credit block that awarded it (a course import reads what each block recorded).
+    usage_id = models.CharField(max_length=255, db_index=True)
     credit_class = models.CharField(max_length=4)
     credits = models.DecimalField(max_digits=6, decimal_places=2)
     awarded_at = models.DateTimeField(db_index=True)

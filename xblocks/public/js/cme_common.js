@@ -177,5 +177,4 @@
   /* The initializers named by the blocks' fragments (initialize_js). */
   global.CmeCaseInit = function (runtime, element) { init(runtime, element, 'act'); };
   global.CmeReferralInit = function (runtime, element) { init(runtime, element, 'act'); };
-  global.CmeCreditInit = function (runtime, element) { init(runtime, element, 'act'); };
 }(window));

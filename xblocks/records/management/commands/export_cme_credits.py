@@ -6,6 +6,11 @@ Works in the LMS (`./manage.py lms export_cme_credits ...`) and in the workbench
 The CSV is the staff panel's download: the same columns and cells, in `--language` (default
 the platform's LANGUAGE_CODE). The XML is validated against the shipped XSD before it is
 handed over: an invalid export is an error (exit status 1), never a file.
+
+`--format xapi` pushes to the configured LRS and says what it stored; it exits 1 when the push
+stopped (LRS unreachable, credentials refused: it resumes from its checkpoint next time) and 3
+when it went through but statements conflict with the LRS's copies (409: the report lists
+their ids), so that a cron job notices either.
 """
 
 import os
@@ -22,6 +27,9 @@ from xblocks.credit_block import cme_time_zone
 from xblocks.i18n import catalog, to_locale
 
 from ...ledger import activity_records
+
+#: The exit status of an xAPI push that went through with statements in conflict.
+CONFLICTS_STATUS = 3
 
 
 class Command(BaseCommand):
@@ -126,11 +134,19 @@ class Command(BaseCommand):
             f"{report.sent} statement(s) stored, {report.already_stored} already in the LRS, "
             f"{report.skipped_by_checkpoint} skipped (sent by an earlier push)."
         )
+        problems = []
+        if report.error:
+            problems.append(str(CreditError(report.error[0], **report.error[1])))
         if report.conflicts:
-            self.stderr.write(
+            problems.append(
                 f"{len(report.conflicts)} statement(s) conflict with what the LRS holds under "
                 "the same id; they are not counted as sent and are checked again at every push "
                 "until the LRS's copy is corrected or voided: " + ", ".join(report.conflicts)
             )
-        if report.error:
-            raise CommandError(str(CreditError(report.error[0], **report.error[1])))
+        if problems:
+            # Non-zero, so that a cron job notices: 1 when the push stopped (it resumes from
+            # its checkpoint next time), CONFLICTS_STATUS when it went through but statements
+            # conflict (nothing more is sent; someone must look at the LRS's copies).
+            raise CommandError(
+                " ".join(problems), returncode=1 if report.error else CONFLICTS_STATUS
+            )
