@@ -36,7 +36,11 @@ test: $(STAMP) chromium  ## run every test (unit, xblock, browser, integration, 
 FIGURES := var/reliability.json
 ADVERSARIAL := tests/xblock/test_fuzz_handlers.py tests/xblock/test_hostile_xml.py \
 	tests/browser/test_xss.py tests/server/test_concurrent_claims.py \
-	tests/integration/test_lrs_push.py tests/unit/test_credit_csv.py
+	tests/integration/test_lrs_push.py tests/unit/test_credit_csv.py \
+	tests/xblock/test_staff_only.py tests/xblock/test_learner_isolation.py \
+	tests/xblock/test_two_authors.py tests/unit/test_credit_xml.py \
+	tests/unit/test_case_learner_view.py tests/xblock/test_case_block.py \
+	tests/xblock/test_referral_block.py
 
 fuzz: $(STAMP) chromium  ## the adversarial suite at full size (5,000 bodies per handler); rewrites docs/RELIABILITY.md's figures
 	@rm -f $(FIGURES)

@@ -1,7 +1,12 @@
 """A faulty network in front of the real Ralph LRS: each request to the statements endpoint
 takes the next fault of a plan, so tests can make the LRS answer 500 or time out, before or
-after it has stored what it was sent. Everything else is forwarded unchanged."""
+after it has stored what it was sent. Everything else is forwarded unchanged.
 
+It also keeps the ids of every statement the real LRS confirmed storing (a 2xx from Ralph, whether
+or not the client then saw a fault) and, when the network closes, reads Ralph back: a confirmed
+statement missing there is a lost one (`lrs.statements_lost`, an error at once)."""
+
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +28,8 @@ class FaultyLRS:
         self.plan = list(plan)
         self.hold_seconds = hold_seconds
         self.seen: list[str] = []  # the fault each statements request met
+        self.confirmed: set[str] = set()  # ids Ralph answered 2xx for
+        self._authorization = ""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -38,6 +45,33 @@ class FaultyLRS:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self.confirmed and exc[0] is None:
+            lost = sorted(self.confirmed - self.stored_ids())
+            tally("lrs.statements_confirmed", len(self.confirmed))
+            tally("lrs.statements_lost", len(lost))
+            assert not lost, f"{len(lost)} confirmed statement(s) are not stored: {lost[:5]}"
+
+    def stored_ids(self) -> set[str]:
+        """The ids Ralph holds now (following its `more` links)."""
+        headers = {"Authorization": self._authorization, "X-Experience-API-Version": "1.0.3"}
+        path = "/xAPI/statements/?limit=500"
+        found: set[str] = set()
+        while path:
+            response = requests.get(self.upstream + path, headers=headers, timeout=30)
+            response.raise_for_status()
+            body = response.json()
+            found |= {statement["id"] for statement in body["statements"]}
+            path = body.get("more") or ""
+        return found
+
+    def _confirmed(self, method: str, path: str, body: bytes | None, status: int) -> None:
+        """Note the statements of a request Ralph stored (2xx)."""
+        if method not in ("POST", "PUT") or not 200 <= status < 300 or not body:
+            return
+        sent = json.loads(body)
+        sent = sent if isinstance(sent, list) else [sent]
+        with self._lock:
+            self.confirmed |= {s["id"] for s in sent if isinstance(s, dict) and "id" in s}
 
     def _next_fault(self, path: str) -> str:
         if "/statements" not in path:
@@ -88,6 +122,9 @@ class FaultyLRS:
                     self._answer(500, b'{"detail": "injected fault"}')
                     return
                 upstream = self._forward(body)
+                if "/statements" in self.path:
+                    proxy._authorization = self.headers.get("Authorization", "")
+                    proxy._confirmed(self.command, self.path, body, upstream.status_code)
                 if fault == "500-after-store":
                     self._answer(500, b'{"detail": "injected fault after storing"}')
                     return

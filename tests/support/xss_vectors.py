@@ -126,8 +126,19 @@ def _fill(template: str, n: int) -> str:
 
 VECTORS: list[str] = [_fill(template, n) for n, template in enumerate(_TEMPLATES)]
 
-#: Run in every page before its scripts: a vector that executes records its number.
-HOOK = """
+#: Written to the console by the hook: a vector that runs in a frame of its own (a `srcdoc`,
+#: `data:` or `javascript:` frame, whose window is not the page's) is still seen.
+MARKER = "__cme_xss_ran__"
+#: Set by the hook: a page where it is missing cannot vouch that nothing ran.
+INSTALLED = "__cmeXssWatch"
+
+#: Run in every frame before its scripts (Playwright's init script): a vector that executes
+#: records its number and writes the console marker.
+HOOK = f"""
 window.__xssHits = [];
-window.__xss = function (n) { window.__xssHits.push(n); };
+window.{INSTALLED} = true;
+window.__xss = function (n) {{
+  window.__xssHits.push(n);
+  console.log("{MARKER} " + n);
+}};
 """
