@@ -14,6 +14,7 @@ DEMO_CASES: tuple[str, ...] = (
     "chest_pain_gp",
     "hypertensive_emergency",
     "acute_limb_ischaemia",
+    "sulfonylurea_hypoglycaemia",
 )
 
 

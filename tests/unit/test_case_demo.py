@@ -1,4 +1,4 @@
-"""The four demo cases are complete, clinically framed teaching cases that play end to end."""
+"""The five demo cases are complete, clinically framed teaching cases that play end to end."""
 
 import pytest
 
@@ -24,7 +24,7 @@ def all_paths(case) -> list[list[str]]:
     return paths_from(case.start_stage.id)
 
 
-def test_the_four_cases_the_consortium_asked_for_are_shipped():
+def test_the_five_cases_the_consortium_asked_for_are_shipped():
     assert (
         demo_case_names()
         == list(DEMO_CASES)
@@ -33,6 +33,7 @@ def test_the_four_cases_the_consortium_asked_for_are_shipped():
             "chest_pain_gp",
             "hypertensive_emergency",
             "acute_limb_ischaemia",
+            "sulfonylurea_hypoglycaemia",
         ]
     )
 
