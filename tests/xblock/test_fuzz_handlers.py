@@ -346,7 +346,7 @@ def case_progress_view(workbench, usage_id: str, learner: str) -> dict:
 
 def case_moves(view: dict) -> list[dict]:
     """The actions the learner's page offers now, as the page posts them."""
-    step, stage = view["step"], view["stage"]
+    step, stage = view["step"], view["stage"] or {}  # no stage: the summary of a finished case
     moves = [
         {"action": "request_finding", "step": step, "finding": finding["id"]}
         for finding in stage.get("findings_available", [])
