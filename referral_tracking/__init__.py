@@ -9,7 +9,7 @@ The adapter's API, in the order a handler uses it::
         build_exercise, new_progress, apply, learner_view, Progress, parse_action,
         decision_record, aggregate, report_to_csv_rows, report_to_svg,
         scenario_to_xml, scenario_from_xml, load_ruleset, load_demo_consortium,
-        demo_exercise, letter_to_service_request, ReferralError,
+        demo_exercise, letter_to_service_request, referral_bundle, ReferralError,
     )
 
     exercise = build_exercise(scenario, ruleset, consortium)   # ReferralError if they misfit
@@ -25,6 +25,14 @@ Actions (JSON, `step` = the view's `step`): {"kind": "decide", "decision": Refer
 {"kind": "redirect", "target_institution_id", "department"} after a decline,
 {"kind": "set_plan", "plan": FollowUpPlan}, {"kind": "visit_choice", "choice":
 "continue" | "adjust" | "re_refer", "plan": optional FollowUpPlan with "adjust"}.
+
+The learner's own referral as FHIR R4 (a download after the decision):
+`referral_bundle(exercise, progress, describe)` -> Bundle of ServiceRequest, Task(s), Patient,
+Organization(s); ReferralError("referral_not_decided" / "no_referral") otherwise.
+
+Rule sets: `load_ruleset(id, version)` (None: the newest shipped version),
+`shipped_ruleset_versions()` for Studio's hint, `pin_ruleset_version(scenario)` to fix the
+version a save is played with (see `catalog`).
 
 Analytics: store `decision_record(exercise, progress, learner_id)` in the plugin app's table
 after the decision and after the plan; the staff view calls `aggregate(records)` and renders
@@ -47,12 +55,17 @@ from .analytics import (
 )
 from .catalog import (
     DEMO_SCENARIOS,
+    SHIPPED_RULESETS,
+    RulesetCatalog,
     available_rulesets,
     demo_exercise,
     demo_scenario_xml,
     load_demo_consortium,
     load_demo_scenario,
     load_ruleset,
+    pin_ruleset_version,
+    ruleset_versions,
+    shipped_ruleset_versions,
 )
 from .engine import (
     Event,
@@ -68,7 +81,12 @@ from .engine import (
     new_progress,
     parse_action,
 )
-from .fhir import TIER_EXTENSION_URL, fhir_priority, letter_to_service_request
+from .fhir import (
+    TIER_EXTENSION_URL,
+    fhir_priority,
+    letter_to_service_request,
+    referral_bundle,
+)
 from .messages import MESSAGES, RUBRIC_LABELS, ReferralError
 from .rules import ExpectedDecision, RubricResult, expected_decision, score_decision
 from .schema import (
@@ -86,6 +104,7 @@ __all__ = [
     "DEMO_SCENARIOS",
     "MESSAGES",
     "RUBRIC_LABELS",
+    "SHIPPED_RULESETS",
     "TIER_EXTENSION_URL",
     "ChartLabels",
     "Consortium",
@@ -105,6 +124,7 @@ __all__ = [
     "Report",
     "RubricResult",
     "RuleSet",
+    "RulesetCatalog",
     "Step",
     "aggregate",
     "apply",
@@ -125,9 +145,13 @@ __all__ = [
     "load_ruleset",
     "new_progress",
     "parse_action",
+    "pin_ruleset_version",
+    "referral_bundle",
     "report_to_csv_rows",
     "report_to_svg",
+    "ruleset_versions",
     "scenario_from_xml",
     "scenario_to_xml",
     "score_decision",
+    "shipped_ruleset_versions",
 ]

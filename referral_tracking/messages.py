@@ -76,6 +76,17 @@ MESSAGES: dict[str, str] = {
         'Rules "{rule}" and "{other}" apply to the same patients (same findings, overlapping '
         "thresholds) but give different answers."
     ),
+    "rule_never_decides": N_(
+        'Rule "{rule}" can never decide: every patient it applies to also meets rule "{other}", '
+        'which has a higher priority and so decides. Remove "{rule}", or change the findings '
+        "or thresholds of one of them."
+    ),
+    "rules_same_priority_disagree": N_(
+        'Rules "{rule}" and "{other}" have the same priority but different decisions (manage '
+        "locally, refer upward, emergency transfer), and a patient can meet both (for example: "
+        "{example}). Give the one that should decide a higher priority, or make their "
+        "thresholds exclusive."
+    ),
     "threshold_without_bound": N_(
         'A threshold on "{measure}" needs a lower bound (at_least / above) or an upper bound '
         "(below / at_most)."
@@ -107,6 +118,13 @@ MESSAGES: dict[str, str] = {
     "ruleset_unknown": N_('There is no rule set "{ruleset}".'),
     "ruleset_version_unknown": N_(
         'Rule set "{ruleset}" is at version {available}, not version {version}.'
+    ),
+    "ruleset_version_not_shipped": N_(
+        'Rule set "{ruleset}" has no version {version}; the versions there are: {available}.'
+    ),
+    "ruleset_file_misplaced": N_(
+        'The rule set file "{path}" is misplaced: each version of a rule set is a file '
+        "<id>/<version>.json holding that id and version, one file per version."
     ),
     "ruleset_mismatch": N_(
         'Scenario "{scenario}" is written for rule set "{expected}", not "{ruleset}".'
@@ -193,6 +211,9 @@ MESSAGES: dict[str, str] = {
     "plan_without_adjust": N_("A new follow-up plan goes only with the choice to adjust."),
     "exercise_completed": N_("This exercise is finished; nothing more can be changed."),
     "no_referral": N_("The patient was managed locally: there is no referral letter."),
+    "referral_not_decided": N_(
+        "Decide about the patient first: your referral can be downloaded once you have made it."
+    ),
     "record_not_decided": N_("No referral decision has been made yet: there is nothing to record."),
     # ---- receiving side (reasons shown to the learner, not errors) ----------------------
     "declined_missing_capability": N_(

@@ -13,7 +13,6 @@ county hospital that has the capability. See `rules.expected_decision`.
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -27,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .conditions import Condition, Interval
 from .messages import MESSAGES, ReferralError
 
 Tier = Literal["primary", "secondary", "tertiary"]
@@ -220,37 +220,6 @@ class Measure(Term):
     unit: OptionalLabel = ""
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A set of numbers between two bounds, each open or closed (infinite bounds are open)."""
-
-    low: float = -math.inf
-    low_closed: bool = False
-    high: float = math.inf
-    high_closed: bool = False
-
-    def is_empty(self) -> bool:
-        if self.low < self.high:
-            return False
-        return not (self.low == self.high and self.low_closed and self.high_closed)
-
-    def intersect(self, other: "Interval") -> "Interval":
-        if self.low > other.low or (self.low == other.low and not self.low_closed):
-            low, low_closed = self.low, self.low_closed
-        else:
-            low, low_closed = other.low, other.low_closed
-        if self.high < other.high or (self.high == other.high and not self.high_closed):
-            high, high_closed = self.high, self.high_closed
-        else:
-            high, high_closed = other.high, other.high_closed
-        return Interval(low, low_closed, high, high_closed)
-
-    def contains(self, value: float) -> bool:
-        above_low = value > self.low or (self.low_closed and value == self.low)
-        below_high = value < self.high or (self.high_closed and value == self.high)
-        return above_low and below_high
-
-
 class Threshold(Authored):
     """A numeric condition on one measure: `at_least`/`above` and/or `below`/`at_most`."""
 
@@ -342,6 +311,10 @@ class Criterion(Authored):
             box[threshold.measure] = current.intersect(threshold.interval())
         return [box]
 
+    def condition(self) -> Condition:
+        """When this rule applies, for comparing it with another (see `conditions`)."""
+        return Condition.of(self.findings_all, self.findings_any, self.regions())
+
     def outcome(self) -> tuple:
         action = self.action
         return (
@@ -351,15 +324,6 @@ class Criterion(Authored):
             self.priority,
             self.required_capability,
         )
-
-
-def _regions_overlap(first: list[dict[str, Interval]], second: list[dict[str, Interval]]) -> bool:
-    for a in first:
-        for b in second:
-            shared = set(a) & set(b)
-            if all(not a[m].intersect(b[m]).is_empty() for m in shared):
-                return True
-    return False
 
 
 class FollowUpRules(Authored):
@@ -477,10 +441,12 @@ class RuleSet(Authored):
         known_codes, known_measures = set(codes), {m.id for m in self.measures}
         for criterion in self.criteria:
             _check_criterion(criterion, known_codes, known_measures)
+        conditions = {c.id: c.condition() for c in self.criteria}
         for index, first in enumerate(self.criteria):
             for second in self.criteria[index + 1 :]:
                 if _contradict(first, second):
                     raise problem("rules_contradict", rule=first.id, other=second.id)
+                _check_pair(first, second, conditions[first.id], conditions[second.id])
         return self
 
 
@@ -517,13 +483,52 @@ def _check_criterion(criterion: Criterion, codes: set[str], measures: set[str]) 
 
 
 def _contradict(first: Criterion, second: Criterion) -> bool:
-    """Two rules with the same findings whose thresholds overlap must give the same answer."""
+    """Two rules with the same findings whose thresholds overlap must give the same answer
+    (the thresholds overlap when a patient can meet both: see `conditions.shared_patient`)."""
     same_findings = set(first.findings_any) == set(second.findings_any) and set(
         first.findings_all
     ) == set(second.findings_all)
     if not same_findings or first.outcome() == second.outcome():
         return False
-    return _regions_overlap(first.regions(), second.regions())
+    return first.condition().shared_patient(second.condition()) is not None
+
+
+def _check_pair(
+    first: Criterion, second: Criterion, first_if: Condition, second_if: Condition
+) -> None:
+    """Refuse two rules that make the rule set contradict itself, naming both.
+
+    - A rule that can never decide: whenever it applies, a rule of higher priority applies too
+      (its conditions imply the other's), and the more pressing rule decides
+      (`rules.expected_decision`) at every institution.
+    - Two rules of the same priority with different dispositions (keep, refer, transfer) that
+      can apply to the same patient: which one the rule set means is not said. Findings never
+      exclude one another in the language, so such rules need thresholds that cannot meet, or
+      different priorities.
+
+    What counts as "implies" and "the same patient", and what neither sees, is in `conditions`:
+    both are sound (a valid rule set is never refused), neither is complete. Not checked here:
+    rules of the same priority and disposition that differ in tier or department (the order
+    in the rule set decides; `_contradict` refuses them when their findings are the same), and
+    a rule covered by several higher-priority rules together.
+    """
+    rank = PRIORITY_RANK
+    for rule, rule_if, other, other_if in (
+        (second, second_if, first, first_if),
+        (first, first_if, second, second_if),
+    ):
+        if rank[other.priority] > rank[rule.priority] and rule_if.implies(other_if):
+            raise problem("rule_never_decides", rule=rule.id, other=other.id)
+    if first.priority != second.priority or first.action.kind == second.action.kind:
+        return
+    patient = first_if.shared_patient(second_if)
+    if patient is not None:
+        raise problem(
+            "rules_same_priority_disagree",
+            rule=first.id,
+            other=second.id,
+            example=patient.describe(),
+        )
 
 
 # ---- scenarios ------------------------------------------------------------------------------

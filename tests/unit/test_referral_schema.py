@@ -64,7 +64,7 @@ def test_the_hypertension_referral_result_is_followed_up_within_two_weeks():
 def test_asking_for_a_rule_set_version_that_is_not_shipped_is_refused():
     with pytest.raises(ReferralError) as caught:
         load_ruleset("hypertension", version="9.9")
-    assert caught.value.code == "ruleset_version_unknown"
+    assert caught.value.code == "ruleset_version_not_shipped"
     assert "9.9" in str(caught.value)
 
 
