@@ -175,7 +175,7 @@ class CaseBlock(ExerciseMixin, XBlock):
     def case(self) -> Case:
         """The validated case, read once per block instance (each field read is a store
         round-trip) and parsed once per process per content."""
-        text = self.case_json
+        text = self._stored("case_json")
         cached = getattr(self, "_case_cache", None)
         if cached is None or cached[0] is not text:
             cached = (text, parse_case_json(text or default_case_json()))
@@ -198,12 +198,16 @@ class CaseBlock(ExerciseMixin, XBlock):
         notice = None
         if check_reset and self._apply_pending_reset():
             notice = "attempt_reset"
-        if not self.progress_json:
+        if not self._stored("progress_json"):
             # New here, or the platform deleted the learner's state: go on after what the
             # durable records hold (their steps and attempts cannot be used again).
             step, attempt = self._resume_point()
             started = start(case, step=step)
-            self.attempt = max(self.attempt, attempt)
+            if attempt > 1:
+                # Without progress there is no state at all (the platform deletes a learner's
+                # fields together, and every save here writes the progress): `attempt` is at
+                # its default, 1, and is not read (a store round trip) to be compared.
+                self.attempt = attempt
             self._save_progress(started.progress)
             self._publish_events(started.events)
             return started.progress, notice
@@ -215,7 +219,7 @@ class CaseBlock(ExerciseMixin, XBlock):
         return progress, notice
 
     def _restart_for_reset(self) -> int:
-        if self.progress_json:
+        if self._stored("progress_json"):
             step = CaseProgress.model_validate_json(self.progress_json).step + 1
         else:
             step, attempt = self._resume_point()
@@ -352,13 +356,13 @@ class CaseBlock(ExerciseMixin, XBlock):
 
     # ---- ScorableXBlockMixin ----------------------------------------------------------------
     def has_submitted_answer(self) -> bool:
-        return bool(self.progress_json) and bool(
+        return bool(self._stored("progress_json")) and bool(
             CaseProgress.model_validate_json(self.progress_json).answers
         )
 
     def calculate_score(self) -> Score:
         """Rescoring (e.g. after the author fixed a key): replay the learner on the case now."""
-        if not self.progress_json:
+        if not self._stored("progress_json"):
             return Score(raw_earned=0.0, raw_possible=self.max_score())
         progress, _notice = reconcile(
             self.case, CaseProgress.model_validate_json(self.progress_json)

@@ -168,12 +168,12 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     # ---- content ----------------------------------------------------------------------------
     @property
     def activity(self) -> CreditActivity:
-        return parse_activity(self.activity_json)
+        return parse_activity(self._stored("activity_json"))
 
     def rule(self, rule: CreditRule | None = None) -> CreditRule:
         """The author's rule (or `rule`); without components, every graded exercise of this
         unit. Still without components, it is never met (nothing is assessed)."""
-        rule = rule if rule is not None else parse_rule(self.rule_json)
+        rule = rule if rule is not None else parse_rule(self._stored("rule_json"))
         if rule.components:
             return rule
         return rule.model_copy(update={"components": self._unit_exercises()})
@@ -219,7 +219,14 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     # ---- the learner ------------------------------------------------------------------------
     @property
     def profile(self) -> LearnerProfile | None:
-        return LearnerProfile.model_validate_json(self.profile_json) if self.profile_json else None
+        """The learner's CME profile, validated once per block instance and saved value (a
+        request asks for it up to three times: to award, to store, to show)."""
+        text = self._stored("profile_json")
+        cached = getattr(self, "_profile_cache", None)
+        if cached is None or cached[0] is not text:
+            cached = (text, LearnerProfile.model_validate_json(text) if text else None)
+            self._profile_cache = cached
+        return cached[1]
 
     def _state(self) -> dict[str, Any]:
         from .records.ledger import award_of, study_idle_cap, study_moments
@@ -243,7 +250,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         minutes = None
         if rule.min_minutes:
             minutes = study_minutes(study_moments(self.learner_id, wanted), study_idle_cap())
-        result = evaluate_rule(rule, outcomes, bool(self.evaluation_json), minutes)
+        result = evaluate_rule(rule, outcomes, bool(self._stored("evaluation_json")), minutes)
         existing = award_of(self.learner_id, self.activity.project_number)
         return {"rule": rule, "result": result, "award": existing}
 
@@ -299,7 +306,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         certificate = None
         revoked = existing is not None and existing.status == "revoked"
         if existing is not None and existing.status == "awarded":
-            record = CreditRecord.model_validate(existing.record)
+            record = state.get("record") or CreditRecord.model_validate(existing.record)
             certificate = {
                 "name": record.profile.name,
                 "licence": record.profile.licence_number,
@@ -314,7 +321,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "uid": self.usage_key.replace(".", "-")[-40:],
             "activity": self._activity_view(),
             "components": components,
-            "evaluation_done": bool(self.evaluation_json),
+            "evaluation_done": bool(self._stored("evaluation_json")),
             "evaluation_required": state["rule"].evaluation_required,
             "study_time": self._study_time(state["rule"], result),
             "profile": profile.model_dump() if profile else None,
@@ -511,6 +518,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             usage_id=self.usage_key,
         )
         state["award"] = row
+        # The record this request wrote is the row's: the view shows it without validating
+        # the stored JSON back (another request's row, after a race, is read as stored).
+        state["record"] = record if created else None
         if created:
             self.runtime.publish(
                 self,
@@ -836,7 +846,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         fragment = Fragment(html)
         add_assets(
             fragment,
-            css=("css/cme_common.css",),
+            css=("css/cme_common.css", "css/cme_studio.css"),
             js=("js/cme_common.js", "js/cme_schema_form.js", "js/cme_studio.js"),
         )
         fragment.initialize_js("CmeStudioInit")

@@ -121,13 +121,14 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
 
         return take_step(self.learner_id, self.usage_key, step)
 
-    def _resume_point(self) -> tuple[int, int]:
+    def _resume_point(self, decisions: bool = False) -> tuple[int, int]:
         """For a learner without saved state: (the step to begin at, the attempt number to
         begin with), after whatever the durable records already hold for them here (the
-        platform may have deleted the state; see `records.outcomes.resume_point`)."""
+        platform may have deleted the state; see `records.outcomes.resume_point`; `decisions`:
+        the referral decision rows count too)."""
         from .records.outcomes import resume_point
 
-        step, last_attempt = resume_point(self.learner_id, self.usage_key)
+        step, last_attempt = resume_point(self.learner_id, self.usage_key, decisions=decisions)
         return step, last_attempt + 1
 
     # ---- staff resets -----------------------------------------------------------------------
@@ -226,7 +227,7 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
         fragment = Fragment(render())
         add_assets(
             fragment,
-            css=("css/cme_common.css",),
+            css=("css/cme_common.css", "css/cme_studio.css"),
             js=("js/cme_common.js", "js/cme_schema_form.js", "js/cme_studio.js"),
         )
         fragment.initialize_js("CmeStudioInit")

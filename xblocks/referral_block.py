@@ -446,7 +446,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
     def content(self) -> Content:
         """Read once per block instance (each field read is a store round-trip), validated once
         per process per content."""
-        text = self.content_json
+        text = self._stored("content_json")
         cached = getattr(self, "_content_cache", None)
         if cached is None or cached[0] is not text:
             cached = (text, load_content(text))
@@ -495,7 +495,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
         return self._stored_state().attempt
 
     def _stored_state(self) -> LearnerState:
-        if not self.state_json:
+        if not self._stored("state_json"):
             return LearnerState()
         return LearnerState.model_validate_json(self.state_json)
 
@@ -505,7 +505,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
         notice = None
         if check_reset and self._apply_pending_reset():
             notice = "attempt_reset"
-        if not self.state_json:
+        if not self._stored("state_json"):
             state = self._fresh_state()
             self._save_state(state)
             return state, notice
@@ -540,17 +540,15 @@ class ReferralBlock(ExerciseMixin, XBlock):
         """The state of a learner who has none: new here, or the platform deleted it ("Delete
         learner's state"). It goes on after what the durable records hold: the steps of their
         action receipts cannot be taken again, and the attempts with an outcome or a decision
-        row are not written over."""
-        from .records.decisions import last_attempt
-
-        step, attempt = self._resume_point()
-        attempt = max(attempt, last_attempt(self.learner_id, self.usage_key) + 1)
+        row are not written over (one query for the three tables)."""
+        step, attempt = self._resume_point(decisions=True)
         return LearnerState(
             attempt=attempt, content_key=self.content.key, progress=Progress(step=step)
         )
 
     def _restart_for_reset(self) -> int:
-        if not self.state_json:  # deleted by the platform: the fresh state is the new attempt
+        # Deleted by the platform: the fresh state is the new attempt.
+        if not self._stored("state_json"):
             state = self._fresh_state()
             self._save_state(state)
             return state.attempt

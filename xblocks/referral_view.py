@@ -332,8 +332,14 @@ class ReferralViewModel:
                 institution=self._name(institution), tier=tier
             ),
             "label": self._institution_label(institution),
-            "capabilities": [self._label(CAPABILITIES, c) for c in institution["capabilities"]],
-            "departments": [self._label(DEPARTMENTS, d) for d in institution["departments"]],
+            # Joined here, once: the template's `join` escapes every item on its own, and the
+            # decision form lists every hospital of the consortium with its whole lists.
+            "capabilities": ", ".join(
+                self._label(CAPABILITIES, c) for c in institution["capabilities"]
+            ),
+            "departments": ", ".join(
+                self._label(DEPARTMENTS, d) for d in institution["departments"]
+            ),
         }
 
     def _targets(self, view: dict[str, Any], exclude: set[str] = frozenset()) -> dict[str, Any]:

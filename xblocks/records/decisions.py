@@ -3,15 +3,13 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.db import connection
-from django.db.models import Max
-
 from referral_tracking import DecisionRecord
 
 from .models import ReferralDecisionRecord
+from .sql import insert
 
 #: Columns brought up to date when the same attempt is written again (plan set, finished).
-UPDATED_ON_CONFLICT = [
+UPDATED_ON_CONFLICT = (
     "course_id",
     "institution_id",
     "tier",
@@ -25,8 +23,8 @@ UPDATED_ON_CONFLICT = [
     "score",
     "max_score",
     "updated_at",
-]
-KEY = ["learner_id", "usage_id", "attempt"]
+)
+KEY = ("learner_id", "usage_id", "attempt")
 
 
 def record_decision(
@@ -57,21 +55,7 @@ def record_decision(
         decided_at=now,
         updated_at=now,
     )
-    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; SQLite and PostgreSQL need one.
-    target = KEY if connection.features.supports_update_conflicts_with_target else None
-    ReferralDecisionRecord.objects.bulk_create(
-        [row], update_conflicts=True, unique_fields=target, update_fields=UPDATED_ON_CONFLICT
-    )
-
-
-def last_attempt(learner_id: str, usage_id: str) -> int:
-    """The last attempt of a learner at one block with a decision recorded (0: none). With
-    `records.outcomes.resume_point`: where a learner whose state the platform deleted goes
-    on, so that a decision of an unfinished attempt is not overwritten by a later one."""
-    top = ReferralDecisionRecord.objects.filter(learner_id=learner_id, usage_id=usage_id).aggregate(
-        top=Max("attempt")
-    )["top"]
-    return top or 0
+    insert(row, unique=KEY, update=UPDATED_ON_CONFLICT)
 
 
 def decision_records(course_id: str) -> Iterator[DecisionRecord]:

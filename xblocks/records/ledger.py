@@ -12,8 +12,19 @@ from credit_export import ActivityEvaluation, CreditRecord, revoke
 from credit_export.stored import ExportRecord, stored_record
 
 from .models import ActionReceipt, CreditAward, CreditEvaluation, LearnerOutcome
+from .sql import insert, quoted
 
 DEFAULT_IDLE_MINUTES = 30
+#: A learner's evaluation of a block: one row, brought up to date by a new answer.
+EVALUATION_KEY = ("learner_id", "usage_id")
+EVALUATION_UPDATED = (
+    "course_id",
+    "project_number",
+    "satisfaction",
+    "change_in_practice",
+    "comment",
+    "answered_at",
+)
 
 
 def claim(
@@ -22,7 +33,9 @@ def claim(
     """Store the award unless the learner already has one for this activity.
 
     Returns (row, created). Two claims at once (double click, two tabs, a retry) give one row:
-    the database's unique constraint decides, and the loser reads the winner's row.
+    the database's unique constraint decides, and the loser reads the winner's row. The
+    INSERT comes first (no read before it: the callers have looked for an award already, and
+    a row that exists makes the INSERT fail like a lost race).
     """
     key = {"learner_id": record.learner_id, "project_number": record.project_number}
     values = {
@@ -36,7 +49,7 @@ def claim(
     }
     try:
         with transaction.atomic():
-            return CreditAward.objects.get_or_create(**key, defaults=values)
+            return CreditAward.objects.create(**key, **values), True
     except IntegrityError:
         # The other request's row, by a locking read: under MySQL's REPEATABLE READ a plain
         # read inside a transaction that has read the table before would not see a row
@@ -46,7 +59,14 @@ def claim(
 
 
 def award_of(learner_id: str, project_number: str) -> CreditAward | None:
-    return CreditAward.objects.filter(learner_id=learner_id, project_number=project_number).first()
+    """The learner's award of the activity, if any (read on every view and action of a credit
+    block: see `records.sql`)."""
+    table, (learner, project) = quoted(CreditAward, "learner_id", "project_number")
+    rows = CreditAward.objects.raw(
+        f"SELECT * FROM {table} WHERE {learner} = %s AND {project} = %s",  # noqa: S608
+        [learner_id, project_number],
+    )
+    return next(iter(rows), None)
 
 
 def awards_with_licence(project_number: str, licence_number: str) -> list[CreditAward]:
@@ -144,19 +164,22 @@ def record_evaluation(
     now: datetime,
 ) -> None:
     """Keep the learner's evaluation of a credit block where staff can summarise it (one row
-    per learner and block; a new answer replaces the old)."""
-    CreditEvaluation.objects.update_or_create(
+    per learner and block; a new answer replaces the old).
+
+    One statement (INSERT ... ON CONFLICT DO UPDATE / ON DUPLICATE KEY UPDATE), where
+    `update_or_create` took six (savepoints, a locking read, the insert): two answers at once
+    still leave one row, the later answer in it."""
+    row = CreditEvaluation(
         learner_id=learner_id,
         usage_id=usage_id,
-        defaults={
-            "course_id": course_id,
-            "project_number": project_number,
-            "satisfaction": evaluation.satisfaction,
-            "change_in_practice": evaluation.change_in_practice,
-            "comment": evaluation.comment,
-            "answered_at": now,
-        },
+        course_id=course_id,
+        project_number=project_number,
+        satisfaction=evaluation.satisfaction,
+        change_in_practice=evaluation.change_in_practice,
+        comment=evaluation.comment,
+        answered_at=now,
     )
+    insert(row, unique=EVALUATION_KEY, update=EVALUATION_UPDATED)
 
 
 def activity_evaluations(project_number: str) -> Iterator[ActivityEvaluation]:

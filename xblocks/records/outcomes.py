@@ -4,10 +4,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db import IntegrityError, router, transaction
+from django.db.models import OuterRef, Subquery
 
-from .models import AttemptReset, LearnerOutcome
+from .models import ActionReceipt, AttemptReset, LearnerOutcome, ReferralDecisionRecord
+from .sql import insert, max_columns, quoted
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,17 @@ def record_outcome(outcome: OutcomeWrite) -> tuple[LearnerOutcome, bool]:
 def best_outcomes(learner_id: str, usage_ids: list[str]) -> dict[str, LearnerOutcome]:
     """The learner's best-scoring completed attempt per block, for the blocks asked."""
     best: dict[str, LearnerOutcome] = {}
-    rows = LearnerOutcome.objects.filter(learner_id=learner_id, usage_id__in=usage_ids)
+    if not usage_ids:
+        return best
+    table, (learner, usage, completed_at, pk) = quoted(
+        LearnerOutcome, "learner_id", "usage_id", "completed_at", "id"
+    )
+    # The credit block's state reads this on every view and action (see `records.sql`).
+    rows = LearnerOutcome.objects.raw(
+        f"SELECT * FROM {table} WHERE {learner} = %s AND {usage} IN "  # noqa: S608
+        f"({', '.join(['%s'] * len(usage_ids))}) ORDER BY {completed_at}, {pk}",
+        [learner_id, *usage_ids],
+    )
     for row in rows:
         current = best.get(row.usage_id)
         if current is None or row.score / (row.max_score or 1) > current.score / (
@@ -96,10 +107,22 @@ def take_pending_reset(learner_id: str, usage_id: str, now: datetime) -> Attempt
     """The learner's pending reset for this block, marked applied; None if there is none.
 
     Marked with a conditional UPDATE so that two concurrent page loads apply it only once.
+    Every page view of an exercise asks (see `records.sql`); nearly always there is none.
     """
-    pending = AttemptReset.objects.filter(
-        learner_id=learner_id, usage_id=usage_id, applied_at__isnull=True
-    ).first()
+    table, (learner, usage, applied, requested, pk) = quoted(
+        AttemptReset, "learner_id", "usage_id", "applied_at", "requested_at", "id"
+    )
+    pending = next(
+        iter(
+            AttemptReset.objects.raw(
+                f"SELECT * FROM {table} WHERE {learner} = %s AND {usage} = %s "  # noqa: S608
+                f"AND {applied} "
+                f"IS NULL ORDER BY {requested}, {pk} LIMIT 1",
+                [learner_id, usage_id],
+            )
+        ),
+        None,
+    )
     if pending is None:
         return None
     claimed = AttemptReset.objects.filter(pk=pending.pk, applied_at__isnull=True).update(
@@ -116,41 +139,39 @@ def take_pending_reset(learner_id: str, usage_id: str, now: datetime) -> Attempt
 
 def take_step(learner_id: str, usage_id: str, step: int) -> bool:
     """Claim one learner action; False if that step was already taken (a simultaneous or
-    replayed submission of the same page)."""
-    from .models import ActionReceipt
+    replayed submission of the same page).
 
+    One INSERT in a savepoint: the unique step decides, and a refused insert leaves the
+    handler's transaction usable (written as SQL: every learner action runs it, see
+    `records.sql`)."""
     try:
-        with transaction.atomic():
-            ActionReceipt.objects.create(learner_id=learner_id, usage_id=usage_id, step=step)
+        with transaction.atomic(using=router.db_for_write(ActionReceipt)):
+            insert(ActionReceipt(learner_id=learner_id, usage_id=usage_id, step=step))
     except IntegrityError:
         return False
     return True
 
 
-def resume_point(learner_id: str, usage_id: str) -> tuple[int, int]:
+def resume_point(learner_id: str, usage_id: str, *, decisions: bool = False) -> tuple[int, int]:
     """(the first step no action receipt has used, the last attempt with an outcome row) of a
-    learner at one block, both 0 when there are none.
+    learner at one block, both 0 when there are none; with `decisions`, the last attempt with
+    an outcome or a referral decision row.
 
     A learner whose XBlock state the platform deleted ("Delete learner's state") begins again
     from here: at step 0 every action would be refused as a replay of an old receipt, and at
-    attempt 1 the new completion would collide with the first attempt's outcome row.
+    attempt 1 the new completion would collide with the first attempt's outcome row (and a
+    referral's new decision would overwrite the decision of an unfinished attempt).
     """
-    from .models import ActionReceipt
-
-    top_step = ActionReceipt.objects.filter(learner_id=learner_id, usage_id=usage_id).aggregate(
-        top=Max("step")
-    )["top"]
-    top_attempt = LearnerOutcome.objects.filter(learner_id=learner_id, usage_id=usage_id).aggregate(
-        top=Max("attempt")
-    )["top"]
-    return (0 if top_step is None else top_step + 1), (top_attempt or 0)
+    columns = ((ActionReceipt, "step"), (LearnerOutcome, "attempt"))
+    if decisions:
+        columns += ((ReferralDecisionRecord, "attempt"),)
+    top_step, *top_attempts = max_columns(learner_id, usage_id, columns)
+    return (0 if top_step is None else top_step + 1), max(a or 0 for a in top_attempts)
 
 
 def has_worked_on(learner_id: str, usage_id: str) -> bool:
     """Has this learner done anything at this block that the records hold (an accepted action
     or a completed attempt)?"""
-    from .models import ActionReceipt
-
     return (
         ActionReceipt.objects.filter(learner_id=learner_id, usage_id=usage_id).exists()
         or LearnerOutcome.objects.filter(learner_id=learner_id, usage_id=usage_id).exists()
