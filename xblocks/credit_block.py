@@ -527,6 +527,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "cme.credit.awarded",
                 {
                     "project_number": record.project_number,
+                    "anonymous_user_id": self.anonymous_learner_id,
                     "credits": str(record.credits),
                     "credit_class": record.credit_class,
                 },
@@ -560,7 +561,13 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         if row is None:
             raise CreditError("no_award", learner=given)
         revoke_award(row, data.reason, by=self.learner_id, now=datetime.now(UTC))
-        self.runtime.publish(self, "cme.credit.revoked", {"project_number": project})
+        # Whose credit, by the pseudonymous id `cme.credit.awarded` sent: the request (and so
+        # the envelope) is the staff member's.
+        self.runtime.publish(
+            self,
+            "cme.credit.revoked",
+            {"project_number": project, "anonymous_user_id": row.anonymous_id},
+        )
         profile = row.record["profile"]
         return {
             "message": _("The credit of {learner} is revoked; the reason is kept.").format(
@@ -601,13 +608,15 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
 
     @json_action(ReportRequest, staff_only=True)
     def report(self, data: ReportRequest, suffix: str = "") -> dict[str, Any]:
-        """Credits awarded by title, discipline, institution level and month: charts."""
+        """Credits awarded in this course by title, discipline, institution level and month:
+        charts. A course's staff see their course's awards only (the platform-wide figures are
+        the CME office's: `export_cme_credits`)."""
         from credit_export.report import credit_report, report_to_svg
 
         from .records.ledger import activity_records
 
         _ = self.gettext
-        report = credit_report(activity_records(), zone=cme_time_zone())
+        report = credit_report(activity_records(course_id=self.course_key), zone=cme_time_zone())
         labels = self._report_labels()
         names = {k: _(v) for k, v in (TITLES | TIERS).items()}
         charts = [
@@ -698,7 +707,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
         buffer = io.StringIO()
         buffer.write(BOM)
-        report = credit_report(activity_records(), zone=cme_time_zone())
+        report = credit_report(activity_records(course_id=self.course_key), zone=cme_time_zone())
         rows = report_csv_rows(report, self._report_labels())
         csv.writer(buffer).writerows([safe_cell(str(c)) for c in row] for row in rows)
         response = Response(buffer.getvalue(), content_type="text/csv", charset="utf8")

@@ -145,7 +145,8 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
         self.runtime.publish(
             self,
             f"cme.{self.block_type_name.removeprefix('cme_')}.attempt_reset",
-            {"attempt": attempt},
+            # The block by its id: an event published while a page opens has no context.module.
+            {"attempt": attempt, "usage_id": self.usage_key},
         )
         return True
 

@@ -8,6 +8,7 @@ saves, publishes and renders. What the browser receives is always built from
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -46,16 +47,25 @@ from referral_tracking import (
     load_demo_scenario,
     load_ruleset,
     parse_action,
+    pin_ruleset_version,
+    referral_bundle,
     report_to_csv_rows,
     report_to_svg,
     scenario_from_xml,
     scenario_to_xml,
     score_decision,
+    shipped_ruleset_versions,
 )
 
 from .base import STAFF_ONLY, add_assets, digest, json_action, json_response, script_json
 from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest, ViewDataRequest
-from .messages import N_, field_label, translate_domain_error, translate_validation_error
+from .messages import (
+    N_,
+    field_label,
+    translate_code,
+    translate_domain_error,
+    translate_validation_error,
+)
 from .olx import parse_safely
 from .referral_editor import editor_config
 from .referral_view import DISPOSITIONS, PRIORITY_SHORT, TIERS, ReferralViewModel
@@ -125,6 +135,10 @@ CHART_LETTER_ITEMS = {
     "supporting_info": N_("Supporting information"),
 }
 NOT_SAVED = N_("The referral exercise was not saved: fix the problems listed.")
+#: The learner kept the patient: their decision has no referral to download.
+NO_REFERRAL_TO_DOWNLOAD = N_(
+    "You managed the patient at your own institution: there is no referral to download."
+)
 
 
 # ---- content --------------------------------------------------------------------------------
@@ -565,6 +579,13 @@ class ReferralBlock(ExerciseMixin, XBlock):
         model = self._view_model()
         context = model.context(view or learner_view(self.exercise, progress), notice)
         context["uid"] = self.uid
+        decision = progress.decision
+        # The link only where the download has something: a referral made (kept: none).
+        context["download_url"] = (
+            self.runtime.handler_url(self, "download_referral")
+            if decision is not None and decision.refers and progress.contacts
+            else ""
+        )
         return context
 
     def student_view(self, context=None) -> Fragment:
@@ -653,6 +674,56 @@ class ReferralBlock(ExerciseMixin, XBlock):
             self.i18n,
         )
         return {"html": html, "announce": self._announce(exercise, step.response, data.action)}
+
+    @XBlock.handler
+    def download_referral(self, request, suffix: str = "") -> Response:
+        """The learner's own referral of their current attempt as a FHIR R4 Bundle, fetched by
+        the page's link (GET). `referral_bundle` puts in only what they have earned: their
+        letter, each hospital's answer as the page shows it (the diagnosis only once one has
+        accepted), never the rule set's answer. 400 with a sentence before the decision and
+        when they kept the patient."""
+        _ = self.gettext
+        try:
+            state = self._load_state()[0]
+            exercise = self.exercise
+        except (ReferralError, ValidationError) as exc:
+            return json_response({"error": self._unavailable(exc)}, 400)
+        try:
+            bundle = referral_bundle(exercise, state.progress, self._decline_in_words(exercise))
+        except ReferralError as exc:
+            if exc.code == "no_referral":
+                message = _(NO_REFERRAL_TO_DOWNLOAD)
+            else:
+                message = translate_domain_error(_, exc)
+            return json_response({"error": message, "code": exc.code}, 400)
+        body = json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
+        # The charset in the type itself: WebOb adds one only to types it knows as text.
+        response = Response(body, content_type="application/fhir+json; charset=utf-8")
+        name = "".join(
+            c for c in exercise.scenario.id if c.isascii() and (c.isalnum() or c in "-_")
+        )
+        filename = f"{name[:64] or 'scenario'}-referral.json"
+        response.content_disposition = f'attachment; filename="{filename}"'
+        return response
+
+    def _decline_in_words(self, exercise: Exercise) -> Callable[[str, dict[str, str]], str]:
+        """A receiving hospital's reason to decline as the learner's page words it: in their
+        language, the hospital by its name in that language, tiers and capabilities by their
+        labels."""
+        model = self._view_model()
+        names = {
+            i.name: (self.chinese and i.name_zh) or i.name for i in exercise.consortium.institutions
+        }
+
+        def describe(code: str, params: dict[str, str]) -> str:
+            words = model.in_words(params)
+            if params.get("institution") in names:
+                words["institution"] = names[params["institution"]]
+            return translate_code(
+                self.gettext, code, words, default=code, package="referral_tracking"
+            )
+
+        return describe
 
     def _view_model(self) -> ReferralViewModel:
         i18n = self.i18n
@@ -924,6 +995,10 @@ class ReferralBlock(ExerciseMixin, XBlock):
                     "This exercise no longer works as saved: {problem} Correct it here and save."
                 ).format(problem=self._content_problem(exc))
             sources = _editor_sources(self.content_json)
+            # The shipped version the scenario was saved with (none: the author's own rule set).
+            version = None if sources["ruleset"] else sources["data"].get("ruleset_version")
+            if not isinstance(version, str):
+                version = None
             return render_template(
                 "referral/studio.html",
                 {
@@ -934,7 +1009,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
                     "scenario_source": sources["scenario"],
                     "ruleset_source": sources["ruleset"],
                     "consortium_source": sources["consortium"],
-                    "ruleset_help": self._ruleset_help(sources["ruleset_id"]),
+                    "ruleset_help": self._ruleset_help(sources["ruleset_id"], version),
                     "export_url": self.runtime.handler_url(self, "export_scenario"),
                     "editor_config_json": script_json(editor_config(self.gettext)),
                     "editor_data_json": script_json(sources["data"]),
@@ -944,18 +1019,26 @@ class ReferralBlock(ExerciseMixin, XBlock):
 
         return self._studio_fragment(render)
 
-    def _ruleset_help(self, ruleset_id: str) -> str:
-        available = ", ".join(_available_rulesets())
+    def _ruleset_help(self, ruleset_id: str, version: str | None = None) -> str:
+        """What leaving the rule set empty means: the shipped one the scenario names, at the
+        version it was saved with (`version`; None: the newest, which a save then pins), and
+        every shipped rule set with its versions ("hypertension: 1.0, 1.1; stroke: 1.0")."""
+        available = "; ".join(
+            f"{shipped_id}: {', '.join(versions)}"
+            for shipped_id, versions in shipped_ruleset_versions().items()
+        )
         try:
-            shipped = load_ruleset(ruleset_id)
+            shipped = load_ruleset(ruleset_id, version)
         except ReferralError:
             return self.gettext(
-                "Leave empty to use the shipped rule set the scenario names. Shipped rule sets: "
-                "{available}."
+                "Leave empty to use the shipped rule set the scenario names, at the version the "
+                "scenario is saved with: a version shipped later does not change its answers. "
+                "Shipped rule sets and their versions: {available}."
             ).format(available=available)
         return self.gettext(
-            'Leave empty to use the shipped rule set "{ruleset}" (version {version}). '
-            "Shipped rule sets: {available}."
+            'Leave empty to use the shipped rule set "{ruleset}", version {version}: the '
+            "scenario keeps the version it was saved with, also when a newer one ships. "
+            "Shipped rule sets and their versions: {available}."
         ).format(ruleset=shipped.id, version=shipped.version, available=available)
 
     @json_action(StudioRequest, author_only=True)
@@ -976,6 +1059,8 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 "message": _("The exercise is valid: {summary}").format(summary=summary),
                 "data": json.loads(scenario.model_dump_json()),
                 "source": scenario_to_xml(scenario),
+                # The rule set's version it is played with (a save pins a shipped one).
+                "ruleset_version": exercise.ruleset.version,
             }
         refused = self._refuse_stale_save(
             data.base_fingerprint,
@@ -988,6 +1073,10 @@ class ReferralBlock(ExerciseMixin, XBlock):
             return refused
         self.display_name = data.display_name.strip()
         self.weight = data.weight
+        if ruleset is None:
+            # The shipped version it is played with now, written into the scenario: a newer
+            # version shipped later does not silently change a live exercise's answers.
+            scenario = pin_ruleset_version(scenario)
         self.content_json = StoredContent(
             scenario=scenario, ruleset=ruleset, consortium=consortium
         ).model_dump_json()
@@ -1054,9 +1143,12 @@ class ReferralBlock(ExerciseMixin, XBlock):
             parsed = scenario_from_xml(etree.tostring(scenario, encoding="utf-8"))
         except ReferralError as exc:
             raise _shift_line(exc, (scenario.sourceline or 1) - 1) from exc
+        ruleset = _json_child(node, RULESET_TAG, RuleSet)
         stored = StoredContent(
-            scenario=parsed,
-            ruleset=_json_child(node, RULESET_TAG, RuleSet),
+            # A shipped rule set's version pinned at import, as at a Studio save: an upgrade of
+            # the suite that ships a newer one does not change a live course's answers.
+            scenario=parsed if ruleset is not None else pin_ruleset_version(parsed),
+            ruleset=ruleset,
             consortium=_json_child(node, CONSORTIUM_TAG, Consortium),
         )
         fit(stored)
@@ -1160,9 +1252,3 @@ def _editor_sources(content_json: str) -> dict[str, Any]:
         "data": json.loads(scenario.model_dump_json()),
         "ruleset_id": stored.ruleset.id if stored.ruleset else scenario.ruleset_id,
     }
-
-
-def _available_rulesets() -> list[str]:
-    from referral_tracking import available_rulesets
-
-    return available_rulesets()

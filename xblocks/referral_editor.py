@@ -14,7 +14,7 @@ FIELD_LABELS = {
     "id": N_("Id (letters, digits, - or _)"),
     "title": N_("Title"),
     "ruleset_id": N_("Rule set (id)"),
-    "ruleset_version": N_("Rule set version (empty: the newest)"),
+    "ruleset_version": N_("Rule set version (empty: the newest, kept at save)"),
     "institution_id": N_("Where the learner works (institution id)"),
     "arrived_by_downward_referral": N_("The patient comes back by downward referral"),
     "patient": N_("Patient (de-identified)"),

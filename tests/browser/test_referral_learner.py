@@ -2,6 +2,7 @@
 follow-up visit, once referring correctly and once keeping an emergency at the clinic; the
 staff analytics then show both decisions."""
 
+import json
 import re
 
 import pytest
@@ -140,6 +141,38 @@ def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(cle
     text = panel.inner_text()
     assert "Learner bt_township_a" in text and "Learner bt_township_b" in text
     assert panel.locator("svg title").count() >= 1
+
+
+def test_a_doctor_on_a_phone_downloads_the_referral_as_fhir_with_the_keyboard(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    exercise = demo_exercise(NAME)
+    expected, scenario = exercise.expected, exercise.scenario
+    page.goto(scenario_path(page, scenario.title, "bt_fhir_download"))
+    link = page.get_by_role("link", name="Download your referral (FHIR)")
+    expect(link).to_have_count(0)  # nothing to download before the decision
+    decide(
+        page,
+        {
+            "disposition": expected.disposition,
+            "priority": expected.priority,
+            "target": "dongxian-county",
+            "department": expected.department,
+            "key_findings": sorted(scenario.finding_ids),
+        },
+    )
+    expect(link).to_be_visible()
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    with page.expect_download() as download:
+        link.focus()
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == "hypertension-township-referral.json"
+    bundle = json.loads(download.value.path().read_text(encoding="utf-8"))
+    request = bundle["entry"][0]["resource"]
+    assert (bundle["resourceType"], request["resourceType"]) == ("Bundle", "ServiceRequest")
+    assert request["priority"] == "stat"
 
 
 def test_an_author_edits_a_finding_in_the_form_and_a_blank_one_is_marked(clean_page, page_problems):

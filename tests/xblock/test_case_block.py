@@ -477,6 +477,9 @@ def test_staff_reset_starts_one_learner_again_and_zeroes_their_grade(workbench, 
     assert learner.block.attempt == 2
     assert workbench.events("student_2", "grade")[-1]["data"]["value"] == 0
     assert workbench.events("student_2", "completion")[-1]["data"] == {"completion": 0.0}
+    # Published as the page opens (no context.module in the LMS): the data names the block.
+    (reset,) = workbench.events("student_2", "cme.case.attempt_reset")
+    assert reset["data"] == {"attempt": 2, "usage_id": learner.usage_id}
     learner.play()
     assert (
         LearnerOutcome.objects.filter(usage_id=learner.usage_id, learner_id="student_2").count()

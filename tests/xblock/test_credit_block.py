@@ -462,6 +462,12 @@ def test_the_cme_office_reads_credits_by_title_level_discipline_and_month(workbe
             change_in_practice="none",
         )
         act(workbench, credit, "claim", student=student)
+    # Another course's award (its own activity and learner): not this course staff's to see.
+    other = CreditAward.objects.get(learner_id="student_1")
+    other.pk, other.learner_id, other.course_id = None, "student_9", "course-v1:Other+CME+2026"
+    other.project_number = other.record["project_number"] = "2026-05-01-999"
+    other.record["learner_id"] = "student_9"
+    other.save()
     assert workbench.handler(credit, "report", {"action": "report"}).status_code == 403
     response = workbench.handler(credit, "report", {"action": "report"}, student="staff")
     panel = html.unescape(json.loads(response.content)["html"])
@@ -1028,7 +1034,12 @@ def test_staff_revoke_by_the_licence_number_the_csv_shows_and_the_event_keeps_no
     )
     assert CreditAward.objects.get(learner_id="student_1").status == "awarded"
     (event,) = workbench.events(event_type="cme.credit.revoked")
-    assert event["data"] == {"project_number": "2026-05-01-003"}
+    # Whose credit, by the pseudonymous id the award named (the envelope is the staff's).
+    pseudonym = row.anonymous_id
+    assert pseudonym and "student_2" not in pseudonym
+    assert event["data"] == {"project_number": "2026-05-01-003", "anonymous_user_id": pseudonym}
+    (awarded,) = workbench.events("student_2", "cme.credit.awarded")
+    assert awarded["data"]["anonymous_user_id"] == pseudonym
     assert revoke(licence)[1]["error"].startswith("This credit was already revoked")
     assert revoke("110440100009999") == (
         400,

@@ -22,18 +22,21 @@ from referral_tracking import (
     Exercise,
     ReferralError,
     ReferralScenario,
+    RulesetCatalog,
     demo_exercise,
     learner_view,
     load_demo_consortium,
     load_demo_scenario,
     load_ruleset,
+    ruleset_versions,
     scenario_from_xml,
     scenario_to_xml,
+    shipped_ruleset_versions,
 )
 from xblocks.messages import translate_domain_error
 from xblocks.records.decisions import decision_records, record_decision
 from xblocks.records.models import LearnerOutcome, ReferralDecisionRecord
-from xblocks.referral_block import LearnerState, ReferralBlock
+from xblocks.referral_block import LearnerState, ReferralBlock, fit
 
 LETTER = {
     "letter_reason": "Suspected emergency needing care we cannot give here",
@@ -1103,6 +1106,77 @@ def test_studio_validate_saves_nothing_and_a_learner_cannot_save(workbench, usag
     assert scenario_from_xml(answer["source"]) == load_demo_scenario("stroke_downward_referral")
 
 
+def unpinned(name: str = "hypertension_township") -> ReferralScenario:
+    """A demo scenario as an author writes it who leaves the rule set's version empty."""
+    return load_demo_scenario(name).model_copy(update={"ruleset_version": None})
+
+
+def test_a_save_without_an_own_rule_set_pins_the_newest_shipped_version(workbench, usages):
+    _scenario_id, usage_id = usages["hypertension_township"]
+    source = unpinned().model_dump_json()
+    newest = ruleset_versions("hypertension")[-1]
+    checked = json.loads(studio(workbench, usage_id, source, mode="validate").content)
+    assert checked["ruleset_version"] == newest and checked["data"]["ruleset_version"] is None
+    assert studio(workbench, usage_id, source).status_code == 200
+    assert workbench.block(usage_id, "staff").content.stored.scenario.ruleset_version == newest
+    help_text = html.unescape(workbench.page_of(usage_id, "staff", "studio_view"))
+    assert f'"hypertension", version {newest}: the scenario keeps the version it was saved' in (
+        help_text
+    )
+    shipped = "; ".join(f"{i}: {', '.join(v)}" for i, v in shipped_ruleset_versions().items())
+    assert f"Shipped rule sets and their versions: {shipped}." in help_text
+
+
+@pytest.fixture
+def newer_hypertension_ships(monkeypatch, tmp_path):
+    """The catalog once version 1.1 of the hypertension rule set ships beside 1.0: it sends
+    the hypertensive emergency to neurology instead of the emergency department."""
+
+    (tmp_path / "hypertension").mkdir()
+    shipped = load_ruleset("hypertension", "1.0").model_dump(mode="json")
+    newer = json.loads(json.dumps(shipped)) | {"version": "1.1"}
+    for rule in newer["criteria"]:
+        if rule["action"].get("department") == "emergency":
+            rule["action"]["department"] = "neurology"
+    for data in (shipped, newer):
+        (tmp_path / "hypertension" / f"{data['version']}.json").write_text(json.dumps(data))
+    monkeypatch.setattr("referral_tracking.catalog.SHIPPED_RULESETS", RulesetCatalog(tmp_path))
+
+
+def test_a_live_exercise_keeps_the_version_it_was_saved_with_when_a_newer_one_ships(
+    workbench, usages, request
+):
+    _scenario_id, usage_id = usages["hypertension_township"]
+    assert studio(workbench, usage_id, unpinned().model_dump_json()).status_code == 200
+    request.getfixturevalue("newer_hypertension_ships")
+
+    stored = workbench.block(usage_id, "staff").content.stored
+    assert stored.scenario.ruleset_version == "1.0"
+    exercise = fit(stored)  # built again from the catalog as it is now
+    assert (exercise.ruleset.version, exercise.expected.department) == ("1.0", "emergency")
+    help_text = html.unescape(workbench.page_of(usage_id, "staff", "studio_view"))
+    assert '"hypertension", version 1.0:' in help_text and "hypertension: 1.0, 1.1." in help_text
+
+    older = load_demo_scenario("hypertension_township").model_copy(update={"title": "Kept at 1.0"})
+    assert studio(workbench, usage_id, older.model_dump_json()).status_code == 200
+    assert workbench.block(usage_id, "staff").content.stored.scenario.ruleset_version == "1.0"
+
+    assert studio(workbench, usage_id, unpinned().model_dump_json()).status_code == 200
+    block = workbench.block(usage_id, "staff")
+    assert block.content.stored.scenario.ruleset_version == "1.1"
+    assert block.exercise.expected.department == "neurology"
+
+
+def test_a_save_with_the_authors_own_rule_set_is_not_pinned_to_a_shipped_version(workbench, usages):
+    _scenario_id, usage_id = usages["hypertension_township"]
+    own = load_ruleset("hypertension").model_copy(update={"title": "Our county's version"})
+    source = unpinned().model_dump_json()
+    response = studio(workbench, usage_id, source, ruleset_source=own.model_dump_json())
+    assert response.status_code == 200, response.content
+    stored = workbench.block(usage_id, "staff").content.stored
+    assert stored.scenario.ruleset_version is None and stored.ruleset.title == own.title
+
+
 def test_export_json_is_for_authors_and_imports_back(workbench, usages):
     _scenario_id, usage_id = usages["child_pneumonia_hypoxia"]
     response = workbench.client.get(f"/handler/{usage_id}/export_scenario/?student=staff")
@@ -1178,3 +1252,20 @@ def test_an_invalid_scenario_in_olx_names_its_line_in_the_file(workbench, usages
     with pytest.raises(ReferralError) as caught:
         ReferralBlock.parse_xml(etree.fromstring(olx), block.runtime, block.scope_ids)
     assert "Line 5" in str(caught.value) and "oops" in str(caught.value)
+
+
+def test_a_course_import_pins_the_shipped_version_it_is_played_with(workbench, usages, request):
+    _scenario_id, usage_id = usages["hypertension_township"]
+    block = workbench.block(usage_id, "staff")
+    scenario = scenario_to_xml(unpinned()).split("?>", 1)[-1].strip()
+    assert "ruleset_version" not in scenario  # the author left the version out
+    olx = f'<cme_referral display_name="Imported">\n{scenario}\n</cme_referral>'
+    imported = ReferralBlock.parse_xml(etree.fromstring(olx), block.runtime, block.scope_ids)
+    assert imported.content.stored.scenario.ruleset_version == "1.0"
+
+    request.getfixturevalue("newer_hypertension_ships")  # the suite upgraded afterwards
+    assert imported.exercise.expected.department == "emergency"
+    node = etree.Element("root")
+    imported.add_xml_to_node(node)  # exported with its version: imports back the same
+    again = ReferralBlock.parse_xml(node, block.runtime, block.scope_ids)
+    assert again.content.stored == imported.content.stored

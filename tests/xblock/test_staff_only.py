@@ -48,6 +48,7 @@ LEARNERS_TOO = {
     ("cme_case", "act"),
     ("cme_case", "view_data"),
     ("cme_referral", "act"),
+    ("cme_referral", "download_referral"),
     ("cme_referral", "view_data"),
     ("cme_credit", "act"),
     ("cme_credit", "view_data"),

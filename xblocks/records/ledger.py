@@ -108,9 +108,11 @@ def revoke_award(row: CreditAward, reason: str, by: str, now: datetime) -> Credi
     return row
 
 
-def activity_records(project_number: str | None = None) -> Iterator[ExportRecord]:
-    """Every award (of one activity), oldest first, streamed from the table in chunks: what
-    the CSV and XML exports and the CME office's report read.
+def activity_records(
+    project_number: str | None = None, *, course_id: str | None = None
+) -> Iterator[ExportRecord]:
+    """Every award (of one activity, or of one course's activities), oldest first, streamed
+    from the table in chunks: what the CSV and XML exports and the staff report read.
 
     Each row's record as the ledger wrote it, read back without validating it again
     (`credit_export.stored`: it was validated when written, and a row of another shape is
@@ -119,6 +121,8 @@ def activity_records(project_number: str | None = None) -> Iterator[ExportRecord
     rows = CreditAward.objects.order_by("awarded_at", "id")
     if project_number:
         rows = rows.filter(project_number=project_number)
+    if course_id is not None:
+        rows = rows.filter(course_id=course_id)
     read = stored_record
     for data in rows.values_list("record", flat=True).iterator(chunk_size=2000):
         yield read(data)
