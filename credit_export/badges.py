@@ -5,8 +5,10 @@ holds, not this package. Everything else is there (`creditsEarned`, `licenseNumb
 activity's dates, the achievement with `creditsAvailable` and its criteria), so a wallet or a
 CME office can read it and a signing service can add the `proof` without changing a field.
 
-- `id`: `urn:uuid:` + uuid5 of the award (learner, project, award time): the same award always
-  gives the same credential id.
+- `id`: `urn:uuid:` + uuid5 of the award (the learner's pseudonymous id, project, award time):
+  the same award always gives the same credential id, and the id cannot be worked back to an
+  account number (the name-based uuid of a small LMS user id, a public project number and the
+  award time on the credential could be found by trying user ids one by one).
 - The learner is identified by the licence number (`licenseNumber`, as on the certificate) and
   by `subject_id` (`identifier`, identityType "systemId", not hashed): the adapter passes the
   platform's pseudonymous id (Open edX's anonymous user id), never the LMS user id, so a
@@ -103,7 +105,8 @@ def open_badge(
     if issuer is None:
         issuer = IssuerProfile(id=issuer_url or "", name=issuer_name or activity.organiser)
     base = issuer.id.rstrip("/")
-    key = f"{record.learner_id}|{record.project_number}|{record.awarded_at.isoformat()}"
+    subject = subject_id or record.learner_id
+    key = f"{subject}|{record.project_number}|{record.awarded_at.isoformat()}"
     start = datetime.combine(activity.start_date, time(0, 0, 0), zone)
     end = datetime.combine(activity.end_date, time(23, 59, 59), zone)
     translate = gettext or (lambda text: text)
@@ -143,7 +146,7 @@ def open_badge(
             "identifier": [
                 {
                     "type": "IdentityObject",
-                    "identityHash": subject_id or record.learner_id,
+                    "identityHash": subject,
                     "identityType": "systemId",
                     "hashed": False,
                 }

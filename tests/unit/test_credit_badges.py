@@ -29,6 +29,20 @@ def test_the_learner_is_named_by_the_pseudonymous_id_given_never_the_user_id():
     assert "learner-0" not in str(credential["credentialSubject"])
 
 
+def test_the_credential_id_is_stable_and_cannot_be_worked_back_to_the_user_id():
+    import uuid
+
+    from credit_export.badges import BADGE_NAMESPACE
+
+    credential = badge(subject_id="anon-7f3a")
+    assert badge(subject_id="anon-7f3a")["id"] == credential["id"]  # the same award, the same id
+    assert badge(subject_id="anon-9c41")["id"] != credential["id"]
+    (record,) = records(1)
+    # What someone holding the file could try: the user id with the project and award time.
+    guess = f"{record.learner_id}|{record.project_number}|{credential['validFrom']}"
+    assert credential["id"] != f"urn:uuid:{uuid.uuid5(BADGE_NAMESPACE, guess)}"
+
+
 def test_the_name_description_and_criteria_follow_the_language_asked():
     english = badge()["credentialSubject"]["achievement"]
     assert english["description"].startswith("Provincial CME project 2026-05-01-003, Class I")
