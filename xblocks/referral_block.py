@@ -684,8 +684,10 @@ class ReferralBlock(ExerciseMixin, XBlock):
         when they kept the patient."""
         _ = self.gettext
         try:
-            state = self._load_state()[0]
             exercise = self.exercise
+            # A learner who never opened the exercise has decided nothing: told so, and no
+            # state is made for them by a download.
+            state = self._load_state()[0] if self._stored("state_json") else LearnerState()
         except (ReferralError, ValidationError) as exc:
             return json_response({"error": self._unavailable(exc)}, 400)
         try:

@@ -64,6 +64,12 @@ def test_before_deciding_there_is_no_link_and_the_download_says_to_decide_first(
     assert learner.state.progress.decision is None
 
 
+def test_a_learner_who_never_opened_the_exercise_is_told_and_gets_no_state(workbench, usages):
+    learner = Learner(workbench, usages, "hypertension_township", student="student_3")
+    assert refused(learner, NOT_DECIDED)["code"] == "referral_not_decided"
+    assert learner.block.state_json == ""  # the download made no attempt for them
+
+
 def test_a_gp_who_transfers_a_hypertensive_emergency_downloads_the_referral_as_fhir(
     workbench, usages
 ):
