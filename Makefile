@@ -13,7 +13,8 @@ export CME_VAR_DIR ?= $(CURDIR)/var
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-$(STAMP): requirements/test.txt setup.py
+# mysqlclient (requirements/test.txt) builds from source against libmariadb-dev: databases first.
+$(STAMP): requirements/test.txt setup.py | databases
 	@py=$$(tools/find-python312) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
 	@echo "Installing the suite and its pinned requirements into $(VENV) (first time: about a minute)..."
@@ -29,7 +30,10 @@ run: $(STAMP)  ## serve the workbench with the demo course on 127.0.0.1:$(PORT)
 chromium:  ## install Debian's Chromium when it is missing
 	@tools/ensure-chromium
 
-test: $(STAMP) chromium  ## run every test (unit, xblock, browser, integration, packaging)
+databases:  ## install Debian's PostgreSQL and MariaDB servers (and the MySQL driver's build deps) when missing
+	@tools/ensure-databases
+
+test: $(STAMP) chromium databases  ## run every test (unit, xblock, browser, integration, packaging)
 	@$(PY) tools/i18n.py compile
 	@$(PY) -m pytest
 
@@ -66,7 +70,7 @@ upgrade: $(STAMP)  ## recompile requirements/*.txt from requirements/*.in (dev, 
 clean:  ## remove the virtualenv, build output and workbench state (var/)
 	rm -rf $(VENV) build dist *.egg-info var .tox
 
-.PHONY: help venv run chromium test fuzz quality translations upgrade clean
+.PHONY: help venv run chromium databases test fuzz quality translations upgrade clean
 
 tox: $(STAMP)  ## run tox (Django 4.2 and 5.2, quality, translations) with Python 3.12 on PATH
 	@PATH="$$(dirname $$(tools/find-python312)):$$PATH" $(VENV)/bin/tox $(TOXARGS)
@@ -76,7 +80,7 @@ BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat requirements/test.txt requirements/bench.txt setup.py | cksum | cut -d' ' -f1)
 
-$(BENCH_STAMP): requirements/test.txt requirements/bench.txt setup.py
+$(BENCH_STAMP): requirements/test.txt requirements/bench.txt setup.py | databases
 	@py=$$(tools/find-python312) || exit 1; \
 	if [ ! -x $(BENCH_PY) ]; then echo "Creating $(BENCH_VENV) with $$py"; "$$py" -m venv $(BENCH_VENV) || exit 1; fi
 	@echo "Installing the suite, test requirements and peer XBlocks into $(BENCH_VENV)..."

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Count
 
 from credit_export import ActivityEvaluation, CreditRecord, revoke
@@ -47,14 +47,16 @@ def claim(
         "awarded_at": record.awarded_at,
         "record": record.model_dump(mode="json"),
     }
+    # The savepoints on the ledger's own database (a router may put it beside `default`).
+    database = router.db_for_write(CreditAward)
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=database):
             return CreditAward.objects.create(**key, **values), True
     except IntegrityError:
         # The other request's row, by a locking read: under MySQL's REPEATABLE READ a plain
         # read inside a transaction that has read the table before would not see a row
         # committed since (the handler's transaction has: it looked for an award first).
-        with transaction.atomic():
+        with transaction.atomic(using=database):
             return CreditAward.objects.select_for_update().get(**key), False
 
 

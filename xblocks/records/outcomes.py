@@ -46,7 +46,7 @@ def record_outcome(outcome: OutcomeWrite) -> tuple[LearnerOutcome, bool]:
         "detail": outcome.detail,
     }
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(LearnerOutcome)):
             return LearnerOutcome.objects.get_or_create(**key, defaults=values)
     except IntegrityError:
         return LearnerOutcome.objects.get(**key), False
