@@ -45,6 +45,24 @@ def _stop(process: subprocess.Popen | None) -> None:
             process.wait()
 
 
+def _wait_for(server, name: str, connect, refused: type[Exception], log: Path) -> None:
+    """Until `server` accepts a connection (`connect()`, refused with `refused` while it
+    starts); if it exits or does not within START_TIMEOUT, discard it and fail with its log."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and server.process.poll() is None:
+        try:
+            connect().close()
+            return
+        except refused:
+            time.sleep(0.1)
+    code = server.process.poll()
+    server.discard()
+    raise RuntimeError(
+        f"{name} did not accept connections on 127.0.0.1:{server.port} within "
+        f"{START_TIMEOUT:.0f}s (exit code {code}):\n{_tail(log)}"
+    )
+
+
 class PostgreSQLServer:
     """initdb into a temporary directory, postgres on 127.0.0.1:<free port>, database `cme`."""
 
@@ -136,18 +154,8 @@ class PostgreSQLServer:
     def _wait(self, log: Path) -> None:
         import psycopg
 
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                self._connect("postgres").close()
-                return
-            except psycopg.OperationalError:
-                time.sleep(0.1)
-        code = self.process.poll()
-        self.discard()
-        raise RuntimeError(
-            f"PostgreSQL did not accept connections on 127.0.0.1:{self.port} within "
-            f"{START_TIMEOUT:.0f}s (exit code {code}):\n{_tail(log)}"
+        _wait_for(
+            self, "PostgreSQL", lambda: self._connect("postgres"), psycopg.OperationalError, log
         )
 
     def django_settings(self) -> dict:
@@ -247,19 +255,7 @@ class MariaDBServer:
     def _wait(self, log: Path) -> None:
         import MySQLdb
 
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                self._connect().close()
-                return
-            except MySQLdb.OperationalError:
-                time.sleep(0.1)
-        code = self.process.poll()
-        self.discard()
-        raise RuntimeError(
-            f"MariaDB did not accept connections on 127.0.0.1:{self.port} within "
-            f"{START_TIMEOUT:.0f}s (exit code {code}):\n{_tail(log)}"
-        )
+        _wait_for(self, "MariaDB", self._connect, MySQLdb.OperationalError, log)
 
     def django_settings(self) -> dict:
         return {
