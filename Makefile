@@ -15,7 +15,7 @@ help:  ## list the targets
 
 # mysqlclient (requirements/test.txt) builds from source against libmariadb-dev: databases first.
 $(STAMP): requirements/test.txt setup.py | databases
-	@py=$$(tools/find-python312) || exit 1; \
+	@py=$$(tools/find-python 3.12) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
 	@echo "Installing the suite and its pinned requirements into $(VENV) (first time: about a minute)..."
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements/test.txt 2>&1 | { $(QUIET_PIP); }
@@ -33,9 +33,14 @@ chromium:  ## install Debian's Chromium when it is missing
 databases:  ## install Debian's PostgreSQL and MariaDB servers (and the MySQL driver's build deps) when missing
 	@tools/ensure-databases
 
-test: $(STAMP) chromium databases  ## run every test (unit, xblock, browser, integration, packaging)
+test: $(STAMP) chromium databases  ## run every test: all tiers here, then unit and xblock on each Open edX release's pins
 	@$(PY) tools/i18n.py compile
 	@$(PY) -m pytest
+	@$(MAKE) --no-print-directory test-platform
+
+test-platform:  ## the unit and xblock tiers on the pins of Ulmo (Python 3.11) and Verawood (Python 3.12)
+	@tools/platform-tier py311 -q
+	@tools/platform-tier py312 -q
 
 FIGURES := var/reliability.json
 ADVERSARIAL := tests/xblock/test_fuzz_handlers.py tests/xblock/test_hostile_xml.py \
@@ -67,13 +72,16 @@ upgrade: $(STAMP)  ## recompile requirements/*.txt from requirements/*.in (dev, 
 	    --no-emit-index-url --no-emit-find-links -o requirements/$$f.txt requirements/$$f.in; \
 	done
 
+dist: $(STAMP)  ## build the wheel and sdist into dist/ and check them with twine (what an operator installs)
+	@rm -rf dist && $(PY) -m build -q --outdir dist . && $(VENV)/bin/twine check --strict dist/*
+
 clean:  ## remove the virtualenv, build output and workbench state (var/)
-	rm -rf $(VENV) build dist *.egg-info var .tox
+	rm -rf $(VENV) .venv-py311 .venv-py312 build dist *.egg-info var .tox
 
-.PHONY: help venv run chromium databases test fuzz quality translations upgrade clean
+.PHONY: help venv run chromium databases test test-platform dist fuzz quality translations upgrade clean
 
-tox: $(STAMP)  ## run tox (Django 4.2 and 5.2, quality, translations) with Python 3.12 on PATH
-	@PATH="$$(dirname $$(tools/find-python312)):$$PATH" $(VENV)/bin/tox $(TOXARGS)
+tox: $(STAMP)  ## run tox (Django 4.2 and 5.2, the two platform tiers, quality, translations)
+	@PATH="$$(dirname $$(tools/find-python 3.12)):$$(dirname $$(tools/find-python 3.11)):$$PATH" $(VENV)/bin/tox $(TOXARGS)
 .PHONY: tox
 
 BENCH_VENV := .venv-bench
@@ -81,7 +89,7 @@ BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat requirements/test.txt requirements/bench.txt setup.py | cksum | cut -d' ' -f1)
 
 $(BENCH_STAMP): requirements/test.txt requirements/bench.txt setup.py | databases
-	@py=$$(tools/find-python312) || exit 1; \
+	@py=$$(tools/find-python 3.12) || exit 1; \
 	if [ ! -x $(BENCH_PY) ]; then echo "Creating $(BENCH_VENV) with $$py"; "$$py" -m venv $(BENCH_VENV) || exit 1; fi
 	@echo "Installing the suite, test requirements and peer XBlocks into $(BENCH_VENV)..."
 	@$(BENCH_PY) -m pip install -q --disable-pip-version-check -r requirements/test.txt -r requirements/bench.txt 2>&1 | { $(QUIET_PIP); }

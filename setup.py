@@ -32,7 +32,7 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="AGPL-3.0",
-    python_requires=">=3.12",
+    python_requires=">=3.11",
     packages=find_packages(
         include=[
             "case_teaching",
@@ -55,18 +55,24 @@ setup(
     },
     include_package_data=False,
     install_requires=[
-        # Open edX runs Django 4.2 LTS or 5.2 LTS; never let a bare install pull Django 6.
+        # Never more than the Open edX releases in use pin (requirements/platform/): Ulmo
+        # (Python 3.11, XBlock 5.3.0) and Verawood (Python 3.12, XBlock 6.x), both Django 5.2.
         "Django>=4.2,<6,!=5.0.*,!=5.1.*",
-        # XBlock 6 carries xblock.utils and web_fragments; the django extra brings
-        # openedx-django-pyfs, which the workbench needs.
-        "XBlock[django]>=6.3,<7",
+        "XBlock>=5.3,<7",
+        "web-fragments>=2.2",
         "pydantic>=2.7,<3",
-        "lxml>=5.2",
+        "lxml>=5.3",
         "nh3>=0.2.17",
         "requests>=2.31",
     ],
     extras_require={
-        "workbench": ["xblock-sdk>=0.15.2,<0.16"],
+        # The development runtime: xblock-sdk 0.15 needs Python 3.12, 0.14 serves 3.11; the
+        # SDK's file service needs XBlock's django extra (openedx-django-pyfs).
+        "workbench": [
+            "XBlock[django]",
+            "xblock-sdk>=0.15.2,<0.16; python_version >= '3.12'",
+            "xblock-sdk>=0.14,<0.15; python_version < '3.12'",
+        ],
     },
     entry_points={
         # Each block is registered here as it lands: cme_case, cme_referral, cme_credit.
@@ -82,6 +88,7 @@ setup(
         "Framework :: Django",
         "Framework :: Django :: 4.2",
         "Framework :: Django :: 5.2",
+        "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",
         "Intended Audience :: Healthcare Industry",
         "Intended Audience :: Education",

@@ -24,7 +24,7 @@ XML accepts exactly what the JSON form accepts.
 """
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 from pydantic import BaseModel, ValidationError
@@ -206,9 +206,10 @@ def _field(loc: tuple) -> str:
     return out
 
 
-def _validate[Model: BaseModel](
-    model: type[Model], data: dict[str, Any], reader: _Reader, root
-) -> Model:
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _validate(model: type[Model], data: dict[str, Any], reader: "_Reader", root) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -21,6 +21,9 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "xblocks" / "translations"
 LOCALES = ("en", "zh_CN")
+#: Locales compiled from another's catalog: the LMS asks gettext for Django's `to_locale` of the
+#: learner's language, and `zh-hans` (`zh_Hans`) or `zh` falls back to `zh` only.
+ALIASES = {"zh": "zh_CN"}
 PY_SOURCES = ("case_teaching", "referral_tracking", "credit_export", "xblocks")
 KEYWORDS = {
     "_": None,
@@ -114,10 +117,15 @@ def extract_all() -> None:
     print(f"{len(template)} messages extracted")
 
 
+def mo_path(locale: str) -> Path:
+    return po_path(locale).with_suffix(".mo")
+
+
 def compile_all() -> None:
-    for locale in LOCALES:
-        catalog = read_catalog(locale)
-        with (po_path(locale).with_suffix(".mo")).open("wb") as fh:
+    for locale in (*LOCALES, *ALIASES):
+        catalog = read_catalog(ALIASES.get(locale, locale))
+        mo_path(locale).parent.mkdir(parents=True, exist_ok=True)
+        with mo_path(locale).open("wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)
 
 

@@ -21,6 +21,7 @@ from xblock.core import XBlock
 from xblock.fields import NO_CACHE_VALUE
 
 from .messages import N_, translate_domain_error, translate_validation_error
+from .platform import library_can_edit, masquerading
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,10 @@ class CmeBlockMixin:
     """Services and helpers for our blocks. Declare the services on the block class:
     `@XBlock.needs("i18n")` and `@XBlock.wants("user")`."""
 
+    #: Shown to staff viewing the course as a specific learner (the LMS hides blocks without it:
+    #: lms/djangoapps/courseware/masquerade.py `filter_displayed_blocks`); we write nothing then.
+    show_in_read_only_mode = True
+
     # ---- authors ----------------------------------------------------------------------------
     @property
     def content_fingerprint(self) -> str:
@@ -146,6 +151,28 @@ class CmeBlockMixin:
     def course_key(self) -> str:
         return str(getattr(self.scope_ids.usage_id, "context_key", "") or "")
 
+    # ---- whose records -----------------------------------------------------------------
+    @property
+    def keeps_records(self) -> bool:
+        """Whether this request is a learner's own in a course, so that our tables (outcomes,
+        decisions, receipts, evaluations, the ledger) may be written.
+
+        Not in Studio (preview and editing offer `studio_user_permissions`; the preview has no
+        publish service either: cms/djangoapps/contentstore/views/preview.py), not in a
+        content library (openedx/core/djangoapps/xblock/runtime/runtime.py), not while staff
+        view the course as a specific learner (lms/djangoapps/courseware/masquerade.py keeps
+        that learner's block state in the staff member's session; anything written here would
+        be written against the learner)."""
+        kept = getattr(self, "_cme_keeps_records", None)
+        if kept is None:
+            context = getattr(self.scope_ids.usage_id, "context_key", None)
+            kept = self._cme_keeps_records = (
+                self.runtime.service(self, "studio_user_permissions") is None
+                and getattr(context, "is_course", True) is not False
+                and not masquerading(self.course_key)
+            )
+        return kept
+
     # ---- the user -------------------------------------------------------------------------
     def _user_attr(self, name: str, default=None):
         """One attribute of the current user. The user is asked for once per block instance
@@ -177,16 +204,20 @@ class CmeBlockMixin:
     def user_can_author(self) -> bool:
         """May this user change the block's content?
 
-        In Studio the user service carries no staff flag (the preview runtime builds it with
-        the default), but Studio offers `studio_user_permissions` (declare
-        `@XBlock.wants("studio_user_permissions")`): write access to the course decides. In the
-        LMS and the workbench, course staff may author.
-        """
+        Studio offers `studio_user_permissions` (preview and `component_handler`): write access
+        to the course decides. A Learning-Core content library offers no such service; its own
+        edit permission decides (platform.library_can_edit). In the LMS and the workbench,
+        course staff may author."""
+        context = getattr(self.scope_ids.usage_id, "context_key", None)
         permissions = self.runtime.service(self, "studio_user_permissions")
-        if permissions is not None:
-            context = getattr(self.scope_ids.usage_id, "context_key", None)
-            if context is not None:
-                return bool(permissions.can_write(context))
+        if permissions is not None and context is not None:
+            return bool(permissions.can_write(context))
+        if context is not None and getattr(context, "is_course", True) is False:
+            allowed = library_can_edit(
+                self.scope_ids.usage_id, self._user_attr("edx-platform.user_id")
+            )
+            if allowed is not None:
+                return allowed
         return self.user_is_staff
 
     # ---- translation ----------------------------------------------------------------------

@@ -255,6 +255,7 @@ class CaseBlock(ExerciseMixin, XBlock):
         context["can_restart"] = self.case.scoring.allow_restart and progress.completed
         return context
 
+    @XBlock.supports("multi_device")
     def student_view(self, context=None) -> Fragment:
         progress, notice = self._load_progress(check_reset=True)
         view_context = self._view_context(progress, notice)
@@ -575,10 +576,10 @@ class CaseBlock(ExerciseMixin, XBlock):
             # The runtime's parser may already have expanded its entities: refuse the file.
             raise CaseError("xml_doctype_forbidden")
         block = runtime.construct_xblock_from_class(cls, keys)
-        cls._read_settings(block, node)
+        taken = cls._read_settings(block, node)
         if len(node) or node.get("id"):
             block.case_json = case_from_xml(
-                node, ignore_attributes=BLOCK_ATTRIBUTES
+                node, ignore_attributes=BLOCK_ATTRIBUTES | taken
             ).model_dump_json()
         return block
 

@@ -62,12 +62,15 @@ from .base import (
 from .credit_editor import editor_config
 from .exercise import StrictRequest, StudioSaveRequest, ViewDataRequest
 from .messages import N_, translate_code, translate_domain_error, translate_validation_error
+from .olx import read_runtime_settings, write_runtime_settings
 from .templates_engine import render_template
 
 log = logging.getLogger(__name__)
 
 #: The blocks a rule without components counts: the graded exercises of the same unit.
 EXERCISE_TYPES = ("cme_case", "cme_referral")
+#: The settings our OLX node carries itself (the runtime's others are written as XBlock does).
+OLX_SETTINGS = frozenset({"display_name"})
 #: The longest component label a rule holds (`ComponentRequirement.label`).
 LABEL_CHARS = 200
 
@@ -182,14 +185,21 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         components = []
         parent = self.get_parent()
         for child_id in getattr(parent, "children", []) if parent else []:
+            # None: the learner may not open that block (block_render.get_block_for_descriptor)
             child = self.runtime.get_block(child_id)
-            if child.scope_ids.block_type in EXERCISE_TYPES:
-                components.append(
-                    ComponentRequirement(
-                        usage_id=str(child.scope_ids.usage_id),
-                        label=self._exercise_label(child, len(components) + 1),
-                    )
+            block_type = (
+                child.scope_ids.block_type if child else getattr(child_id, "block_type", "")
+            )
+            if block_type in EXERCISE_TYPES:
+                number = len(components) + 1
+                label = (
+                    self._exercise_label(child, number)
+                    if child
+                    else self.gettext(
+                        "Exercise {number} of this unit, which you cannot open: ask the course team"
+                    ).format(number=number)
                 )
+                components.append(ComponentRequirement(usage_id=str(child_id), label=label))
         return components
 
     def _exercise_label(self, child, number: int) -> str:
@@ -231,13 +241,14 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def _state(self) -> dict[str, Any]:
         from .records.ledger import award_of, study_idle_cap, study_moments
         from .records.outcomes import best_outcomes
-        from .records.scores import platform_scores
+        from .records.scores import Learner, platform_scores
 
         rule = self.rule()
         wanted = [c.usage_id for c in rule.components]
         rows = best_outcomes(self.learner_id, wanted)
         # Blocks that are not ours (a problem, an ORA): their score as the platform keeps it.
-        others = platform_scores(self.learner_id, [u for u in wanted if u not in rows])
+        learner = Learner(self.learner_id, self.anonymous_learner_id)
+        others = platform_scores(learner, [u for u in wanted if u not in rows])
         outcomes = [
             Outcome(
                 usage_id=usage_id,
@@ -368,6 +379,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             ).format(cap=int(study_idle_cap().total_seconds() // 60)),
         }
 
+    @XBlock.supports("multi_device")
     def student_view(self, context=None) -> Fragment:
         state = self._state()
         # A view (a GET) that writes: acceptable here, and only here, because the award is
@@ -456,6 +468,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def _keep_evaluation(self, evaluation: ActivityEvaluation) -> None:
         from .records.ledger import record_evaluation
 
+        if not self.keeps_records:
+            return
         record_evaluation(
             evaluation,
             learner_id=self.learner_id,
@@ -465,20 +479,14 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             now=datetime.now(UTC),
         )
 
-    @property
-    def _in_studio(self) -> bool:
-        """Studio's preview (it offers `studio_user_permissions`; the LMS does not): an author
-        looking at the block is not a learner earning its credit."""
-        return self.runtime.service(self, "studio_user_permissions") is not None
-
     def _award_when_met(self, state: dict[str, Any]) -> bool:
         """Award the credit if the rule is met, the profile is there and the ledger holds
         nothing for this learner and activity yet (a revoked credit stays revoked). True when
         this call stored the award; `state["award"]` is the ledger's row afterwards."""
         if state["award"] is not None or not state["result"].met or self.profile is None:
             return False
-        if self._in_studio:
-            return False
+        if not self.keeps_records:
+            return False  # an author previewing or staff viewing as a learner earns nothing
         try:
             record = award(
                 self.activity, state["result"], self.profile, self.learner_id, datetime.now(UTC)
@@ -511,6 +519,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         it. True when this request wrote it."""
         from .records.ledger import claim
 
+        if not self.keeps_records:
+            return False
         row, created = claim(
             record,
             anonymous_id=self.anonymous_learner_id,
@@ -958,6 +968,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         block = runtime.construct_xblock_from_class(cls, keys)
         if "display_name" in node.attrib:
             block.display_name = node.attrib["display_name"]
+        read_runtime_settings(block, node, OLX_SETTINGS)
         legacy = [child for child in node if child.tag in ("activity", "rule")]
         if legacy:
             for child in legacy:
@@ -1007,6 +1018,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         node.tag = self.scope_ids.block_type
         if self.fields["display_name"].is_set_on(self):
             node.set("display_name", self.display_name)
+        write_runtime_settings(self, node, OLX_SETTINGS)
         if self.activity_json or self.rule_json:
             node.extend(list(etree.fromstring(settings_to_xml(self.settings))))
 

@@ -18,6 +18,7 @@ from xblock.scorable import ScorableXBlockMixin, Score
 
 from .base import STAFF_ONLY, CmeBlockMixin, add_assets, json_action, json_response
 from .messages import N_
+from .olx import read_runtime_settings, write_runtime_settings
 
 RESET_REQUESTED = N_("{learner} will start again the next time they open this.")
 NO_SUCH_LEARNER = N_(
@@ -99,6 +100,8 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
                 self.set_score(Score(raw_earned=score, raw_possible=max_score))
             self._publish_grade(self.get_score(), only_if_higher=False)
         self.emit_completion(1.0)
+        if not self.keeps_records:
+            return
         record_outcome(
             OutcomeWrite(
                 learner_id=self.learner_id,
@@ -119,6 +122,8 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
         its transaction, so they cannot decide this)."""
         from .records.outcomes import take_step
 
+        if not self.keeps_records:
+            return True  # staff looking or an author previewing: the session holds the state
         return take_step(self.learner_id, self.usage_key, step)
 
     def _resume_point(self, decisions: bool = False) -> tuple[int, int]:
@@ -136,6 +141,8 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
         """When a page opens: restart the learner if staff asked for it (once)."""
         from .records.outcomes import take_pending_reset
 
+        if not self.keeps_records:
+            return False  # the reset waits for the learner themself
         if take_pending_reset(self.learner_id, self.usage_key, datetime.now(UTC)) is None:
             return False
         attempt = self._restart_for_reset()
@@ -207,11 +214,14 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
 
     # ---- OLX and Studio ---------------------------------------------------------------------
     @classmethod
-    def _read_settings(cls, block, node) -> None:
-        """`display_name` and `weight` from the block's OLX attributes."""
+    def _read_settings(cls, block, node) -> frozenset[str]:
+        """`display_name`, `weight` and the runtime's settings from the block's OLX
+        attributes; returns the names read."""
         for name in SETTINGS_ATTRIBUTES:
             if name in node.attrib:
                 setattr(block, name, cls.fields[name].from_string(node.attrib[name]))
+        ours = frozenset(SETTINGS_ATTRIBUTES)
+        return ours | read_runtime_settings(block, node, ours)
 
     def _write_settings(self, node) -> None:
         """The settings the author set, as OLX attributes (never user state)."""
@@ -219,6 +229,7 @@ class ExerciseMixin(CmeBlockMixin, ScorableXBlockMixin, CompletableXBlockMixin):
         for name in SETTINGS_ATTRIBUTES:
             if self.fields[name].is_set_on(self):
                 node.set(name, self.fields[name].to_string(getattr(self, name)))
+        write_runtime_settings(self, node, frozenset(SETTINGS_ATTRIBUTES))
 
     def _studio_fragment(self, render) -> Fragment:
         """The Studio editor: `render()` -> HTML, only for those who may author (the editor

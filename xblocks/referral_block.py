@@ -588,6 +588,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
         )
         return context
 
+    @XBlock.supports("multi_device")
     def student_view(self, context=None) -> Fragment:
         try:
             state, notice = self._load_state(check_reset=True)
@@ -786,6 +787,8 @@ class ReferralBlock(ExerciseMixin, XBlock):
         """The durable row the analytics read (one per learner, block and attempt)."""
         from .records.decisions import record_decision
 
+        if not self.keeps_records:
+            return
         record_decision(
             decision_record(exercise, progress, self.learner_id),
             usage_id=self.usage_key,

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from case_teaching import load_demo_case
 from referral_tracking import demo_exercise
 from tests.browser.test_case_learner import play as play_case
-from tests.browser.test_referral_learner import decide, plan, visits
+from tests.browser.test_referral_learner import follow_the_rule_set
 
 pytestmark = pytest.mark.browser
 
@@ -41,39 +41,7 @@ def test_a_learner_earns_the_credit_of_the_module_and_the_cme_office_exports_it(
     assert "is not completed yet" in credit.inner_text()
 
     play_case(page, load_demo_case("hypertensive_emergency"), decisions={})
-    exercise = demo_exercise("hypertension_township")
-    expected, scenario, rules = exercise.expected, exercise.scenario, exercise.ruleset.follow_up
-    target = next(
-        i
-        for i in expected.receiving_institutions
-        if not scenario.receiving_response.scripted_decline(i)
-    )
-    decide(
-        page,
-        {
-            "disposition": expected.disposition,
-            "priority": expected.priority,
-            "red_flags": sorted(scenario.finding_ids & exercise.ruleset.red_flag_ids),
-            "target": target,
-            "department": expected.department,
-            "key_findings": sorted(scenario.finding_ids),
-        },
-    )
-    plan(
-        page,
-        {
-            "interval_days": rules.closed_loop_days,
-            "monitoring": list(rules.required_monitoring),
-            "targets": list(rules.required_targets),
-            "re_referral_criteria": list(rules.required_re_referral),
-        },
-    )
-    choices = []
-    for visit in scenario.visits:
-        choices.append(visit.expected_choice)
-        if visit.expected_choice == "re_refer":
-            break
-    visits(page, choices)
+    follow_the_rule_set(page, demo_exercise("hypertension_township"))
 
     page.reload()  # the credit block reads the outcomes the two exercises just wrote
     credit = page.locator(".cme-credit")

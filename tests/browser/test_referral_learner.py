@@ -83,10 +83,9 @@ def visits(page, choices: list[str]) -> None:
         act(page, "Record this visit")
 
 
-def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(clean_page):
-    page = clean_page
-    page.set_viewport_size(PHONE)
-    exercise = demo_exercise(NAME)
+def the_rule_sets_way(exercise) -> tuple[dict, dict, list[str]]:
+    """The decision, the follow-up plan and the visit choices of a learner who follows the
+    rule set (to an accepting hospital)."""
     expected, scenario, rules = exercise.expected, exercise.scenario, exercise.ruleset.follow_up
     accepting = [
         i
@@ -112,6 +111,22 @@ def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(cle
         choices.append(visit.expected_choice)
         if visit.expected_choice == "re_refer":
             break
+    return right, follow_up, choices
+
+
+def follow_the_rule_set(page, exercise) -> None:
+    right, follow_up, choices = the_rule_sets_way(exercise)
+    decide(page, right)
+    plan(page, follow_up)
+    visits(page, choices)
+
+
+def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    exercise = demo_exercise(NAME)
+    scenario = exercise.scenario
+    right, follow_up, choices = the_rule_sets_way(exercise)
 
     page.goto(scenario_path(page, scenario.title, "bt_township_a"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

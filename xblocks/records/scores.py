@@ -2,11 +2,11 @@
 
 Our own blocks write durable `LearnerOutcome` rows. A rule may also name any graded block of the
 course (a problem, an ORA) by usage id; its score comes from the platform: a *score source*, a
-callable `(learner_id, usage_ids) -> {usage_id: Score}` named by the `CME_SCORE_SOURCE` setting.
+callable `(Learner, usage_ids) -> {usage_id: Score}` named by the `CME_SCORE_SOURCE` setting.
 
-- In the LMS (default when edx-platform is importable): `studentmodule_scores` reads the
-  courseware's `StudentModule` rows (`grade`, `max_grade`, `modified`), where the LMS keeps the
-  score each block published.
+- In the LMS (default when edx-platform is importable): `lms_scores` reads the courseware's
+  `StudentModule` rows (problems: `grade`, `max_grade`, `modified`), then the submissions API
+  (ORA and other submission-scored blocks keep their score there, not in StudentModule).
 - In our workbench: `xblocks.workbench.scores.published_grades`, the `grade` events the runtime
   recorded (the workbench's equivalent of the gradebook).
 - Elsewhere (no source): only our blocks' outcomes count; other components stay "not completed".
@@ -16,10 +16,8 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from ..platform import platform_function
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +29,21 @@ class Score:
     completed_at: datetime
 
 
-ScoreSource = Callable[[str, list[str]], dict[str, Score]]
+@dataclass(frozen=True)
+class Learner:
+    """Whose scores: the LMS user id and the course-scoped anonymous id (user service)."""
 
-LMS_SOURCE = "xblocks.records.scores.studentmodule_scores"
+    user_id: str
+    anonymous_id: str
 
 
-def studentmodule_scores(learner_id: str, usage_ids: list[str]) -> dict[str, Score]:
-    """The LMS's stored scores (`courseware_studentmodule`) of the blocks asked for."""
-    from lms.djangoapps.courseware.models import StudentModule  # pylint: disable=import-error
+ScoreSource = Callable[[Learner, list[str]], dict[str, Score]]
+
+LMS_SOURCE = "xblocks.records.scores.lms_scores"
+
+
+def _usage_keys(usage_ids: list[str]) -> list:
+    """The asked ids that are course blocks (others: nothing the LMS can have graded)."""
     from opaque_keys import InvalidKeyError
     from opaque_keys.edx.keys import UsageKey
 
@@ -47,9 +52,19 @@ def studentmodule_scores(learner_id: str, usage_ids: list[str]) -> dict[str, Sco
         try:
             keys.append(UsageKey.from_string(usage_id))
         except InvalidKeyError:
-            continue  # not a course block: nothing the LMS can have graded
+            continue
+    return keys
+
+
+def studentmodule_scores(learner: Learner, usage_ids: list[str]) -> dict[str, Score]:
+    """Problems and other blocks that publish a grade: `courseware_studentmodule`, where the
+    LMS keeps the published score (lms/djangoapps/grades/signals/handlers.py)."""
+    from lms.djangoapps.courseware.models import StudentModule  # pylint: disable=import-error
+
     rows = StudentModule.objects.filter(
-        student_id=int(learner_id), module_state_key__in=keys, max_grade__gt=0
+        student_id=int(learner.user_id),
+        module_state_key__in=_usage_keys(usage_ids),
+        max_grade__gt=0,
     ).exclude(grade=None)
     return {
         str(row.module_state_key): Score(float(row.grade), float(row.max_grade), row.modified)
@@ -57,32 +72,38 @@ def studentmodule_scores(learner_id: str, usage_ids: list[str]) -> dict[str, Sco
     }
 
 
-@lru_cache(maxsize=4)
-def _source(path: str) -> ScoreSource | None:
-    if not path:
-        return None
-    try:
-        return import_string(path)
-    except ImportError:
-        log.warning("CME_SCORE_SOURCE %s cannot be imported: other blocks' scores unused", path)
-        return None
+def submission_scores(learner: Learner, usage_ids: list[str]) -> dict[str, Score]:
+    """ORA and other submission-scored blocks: edx-submissions' score of the student item the
+    block made, keyed by the course-scoped anonymous id (openassessment/xblock/
+    openassessmentblock.py `get_student_item_dict`; submissions/api.py `get_scores`)."""
+    from submissions import api  # pylint: disable=import-error
+
+    wanted = {str(key): key for key in _usage_keys(usage_ids)}
+    found = {}
+    for course in {str(key.course_key) for key in wanted.values()}:
+        for item_id, row in api.get_scores(course, learner.anonymous_id).items():
+            if item_id in wanted and row["points_possible"]:
+                at = row["created_at"]
+                at = (
+                    datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else at
+                )
+                found[item_id] = Score(
+                    float(row["points_earned"]), float(row["points_possible"]), at
+                )
+    return found
 
 
-def _configured() -> str:
-    path = getattr(settings, "CME_SCORE_SOURCE", None)
-    if path is not None:
-        return path
-    try:  # inside edx-platform: the courseware's scores
-        import lms.djangoapps.courseware.models  # noqa: F401  # pylint: disable=import-error,unused-import
-    except ImportError:
-        return ""
-    return LMS_SOURCE
+def lms_scores(learner: Learner, usage_ids: list[str]) -> dict[str, Score]:
+    """The LMS: the courseware's stored grade, else the submissions API's score."""
+    found = studentmodule_scores(learner, usage_ids)
+    rest = [u for u in usage_ids if u not in found]
+    return found | submission_scores(learner, rest) if rest else found
 
 
-def platform_scores(learner_id: str, usage_ids: Iterable[str]) -> dict[str, Score]:
+def platform_scores(learner: Learner, usage_ids: Iterable[str]) -> dict[str, Score]:
     """Scores of the asked blocks from the configured source (empty without one)."""
     wanted = list(usage_ids)
-    source = _source(_configured())
+    source = platform_function("CME_SCORE_SOURCE", "lms.djangoapps.courseware.models", LMS_SOURCE)
     if not wanted or source is None:
         return {}
-    return source(learner_id, wanted)
+    return source(learner, wanted)

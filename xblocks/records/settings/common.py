@@ -14,7 +14,7 @@ def plugin_settings(settings) -> None:
         "CME_LRS_BATCH_SIZE": 500,
         "CME_LRS_PUSH_SECONDS": 20,
         # Where scores of other graded blocks come from (xblocks.records.scores).
-        "CME_SCORE_SOURCE": "xblocks.records.scores.studentmodule_scores",
+        "CME_SCORE_SOURCE": "xblocks.records.scores.lms_scores",
     }
     for name, value in defaults.items():
         if not hasattr(settings, name):
