@@ -405,10 +405,14 @@
       var path = problem.field.replace(/^[^.[]*: /, '').split('.').filter(function (part) {
         return !(part in kinds) || part.indexOf('[') >= 0;
       }).join('.');
+      // From the field up to its first ancestor the form shows; a path with no form field
+      // (a line of the XML, a source's name) marks nothing.
       while (path) {
-        var el = self.container.querySelector('[data-path="' + path + '"]');
+        var el = self.container.querySelector('[data-path="' + global.CSS.escape(path) + '"]');
         if (el) { el.setAttribute('aria-invalid', 'true'); return; }
-        path = path.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
+        var parent = path.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
+        if (parent === path) { return; }
+        path = parent;
       }
     });
   };
