@@ -32,6 +32,7 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="AGPL-3.0",
+    license_files=["LICENSE"],
     python_requires=">=3.11",
     packages=find_packages(
         include=[

@@ -1,5 +1,7 @@
 """Our embedded Open edX: what the workbench settings add, checked in the real runtime."""
 
+import html
+
 import pytest
 from django.utils import translation
 from workbench import scenarios as sdk_scenarios
@@ -152,3 +154,29 @@ def test_the_student_id_cannot_break_out_of_the_page_script(workbench, scenarios
     html = workbench.page("helloworld_demo.0", student=hostile).content.decode()
     assert "<script>alert(2)</script>" not in html
     assert '";alert(1)' not in html
+
+
+def test_after_a_studio_save_the_page_title_and_the_olx_panel_show_the_new_content(
+    workbench, scenarios
+):
+    from case_teaching import demo_case_xml
+
+    scenario_id, scenario = next(
+        (k, s) for k, s in scenarios.items() if s.description.startswith("Case: A cold, painful")
+    )
+    source = demo_case_xml("acute_limb_ischaemia").replace(
+        "<title>", "<title>Cold leg, edited: ", 1
+    )
+    payload = {"mode": "save", "display_name": "Cold leg (edited)", "weight": 1}
+    saved = workbench.handler(
+        scenario.usage_id, "studio_submit", payload | {"case_source": source}, "staff"
+    )
+    assert saved.status_code == 200, saved.content
+
+    staff_page = workbench.page(scenario_id, student="staff").content.decode()
+    assert "<title>Cold leg (edited) · CME workbench</title>" in staff_page
+    assert '<h1 class="title">Cold leg (edited)</h1>' in staff_page
+    olx = html.unescape(staff_page.split("<summary>Scenario OLX</summary>")[1])
+    assert "Cold leg, edited: " in olx and 'display_name="Cold leg (edited)"' in olx
+    learner_page = workbench.page(scenario_id, student="student_1").content.decode()
+    assert "Scenario OLX" not in learner_page  # the answer keys stay with staff

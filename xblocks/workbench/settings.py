@@ -74,6 +74,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"] = [
     *TEMPLATES[0]["OPTIONS"]["context_processors"],
     "xblocks.workbench.context.toolbar",
     "xblocks.workbench.context.scenario_index",
+    "xblocks.workbench.context.current_scenario",
 ]
 
 LANGUAGE_CODE = "en"
