@@ -145,3 +145,32 @@ def test_the_limb_case_shows_the_cha2ds2_vasc_once_the_history_revealed_hyperten
             break
     else:
         raise AssertionError("after-embolectomy not reached")
+
+
+def test_a_doctor_who_refers_at_once_can_still_earn_full_marks_for_the_case():
+    from case_teaching import AnswerGiven, expert_route, start
+
+    case = load_demo_case("sulfonylurea_hypoglycaemia")
+    ideal = {q: a for step in expert_route(case) for q, a in step.answers.items()}
+    wanted = {f for step in expert_route(case) for f in step.findings}
+    wanted |= {"inv-renal-county", "inv-hba1c-county"}
+    ideal["disposition"] = AnswerGiven(options=["refer-now"])
+    ideal["transfer-plan"] = AnswerGiven(options=["keep-drip", "monitor", "letter", "call-ahead"])
+    result = start(case)
+    while not result.progress.completed:
+        stage = case.stage(result.progress.current_stage)
+        for finding in (f for f in stage.findings if f.id in wanted):
+            result = act(case, result.progress, kind="request_finding", finding=finding.id)
+        for question in stage.questions:
+            reflection = AnswerGiven(text="我会先测指尖血糖，再决定去向。" * 2)
+            answer = ideal.get(question.id) or reflection
+            result = act(
+                case,
+                result.progress,
+                kind="submit_answer",
+                question=question.id,
+                answer=answer.model_dump(),
+            )
+        result = act(case, result.progress, kind="continue")
+    assert "transfer" in result.progress.path
+    assert result.progress.score == result.progress.max_score
