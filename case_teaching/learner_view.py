@@ -331,7 +331,6 @@ def expert_answer(case: Case, question: Question) -> dict[str, Any] | None:
         "options": [o.text for o in question.options if o.correct],
         "partial": [o.text for o in question.options if o.credit],
         "dangerous": [o.text for o in question.options if o.harmful],
-        "limit": getattr(question, "max_selections", None),
     }
 
 
