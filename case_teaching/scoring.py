@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .messages import CaseError
 from .schema import (
-    ROUTING_KINDS,
     Case,
     Identifier,
     KeyFeatureQuestion,
@@ -52,10 +51,9 @@ def check_answer(question: Question, answer: AnswerGiven) -> None:
         if answer.value is None or answer.options or answer.order or answer.text:
             raise CaseError("answer_needs_number", question=qid)
         return
-    if answer.value is not None:
-        raise CaseError(_NEEDS[question.kind], question=qid)
+    number = answer.value is not None
     if isinstance(question, ReflectionQuestion):
-        if answer.options or answer.order:
+        if answer.options or answer.order or number:
             raise CaseError("answer_needs_text", question=qid)
         length = len(answer.text.strip())
         if length < question.min_chars:
@@ -64,13 +62,13 @@ def check_answer(question: Question, answer: AnswerGiven) -> None:
             raise CaseError("reflection_too_long", length=length, max_chars=question.max_chars)
         return
     if isinstance(question, RankingQuestion):
-        if answer.options or answer.text:
+        if answer.options or answer.text or number:
             raise CaseError("answer_needs_order", question=qid)
         _check_known(question.option_ids, answer.order, qid)
         if len(answer.order) != len(question.options):
             raise CaseError("answer_order_incomplete", question=qid, count=len(question.options))
         return
-    if answer.order or answer.text:
+    if answer.order or answer.text or number:
         raise CaseError("answer_needs_choice", question=qid)
     if not answer.options:
         raise CaseError("answer_needs_choice", question=qid)
@@ -88,11 +86,6 @@ def check_answer(question: Question, answer: AnswerGiven) -> None:
             max_selections=limit,
             count=len(answer.options),
         )
-
-
-#: What a question asks for, when given a number instead.
-_NEEDS = {"reflection": "answer_needs_text", "ranking": "answer_needs_order"}
-_NEEDS = {**dict.fromkeys(ROUTING_KINDS, "answer_needs_choice"), **_NEEDS}
 
 
 def _check_known(known: list[str], chosen: list[str], question: str) -> None:

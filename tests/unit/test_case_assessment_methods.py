@@ -407,3 +407,10 @@ def test_nothing_of_the_experts_answers_is_sent_before_the_case_is_over():
     assert learner_view(case, progress)["summary"] is None
     assert "expert" not in str(learner_view(case, progress))
     assert AnswerGiven(value=250).value == 250
+
+
+def test_a_choice_question_refuses_a_number():
+    case = Case.model_validate(one_stage(questions=[single_choice("q")]))
+    with pytest.raises(CaseError) as refused:
+        answered(case, "q", value=3)
+    assert refused.value.code == "answer_needs_choice"
