@@ -174,3 +174,18 @@ def test_a_doctor_who_refers_at_once_can_still_earn_full_marks_for_the_case():
         result = act(case, result.progress, kind="continue")
     assert "transfer" in result.progress.path
     assert result.progress.score == result.progress.max_score
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "dangerous"),
+    [
+        ("hypertensive_emergency", "lowering", {"sublingual-nifedipine", "nitroprusside-fast"}),
+        ("chest_pain_gp", "disposition", {"outpatient", "omeprazole", "taxi"}),
+        ("child_pneumonia", "treatment", {"no-antibiotic"}),
+        ("sulfonylurea_hypoglycaemia", "disposition", {"home-tomorrow", "insulin-home"}),
+        ("acute_limb_ischaemia", "revascularisation", {"review-morning"}),
+    ],
+)
+def test_every_choice_that_sends_the_patient_to_harm_is_named_harmful(name, question, dangerous):
+    options = load_demo_case(name).question(question)[1].options
+    assert {o.id for o in options if o.harmful} == dangerous
