@@ -39,6 +39,8 @@ def answer_question(page, question, options: list[str], value: float | None = No
         field.focus()
         page.keyboard.type(f"{value:g}")
         act(page, lambda: page.keyboard.press("Enter"))
+        # The field kept the focus while the answer was sent: wait for the new view itself.
+        expect(page.locator(f'[data-question="{question.id}"] .cme-feedback').first).to_be_visible()
         return
     elif question.kind == "ranking":
         # By keyboard: focus an item's "Move up" button and press Enter until it is in place.
@@ -161,6 +163,8 @@ def test_a_staff_author_edits_the_case_in_studio_and_a_broken_edit_is_refused(
     with page.expect_response(re.compile(r"/studio_submit/")):
         page.get_by_role("button", name="XML or JSON").click()
     source = page.get_by_label("Case (XML or JSON)")
+    # The response lands before the page script writes the XML into the field: wait for it.
+    expect(source).to_have_value(re.compile("<stage"))
     original = source.input_value()
     assert "<stage" in original
 
