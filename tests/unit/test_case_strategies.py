@@ -124,13 +124,14 @@ def question_data(draw, qid: str, routing: bool = False) -> dict[str, Any]:
                 option["credit"] = draw(st.sampled_from([0.25, 0.5]))
     elif kind in ("multiple_choice", "key_feature"):
         correct = draw(st.sets(st.sampled_from(ids), min_size=1, max_size=size - 1))
+        wrong = [o for o in options if o["id"] not in correct]
         for option in options:
             option["correct"] = option["id"] in correct
-            if not option["correct"] and draw(st.booleans()):
+            # Any wrong option but the first may be a killer: one safe distractor remains.
+            if option in wrong[1:] and draw(st.booleans()):
                 option["harmful"] = True
         if kind == "key_feature":
             safe = sum(not o.get("harmful") for o in options)
-            assume(safe > len(correct))
             base["max_selections"] = draw(
                 st.integers(len(correct), min(safe - 1, 2 * len(correct)))
             )
