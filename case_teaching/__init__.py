@@ -36,12 +36,13 @@ reached or branch targets.
 
 Actions (JSON; `step` = the view's `step`, so replays are refused):
 {"kind": "request_finding", "step", "finding"}, {"kind": "submit_answer", "step", "question",
-"answer": {"options": [...]} | {"order": [...]} | {"text": "..."}}, {"kind": "continue",
-"step"} (at an ending: finish), {"kind": "restart", "step"} (if the scoring policy allows).
+"answer": {"options": [...]} | {"order": [...]} | {"value": 1.5} | {"text": "..."}},
+{"kind": "continue", "step"} (at an ending: finish), {"kind": "restart", "step"} (if the
+scoring policy allows).
 
 Authoring: `default_stages()` for a new case; `sanitize_html()` is applied to every author HTML
 field on validation; `case_to_xml` / `case_from_xml` (OLX, CaseError naming line and field);
-`demo_case_names()` / `load_demo_case(name)` / `demo_case_xml(name)` for the four demo cases.
+`demo_case_names()` / `load_demo_case(name)` / `demo_case_xml(name)` for the five demo cases.
 Staff: free-text reflections are in `progress.answers` (kind "reflection"); the expert path is
 `expert_route(case)`.
 
@@ -70,17 +71,21 @@ from .messages import DEFAULT_STAGE_TITLES, MESSAGES, CaseError
 from .schema import (
     Branch,
     Case,
+    ComputedScore,
+    DoseFormula,
     Finding,
     FindingCost,
     GuidelineReference,
     KeyFeatureQuestion,
     MediaItem,
     MultipleChoiceQuestion,
+    NumericQuestion,
     Option,
     PatientProfile,
     Question,
     RankingQuestion,
     ReflectionQuestion,
+    ScoreInput,
     ScoringPolicy,
     ScriptConcordanceQuestion,
     SingleChoiceQuestion,
@@ -103,7 +108,9 @@ __all__ = [
     "Case",
     "CaseError",
     "CaseProgress",
+    "ComputedScore",
     "ContinueCase",
+    "DoseFormula",
     "ExpertStep",
     "Finding",
     "FindingCost",
@@ -111,6 +118,7 @@ __all__ = [
     "KeyFeatureQuestion",
     "MediaItem",
     "MultipleChoiceQuestion",
+    "NumericQuestion",
     "Option",
     "PatientProfile",
     "Question",
@@ -118,6 +126,7 @@ __all__ = [
     "ReflectionQuestion",
     "RequestFinding",
     "RestartCase",
+    "ScoreInput",
     "ScoringPolicy",
     "ScriptConcordanceQuestion",
     "SingleChoiceQuestion",

@@ -299,7 +299,7 @@ def _submit_answer(
         check_answer(question, action.answer)
     except CaseError as error:  # say which question as the learner sees it
         raise CaseError(error.code, **{**error.params, **place}) from None
-    credit = round(answer_credit(question, action.answer), 6)
+    credit = round(answer_credit(question, action.answer, case.patient), 6)
     attempts = [*(record.attempts if record else []), action.answer]
     updated = AnswerRecord(
         question=question.id,
@@ -328,6 +328,8 @@ def _submit_answer(
     }
     if question.kind == "reflection":
         data["length"] = len(action.answer.text.strip())  # the text stays in user state
+    elif question.kind == "numeric":
+        data["value"] = action.answer.value
     else:
         data["options"] = list(action.answer.options or action.answer.order)
     event = _event("answer_submitted", case, **data)
@@ -424,7 +426,12 @@ def _answer_fits(case: Case, record: AnswerRecord) -> bool:
     question = located[1]
     options = {o.id for o in getattr(question, "options", [])}
     for given in record.attempts:
-        if question.kind == "reflection":
+        if question.kind == "numeric":
+            if given.value is None:
+                return False
+        elif given.value is not None:
+            return False
+        elif question.kind == "reflection":
             if given.options or given.order:
                 return False
         elif question.kind == "ranking":

@@ -5,17 +5,24 @@ scores or correct flags, no feedback for options not chosen, no result of a find
 requested, no stage not reached (not even its title), no branch target, no expert commentary
 before the answer is final. Time and money of a finding are shown before it is requested (a
 clinician knows them when ordering); its penalty and relevance are feedback, shown with the
-result. On completion the summary adds the expert path's stage titles beside the learner's.
+result. A computed clinical score appears only once every finding it is computed from has
+been requested; a numeric question's key only once its answer is final. On completion the
+summary adds the expert path's stage titles beside the learner's and the expert's answer to
+every question of the stages they went through.
 """
 
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from .clinical_scores import SCORES, score_band
 from .schema import (
     Case,
+    ComputedScore,
     Finding,
     KeyFeatureQuestion,
     MultipleChoiceQuestion,
+    NumericQuestion,
+    PatientProfile,
     Question,
     RankingQuestion,
     ReflectionQuestion,
@@ -23,7 +30,7 @@ from .schema import (
     Stage,
     question_points,
 )
-from .scoring import AnswerGiven, expert_route
+from .scoring import AnswerGiven, expert_route, over_limit
 
 if TYPE_CHECKING:
     from .engine import AnswerRecord, CaseProgress
@@ -70,13 +77,20 @@ def _header(case: Case) -> dict[str, Any]:
         "estimated_minutes": case.estimated_minutes,
         "authors": list(case.authors),
         "guidelines": [
-            {"title": g.title, "issuer": g.issuer, "year": g.year, "url": g.url}
+            {
+                "title": g.title,
+                "issuer": g.issuer,
+                "year": g.year,
+                "section": g.section,
+                "url": g.url,
+            }
             for g in case.guidelines
         ],
         "patient": {
             "age_years": patient.age_years,
             "age_months": patient.age_months,
             "sex": patient.sex,
+            "weight_kg": patient.weight_kg,
             "setting": patient.setting,
         },
         "currency": case.scoring.currency,
@@ -149,6 +163,11 @@ def _stage_view(
             for finding_id in progress.findings
             if any(f.id == finding_id for f in stage.findings)
         ],
+        "scores": [
+            _score_view(score, case.patient)
+            for score in stage.scores
+            if set(score.findings) <= requested
+        ],
         "questions": [_question_view(case, progress, q) for q in stage.questions],
         "ending": stage.ending,
     }
@@ -190,6 +209,28 @@ def _finding_result(case: Case, finding_id: str) -> dict[str, Any]:
     }
 
 
+def _score_view(score: ComputedScore, patient: PatientProfile) -> dict[str, Any]:
+    """A computed score item by item, its total and what the total means (English codes the
+    adapter translates)."""
+    definition = SCORES[score.kind]
+    items = [
+        (definition.criteria[i.criterion].label, definition.criteria[i.criterion].earned(i.value))
+        for i in score.inputs
+    ]
+    items += definition.from_patient(patient.age, patient.sex)
+    total = sum(points for _, points in items)
+    ignored = sum(points for label, points in items if label in definition.band_ignores)
+    return {
+        "id": score.id,
+        "kind": score.kind,
+        "name": definition.name,
+        "items": [{"label": label, "points": points} for label, points in items],
+        "total": total,
+        "meaning": score_band(definition, total - ignored),
+        "feedback": score.feedback,
+    }
+
+
 def _question_view(case: Case, progress: "CaseProgress", question: Question) -> dict[str, Any]:
     record = progress.answer(question.id)
     view: dict[str, Any] = {
@@ -204,22 +245,28 @@ def _question_view(case: Case, progress: "CaseProgress", question: Question) -> 
     if isinstance(question, ReflectionQuestion):
         view["min_chars"] = question.min_chars
         view["max_chars"] = question.max_chars
+    elif isinstance(question, NumericQuestion):
+        view["unit"] = question.unit
     else:
         view["options"] = [{"id": o.id, "text": o.text} for o in question.options]
-        if isinstance(question, MultipleChoiceQuestion | KeyFeatureQuestion):
+        if isinstance(question, KeyFeatureQuestion):
+            view["max_selections"] = question.max_selections
+        elif isinstance(question, MultipleChoiceQuestion):
             view["max_selections"] = question.selection_limit
         elif not isinstance(question, RankingQuestion):
             view["max_selections"] = 1
         if isinstance(question, ScriptConcordanceQuestion):
             view["hypothesis"] = question.hypothesis
             view["new_information"] = question.new_information
-    view["answer"] = _answer_view(question, record) if record else None
+    view["answer"] = _answer_view(case, question, record) if record else None
     return view
 
 
 def _attempt_view(question: Question, answer: AnswerGiven) -> dict[str, Any]:
     if isinstance(question, ReflectionQuestion):
         return {"text": answer.text}
+    if isinstance(question, NumericQuestion):
+        return {"value": answer.value}
     if isinstance(question, RankingQuestion):
         return {"order": list(answer.order)}
     feedback = []
@@ -227,10 +274,13 @@ def _attempt_view(question: Question, answer: AnswerGiven) -> dict[str, Any]:
         option = question.option(option_id)
         assert option is not None
         feedback.append({"option": option.id, "text": option.text, "feedback": option.feedback})
-    return {"options": list(answer.options), "feedback": feedback}
+    view = {"options": list(answer.options), "feedback": feedback}
+    if over_limit(question, answer):
+        view["over_limit"] = question.max_selections  # type: ignore[union-attr]
+    return view
 
 
-def _answer_view(question: Question, record: "AnswerRecord") -> dict[str, Any]:
+def _answer_view(case: Case, question: Question, record: "AnswerRecord") -> dict[str, Any]:
     view: dict[str, Any] = {
         "attempts": [_attempt_view(question, a) for a in record.attempts],
         "credit": record.credit,
@@ -239,7 +289,75 @@ def _answer_view(question: Question, record: "AnswerRecord") -> dict[str, Any]:
     }
     if record.closed:
         view["commentary"] = question.commentary
+        if isinstance(question, NumericQuestion):
+            view["key"] = _numeric_key(question, case.patient)
     return view
+
+
+def _numeric_key(question: NumericQuestion, patient: PatientProfile) -> dict[str, Any]:
+    """The expected number, how it was computed and what was accepted."""
+    value, capped = question.expected(patient)
+    formula = question.formula
+    return {
+        "value": value,
+        "unit": question.unit,
+        "tolerance": question.tolerance,
+        "tolerance_percent": question.tolerance_percent,
+        "per_kg": formula.per_kg if formula else 0,
+        "per_year": formula.per_year if formula else 0,
+        "fixed": formula.fixed if formula else value,
+        "maximum": formula.maximum if formula else None,
+        "capped": capped,
+        "weight_kg": patient.weight_kg,
+        "age_years": round(patient.age, 2),
+    }
+
+
+def expert_answer(case: Case, question: Question) -> dict[str, Any] | None:
+    """What the expert answers (shown after the case): the keyed options (and the harmful
+    ones), the panel's votes, the expert order, or the expected number."""
+    if isinstance(question, ReflectionQuestion):
+        return None
+    if isinstance(question, NumericQuestion):
+        return {"number": _numeric_key(question, case.patient)}
+    if isinstance(question, RankingQuestion):
+        texts = {o.id: o.text for o in question.options}
+        return {"order": [texts[o] for o in question.correct_order]}
+    if isinstance(question, ScriptConcordanceQuestion):
+        panel = [{"text": o.text, "experts": o.votes or 0} for o in question.options]
+        modal = [o.text for o in question.options if (o.votes or 0) == question.modal_votes]
+        return {"options": modal, "panel": panel}
+    return {
+        "options": [o.text for o in question.options if o.correct],
+        "partial": [o.text for o in question.options if o.credit],
+        "dangerous": [o.text for o in question.options if o.harmful],
+    }
+
+
+def _decision(
+    case: Case, stage: Stage, question: Question, record: "AnswerRecord | None"
+) -> dict[str, Any]:
+    """One question in the end summary: the learner's last answer beside the expert's."""
+    return {
+        "stage": stage.id,
+        "question": question.id,
+        "kind": question.kind,
+        "prompt": question.prompt,
+        "credit": record.credit if record else 0.0,
+        "points": record.points if record else 0.0,
+        "max_points": question_points(question),
+        "answer": _attempt_view(question, record.attempts[-1]) if record else None,
+        "learner_order": _texts_in_order(question, record),
+        "expert": expert_answer(case, question),
+        "commentary": question.commentary,
+    }
+
+
+def _texts_in_order(question: Question, record: "AnswerRecord | None") -> list[str]:
+    if not isinstance(question, RankingQuestion) or record is None:
+        return []
+    texts = {o.id: o.text for o in question.options}
+    return [texts[o] for o in record.attempts[-1].order]
 
 
 def _summary(case: Case, progress: "CaseProgress") -> dict[str, Any]:
@@ -254,25 +372,13 @@ def _summary(case: Case, progress: "CaseProgress") -> dict[str, Any]:
     def labelled(findings: list[Finding]) -> list[dict[str, str]]:
         return [{"id": f.id, "label": f.label} for f in findings]
 
-    decisions = []
-    for record in progress.answers:
-        located = case.question(record.question)
-        assert located is not None
-        question = located[1]
-        if isinstance(question, ReflectionQuestion):
-            continue
-        decisions.append(
-            {
-                "stage": record.stage,
-                "question": question.id,
-                "prompt": question.prompt,
-                "credit": record.credit,
-                "points": record.points,
-                "max_points": question_points(question),
-                "answer": _attempt_view(question, record.attempts[-1]),
-                "commentary": question.commentary,
-            }
-        )
+    decisions = [
+        _decision(case, stage, question, progress.answer(question.id))
+        for stage in visited
+        if stage
+        for question in stage.questions
+        if not isinstance(question, ReflectionQuestion)
+    ]
     minutes, money = _spent(case, progress)
     return {
         "score": progress.score,

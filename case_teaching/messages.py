@@ -50,7 +50,7 @@ MESSAGES: dict[str, str] = {
     "question_too_few_options": N_('Question "{question}" needs at least two options.'),
     "duplicate_option": N_('Question "{question}" has option "{option}" more than once.'),
     "option_field_not_used": N_(
-        'Option "{option}" of question "{question}" sets "{field}", which a {kind} question '
+        'Option "{option}" of question "{question}" sets "{setting}", which a {kind} question '
         "does not use."
     ),
     "single_choice_needs_one_correct": N_(
@@ -74,6 +74,45 @@ MESSAGES: dict[str, str] = {
     ),
     "harmful_and_correct": N_(
         'Option "{option}" of question "{question}" is marked both correct and harmful.'
+    ),
+    "harmful_with_credit": N_(
+        'Option "{option}" of question "{question}" is marked harmful and also earns partial '
+        "credit; a harmful choice earns nothing."
+    ),
+    "key_feature_limit_allows_everything": N_(
+        'Key-feature question "{question}" lets learners choose up to {max_selections} options '
+        "but has only {safe} options that are not harmful: ticking every one of them would earn "
+        "full marks. Set the limit below {safe}, or add options."
+    ),
+    "key_feature_limit_not_close": N_(
+        'Key-feature question "{question}" lets learners choose up to {max_selections} options '
+        "for {correct} key features; keep the limit close to the number of keys (at most "
+        "{most})."
+    ),
+    "sct_one_attempt": N_(
+        'Script-concordance question "{question}" allows {attempts} attempts; it measures a '
+        "first judgement, so it allows one."
+    ),
+    "numeric_needs_one_key": N_(
+        'Numeric question "{question}" needs either a fixed value or a formula as its answer, '
+        "not both and not neither."
+    ),
+    "numeric_formula_needs_weight": N_(
+        'Numeric question "{question}" computes its answer per kilogram: give the patient\'s '
+        "weight."
+    ),
+    "score_unknown_criterion": N_(
+        'Score "{score}" has no criterion "{criterion}"; its criteria are {criteria}.'
+    ),
+    "score_duplicate_criterion": N_(
+        'Score "{score}" gives criterion "{criterion}" more than once.'
+    ),
+    "score_value_out_of_range": N_(
+        'Criterion "{criterion}" of score "{score}" is {value}; it must be from {low} to {high}.'
+    ),
+    "score_missing_criteria": N_('Score "{score}" does not say: {criteria}.'),
+    "score_unknown_finding": N_(
+        'Score "{score}" is revealed by finding "{finding}", which is not a finding of this case.'
     ),
     "ranking_order_mismatch": N_(
         'The correct order of question "{question}" must list each of its options exactly once.'
@@ -183,6 +222,9 @@ MESSAGES: dict[str, str] = {
     "answer_too_many_options": N_(
         'Question {number} of "{stage_title}" ("{prompt}") allows at most {max_selections} '
         "choices; you chose {count}."
+    ),
+    "answer_needs_number": N_(
+        'Question {number} of "{stage_title}" ("{prompt}") asks for a number.'
     ),
     "answer_order_incomplete": N_(
         'Question {number} of "{stage_title}" ("{prompt}") asks you to put all {count} options '

@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .clinical_scores import SCORES
 from .messages import DEFAULT_STAGE_TITLES, MESSAGES
 
 # ---- author HTML ----------------------------------------------------------------------------
@@ -203,14 +204,23 @@ class PatientProfile(_Authored):
     age_years: int = Field(ge=0, le=120)
     age_months: int = Field(default=0, ge=0, le=11)
     sex: Literal["female", "male"]
+    weight_kg: float | None = Field(default=None, gt=0, le=400)
     setting: PlainText
+
+    @property
+    def age(self) -> float:
+        """Age in years, months as a fraction."""
+        return self.age_years + self.age_months / 12
 
 
 class GuidelineReference(_Authored):
+    """A guideline the case follows: its body, year and the section the case relies on."""
+
     id: Identifier
     title: PlainText
     issuer: PlainText
     year: int = Field(ge=1900, le=2100)
+    section: str = Field(default="", max_length=500)
     url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
 
 
@@ -288,7 +298,7 @@ class Option(_Authored):
     text: PlainText
     feedback: Html = ""
     correct: bool = False
-    credit: float | None = Field(default=None, ge=0, lt=1)
+    credit: float | None = Field(default=None, ge=0, le=1)
     harmful: bool = False
     votes: int | None = Field(default=None, ge=0, le=10_000)
 
@@ -317,6 +327,10 @@ class _ChoiceQuestion(_Question):
             if option.id in seen:
                 raise _error("duplicate_option", question=self.id, option=option.id)
             seen.add(option.id)
+            if option.correct and option.harmful:
+                raise _error("harmful_and_correct", question=self.id, option=option.id)
+            if option.harmful and option.credit is not None:
+                raise _error("harmful_with_credit", question=self.id, option=option.id)
             defaults = {"correct": False, "credit": None, "harmful": False, "votes": None}
             for field, default in defaults.items():
                 if field not in self.OPTION_FIELDS and getattr(option, field) != default:
@@ -324,7 +338,7 @@ class _ChoiceQuestion(_Question):
                         "option_field_not_used",
                         question=self.id,
                         option=option.id,
-                        field=field,
+                        setting=field,
                         kind=self.kind.replace("_", "-"),  # type: ignore[attr-defined]
                     )
         self._check_key()
@@ -342,10 +356,12 @@ class _ChoiceQuestion(_Question):
 
 
 class SingleChoiceQuestion(_ChoiceQuestion):
-    """One best answer; other options may carry partial credit (a fraction below 1)."""
+    """One best answer; other options may carry partial credit (a fraction; 1 for an
+    accepted alternative, e.g. a referral that is as right as observing) or be marked
+    `harmful` (a dangerous choice, shown as such in the feedback and reports)."""
 
     kind: Literal["single_choice"] = "single_choice"
-    OPTION_FIELDS = frozenset({"correct", "credit"})
+    OPTION_FIELDS = frozenset({"correct", "credit", "harmful"})
 
     def _check_key(self) -> None:
         correct = [o for o in self.options if o.correct]
@@ -364,12 +380,14 @@ class MultipleChoiceQuestion(_ChoiceQuestion):
     - all_or_nothing: full credit only for exactly the correct set;
     - right_minus_wrong: (correct chosen - incorrect chosen) / number correct, not below 0;
     - per_option: the share of options judged right (chosen if correct, left if not).
+
+    Choosing an option marked `harmful` (a killer option) scores the question zero.
     """
 
     kind: Literal["multiple_choice"] = "multiple_choice"
     partial_credit: PartialCreditRule = "right_minus_wrong"
     max_selections: int | None = Field(default=None, ge=1)
-    OPTION_FIELDS = frozenset({"correct"})
+    OPTION_FIELDS = frozenset({"correct", "harmful"})
 
     def _check_key(self) -> None:
         correct = sum(o.correct for o in self.options)
@@ -385,31 +403,45 @@ class MultipleChoiceQuestion(_ChoiceQuestion):
 
 
 class KeyFeatureQuestion(_ChoiceQuestion):
-    """Page & Bordage key features: only the critical decisions (`correct`) score, as a share
-    of all of them; choosing an option marked `harmful` scores the question zero.
+    """Page & Bordage key features: "select up to N" from a list that may be long; only the
+    critical decisions (`correct`) score, each its share of the points; choosing more than N,
+    or any option marked `harmful` (a killer option), scores the question zero.
 
-    `max_selections` is the author's limit ("choose up to N"); without one every option may be
-    chosen. It is never derived from the key: learners are told the limit, and a limit equal
-    to the number of critical decisions would tell them how many there are."""
+    N is required, at least the number of keys and close to it (at most twice as many), and
+    below the number of options that are not harmful: were it not, ticking every safe option
+    would earn full marks."""
 
     kind: Literal["key_feature"] = "key_feature"
-    max_selections: int | None = Field(default=None, ge=1)
+    options: list[Option] = Field(max_length=40)
+    max_selections: int = Field(ge=1)
     OPTION_FIELDS = frozenset({"correct", "harmful"})
 
     def _check_key(self) -> None:
-        for option in self.options:
-            if option.correct and option.harmful:
-                raise _error("harmful_and_correct", question=self.id, option=option.id)
         correct = sum(o.correct for o in self.options)
         if correct == 0:
             raise _error("choice_needs_correct", question=self.id)
-        if correct == len(self.options):
-            raise _error("choice_all_correct", question=self.id)
         _check_selections(self.id, self.max_selections, correct, len(self.options))
+        safe = sum(not o.harmful for o in self.options)
+        if self.max_selections >= safe:
+            raise _error(
+                "key_feature_limit_allows_everything",
+                question=self.id,
+                max_selections=self.max_selections,
+                safe=safe,
+            )
+        if self.max_selections > 2 * correct:
+            raise _error(
+                "key_feature_limit_not_close",
+                question=self.id,
+                max_selections=self.max_selections,
+                correct=correct,
+                most=2 * correct,
+            )
 
     @property
     def selection_limit(self) -> int:
-        return self.max_selections or len(self.options)
+        """What a learner may tick: every option (ticking more than N scores zero)."""
+        return len(self.options)
 
 
 class RankingQuestion(_ChoiceQuestion):
@@ -433,7 +465,8 @@ class RankingQuestion(_ChoiceQuestion):
 class ScriptConcordanceQuestion(_ChoiceQuestion):
     """Script concordance: "if you were thinking of <hypothesis> and then found
     <new_information>, the hypothesis becomes ..." on a scale; an answer earns the share of
-    the expert panel that chose it, relative to the modal answer (aggregate scoring)."""
+    the expert panel that chose it, relative to the modal answer (aggregate scoring, Charlin).
+    One attempt only: the test measures a first judgement."""
 
     kind: Literal["script_concordance"] = "script_concordance"
     hypothesis: PlainText
@@ -443,10 +476,62 @@ class ScriptConcordanceQuestion(_ChoiceQuestion):
     def _check_key(self) -> None:
         if sum(o.votes or 0 for o in self.options) < 1:
             raise _error("panel_without_votes", question=self.id)
+        if self.max_attempts not in (None, 1):
+            raise _error("sct_one_attempt", question=self.id, attempts=self.max_attempts)
 
     @property
     def modal_votes(self) -> int:
         return max(o.votes or 0 for o in self.options)
+
+
+class DoseFormula(_Authored):
+    """The expected value from the patient: `per_kg` x weight + `per_year` x age + `fixed`,
+    at most `maximum` (e.g. 15 mg/kg paracetamol up to 1000 mg; (age + 4) x 2 kg)."""
+
+    per_kg: float = Field(default=0, ge=-10_000, le=10_000)
+    per_year: float = Field(default=0, ge=-10_000, le=10_000)
+    fixed: float = Field(default=0, ge=-1_000_000, le=1_000_000)
+    maximum: float | None = Field(default=None, gt=0, le=1_000_000)
+
+    def compute(self, patient: PatientProfile) -> tuple[float, bool]:
+        """(value, whether the maximum applied)."""
+        value = self.per_kg * (patient.weight_kg or 0) + self.per_year * patient.age + self.fixed
+        if self.maximum is not None and value > self.maximum:
+            return self.maximum, True
+        return value, False
+
+
+class NumericQuestion(_Question):
+    """A number with its unit (a dose, a fluid volume, a rate): right within `tolerance`
+    (absolute) or `tolerance_percent` of the key, whichever is wider. The key is a fixed
+    `value` or a `formula` from the patient's weight and age."""
+
+    kind: Literal["numeric"] = "numeric"
+    points: float = Field(default=1, gt=0, le=1000)
+    unit: PlainText
+    value: float | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+    formula: DoseFormula | None = None
+    tolerance: float = Field(default=0, ge=0, le=1_000_000)
+    tolerance_percent: float = Field(default=0, ge=0, le=50)
+    decimals: int = Field(default=1, ge=0, le=4)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> "NumericQuestion":
+        if (self.value is None) == (self.formula is None):
+            raise _error("numeric_needs_one_key", question=self.id)
+        return self
+
+    def expected(self, patient: PatientProfile) -> tuple[float, bool]:
+        """The key for this patient, rounded as shown, and whether a maximum capped it."""
+        if self.formula is None:
+            return round(self.value or 0, self.decimals), False
+        value, capped = self.formula.compute(patient)
+        return round(value, self.decimals), capped
+
+    def accepts(self, given: float, patient: PatientProfile) -> bool:
+        expected, _ = self.expected(patient)
+        margin = max(self.tolerance, abs(expected) * self.tolerance_percent / 100)
+        return abs(given - expected) <= margin + 1e-9
 
 
 class ReflectionQuestion(_Question):
@@ -469,6 +554,7 @@ class ReflectionQuestion(_Question):
 
 
 def _check_selections(question: str, limit: int | None, correct: int, options: int) -> None:
+    """The limit allows full credit and is no larger than the list."""
     if limit is None:
         return
     if limit < correct:
@@ -487,6 +573,7 @@ Question = Annotated[
     | RankingQuestion
     | KeyFeatureQuestion
     | ScriptConcordanceQuestion
+    | NumericQuestion
     | ReflectionQuestion,
     Field(discriminator="kind"),
 ]
@@ -500,6 +587,66 @@ ROUTING_KINDS = frozenset({"single_choice", "multiple_choice", "key_feature", "s
 def question_points(question: Question) -> float:
     """The most a question can earn (reflections are ungraded)."""
     return 0.0 if isinstance(question, ReflectionQuestion) else question.points
+
+
+# ---- computed clinical scores ---------------------------------------------------------------
+
+
+#: Every criterion of the published scores (the editor offers them as a choice).
+CriterionCode = Literal[tuple(sorted({c for s in SCORES.values() for c in s.criteria}))]  # type: ignore[valid-type]
+
+
+class ScoreInput(_Authored):
+    """One criterion of a score: its value (1 present, 0 absent; a GCS component its own
+    score) and the finding that reveals it (none: the stage's text already says it)."""
+
+    criterion: CriterionCode
+    value: int = Field(default=1, ge=0, le=6)
+    finding: Identifier | None = None
+
+
+class ComputedScore(_Authored):
+    """A published score (CURB-65, CHA2DS2-VASc, GCS, Wells) computed from the findings and
+    the patient's age and sex, shown with the stage's findings once every input is revealed."""
+
+    id: Identifier
+    kind: Literal["curb65", "cha2ds2_vasc", "gcs", "wells_pe", "wells_dvt"]
+    inputs: list[ScoreInput] = Field(max_length=12)
+    feedback: Html = ""
+
+    @model_validator(mode="after")
+    def _criteria_complete(self) -> "ComputedScore":
+        criteria = SCORES[self.kind].criteria
+        given = [i.criterion for i in self.inputs]
+        for item in self.inputs:
+            criterion = criteria.get(item.criterion)
+            if criterion is None:
+                raise _error(
+                    "score_unknown_criterion",
+                    score=self.id,
+                    criterion=item.criterion,
+                    criteria=", ".join(criteria),
+                )
+            if given.count(item.criterion) > 1:
+                raise _error("score_duplicate_criterion", score=self.id, criterion=item.criterion)
+            if not criterion.low <= item.value <= criterion.high:
+                raise _error(
+                    "score_value_out_of_range",
+                    score=self.id,
+                    criterion=item.criterion,
+                    value=item.value,
+                    low=criterion.low,
+                    high=criterion.high,
+                )
+        missing = [c for c in criteria if c not in given]
+        if missing:
+            raise _error("score_missing_criteria", score=self.id, criteria=", ".join(missing))
+        return self
+
+    @property
+    def findings(self) -> list[str]:
+        """The findings whose results reveal an input."""
+        return [i.finding for i in self.inputs if i.finding]
 
 
 # ---- stages and branches --------------------------------------------------------------------
@@ -528,6 +675,7 @@ class Stage(_Authored):
     content: Html = ""
     media: list[MediaItem] = Field(default_factory=list, max_length=20)
     findings: list[Finding] = Field(default_factory=list, max_length=60)
+    scores: list[ComputedScore] = Field(default_factory=list, max_length=10)
     questions: list[Question] = Field(default_factory=list, max_length=20)
     branches: list[Branch] = Field(default_factory=list, max_length=20)
     next_stage: Identifier | None = None
@@ -605,6 +753,8 @@ class Case(_Authored):
         if not self.stages:
             raise _error("case_without_stages")
         _check_unique_ids(self)
+        _check_score_findings(self)
+        _check_formulas_have_weight(self)
         stages = {stage.id: stage for stage in self.stages}
         for stage in self.stages:
             for target in stage.targets:
@@ -651,7 +801,10 @@ class Case(_Authored):
         return self._question_index.get(question_id)
 
     def attempts_allowed(self, question: Question) -> int:
-        """Attempts at `question`: its own limit, else the case's scoring policy."""
+        """Attempts at `question`: its own limit, else the case's scoring policy; one at a
+        script-concordance question (a first judgement)."""
+        if question.kind == "script_concordance":
+            return 1
         return question.max_attempts or self.scoring.max_attempts
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> "Case":
@@ -688,8 +841,30 @@ def _check_unique_ids(case: Case) -> None:
     check((f.id for s in case.stages for f in s.findings), "findings")
     check((q.id for s in case.stages for q in s.questions), "questions")
     check((g.id for g in case.guidelines), "guideline references")
+    check((c.id for s in case.stages for c in s.scores), "computed scores")
     for stage in case.stages:
         check((b.id for b in stage.branches), f'branches of stage "{stage.id}"')
+
+
+def _check_score_findings(case: Case) -> None:
+    """Each score input names a finding of the case."""
+    known = {f.id for stage in case.stages for f in stage.findings}
+    for stage in case.stages:
+        for score in stage.scores:
+            for finding in score.findings:
+                if finding not in known:
+                    raise _error("score_unknown_finding", score=score.id, finding=finding)
+
+
+def _check_formulas_have_weight(case: Case) -> None:
+    """A per-kg formula needs the patient's weight."""
+    if case.patient.weight_kg is not None:
+        return
+    for stage in case.stages:
+        for question in stage.questions:
+            formula = getattr(question, "formula", None)
+            if formula is not None and formula.per_kg:
+                raise _error("numeric_formula_needs_weight", question=question.id)
 
 
 def _check_acyclic(stages: list[Stage]) -> None:

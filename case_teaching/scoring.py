@@ -19,6 +19,8 @@ from .schema import (
     Identifier,
     KeyFeatureQuestion,
     MultipleChoiceQuestion,
+    NumericQuestion,
+    PatientProfile,
     Question,
     RankingQuestion,
     ReflectionQuestion,
@@ -30,21 +32,28 @@ from .schema import (
 
 
 class AnswerGiven(BaseModel):
-    """A learner's answer: `options` for choice questions, `order` for ranking, `text` for a
-    reflection. Which one applies is checked against the question by `check_answer`."""
+    """A learner's answer: `options` for choice questions, `order` for ranking, `value` for a
+    numeric question, `text` for a reflection. Which one applies is checked against the
+    question by `check_answer`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    options: list[Identifier] = Field(default_factory=list, max_length=10)
+    options: list[Identifier] = Field(default_factory=list, max_length=40)
     order: list[Identifier] = Field(default_factory=list, max_length=10)
+    value: float | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     text: str = Field(default="", max_length=20_000)
 
 
 def check_answer(question: Question, answer: AnswerGiven) -> None:
     """Refuse an answer that does not fit the question (CaseError names the question)."""
     qid = question.id
+    if isinstance(question, NumericQuestion):
+        if answer.value is None or answer.options or answer.order or answer.text:
+            raise CaseError("answer_needs_number", question=qid)
+        return
+    number = answer.value is not None
     if isinstance(question, ReflectionQuestion):
-        if answer.options or answer.order:
+        if answer.options or answer.order or number:
             raise CaseError("answer_needs_text", question=qid)
         length = len(answer.text.strip())
         if length < question.min_chars:
@@ -53,13 +62,13 @@ def check_answer(question: Question, answer: AnswerGiven) -> None:
             raise CaseError("reflection_too_long", length=length, max_chars=question.max_chars)
         return
     if isinstance(question, RankingQuestion):
-        if answer.options or answer.text:
+        if answer.options or answer.text or number:
             raise CaseError("answer_needs_order", question=qid)
         _check_known(question.option_ids, answer.order, qid)
         if len(answer.order) != len(question.options):
             raise CaseError("answer_order_incomplete", question=qid, count=len(question.options))
         return
-    if answer.order or answer.text:
+    if answer.order or answer.text or number:
         raise CaseError("answer_needs_choice", question=qid)
     if not answer.options:
         raise CaseError("answer_needs_choice", question=qid)
@@ -89,9 +98,28 @@ def _check_known(known: list[str], chosen: list[str], question: str) -> None:
         seen.add(option)
 
 
-def answer_credit(question: Question, answer: AnswerGiven) -> float:
-    """The fraction of the question's points this (already checked) answer earns."""
+def over_limit(question: Question, answer: AnswerGiven) -> bool:
+    """A key-feature answer choosing more than the limit (it scores zero)."""
+    return isinstance(question, KeyFeatureQuestion) and (
+        len(answer.options) > question.max_selections
+    )
+
+
+def _killer_chosen(question: Question, chosen: set[str]) -> bool:
+    return any(o.harmful and o.id in chosen for o in getattr(question, "options", []))
+
+
+def answer_credit(
+    question: Question, answer: AnswerGiven, patient: PatientProfile | None = None
+) -> float:
+    """The fraction of the question's points this (already checked) answer earns (a numeric
+    question needs the case's `patient` for a formula)."""
     chosen = set(answer.options)
+    if isinstance(question, NumericQuestion):
+        assert patient is not None and answer.value is not None
+        return 1.0 if question.accepts(answer.value, patient) else 0.0
+    if _killer_chosen(question, chosen) or over_limit(question, answer):
+        return 0.0
     if isinstance(question, SingleChoiceQuestion):
         option = question.option(answer.options[0])
         assert option is not None
@@ -109,8 +137,6 @@ def answer_credit(question: Question, answer: AnswerGiven) -> float:
         judged_right = sum((o.id in chosen) == o.correct for o in question.options)
         return judged_right / len(question.options)
     if isinstance(question, KeyFeatureQuestion):
-        if any(o.harmful and o.id in chosen for o in question.options):
-            return 0.0
         correct = {o.id for o in question.options if o.correct}
         return len(chosen & correct) / len(correct)
     if isinstance(question, RankingQuestion):
@@ -147,9 +173,11 @@ class ExpertStep:
     findings: list[str]
 
 
-def _ideal_answer(question: Question) -> AnswerGiven | None:
+def _ideal_answer(question: Question, patient: PatientProfile) -> AnswerGiven | None:
     if isinstance(question, ReflectionQuestion):
         return None
+    if isinstance(question, NumericQuestion):
+        return AnswerGiven(value=question.expected(patient)[0])
     if isinstance(question, RankingQuestion):
         return AnswerGiven(order=list(question.correct_order))
     if isinstance(question, ScriptConcordanceQuestion):
@@ -158,24 +186,43 @@ def _ideal_answer(question: Question) -> AnswerGiven | None:
     return AnswerGiven(options=[o.id for o in question.options if o.correct])
 
 
-def _candidates(question: Question) -> list[list[str]]:
+def _candidates(question: Question, constraint: _Constraint) -> list[list[str]]:
     ids = [o.id for o in question.options]  # type: ignore[union-attr]
     if isinstance(question, SingleChoiceQuestion | ScriptConcordanceQuestion):
         return [[i] for i in ids]
-    limit = question.selection_limit  # type: ignore[union-attr]
+    if isinstance(question, KeyFeatureQuestion):
+        ids, limit = _key_feature_relevant(question, constraint), question.max_selections
+    else:
+        limit = question.selection_limit  # type: ignore[union-attr]
     return [list(c) for size in range(1, limit + 1) for c in combinations(ids, size)]
 
 
-def _best_answer(question: Question, constraint: _Constraint | None):
+def _key_feature_relevant(question: KeyFeatureQuestion, constraint: _Constraint) -> list[str]:
+    """The options a best answer may need (a long list stays cheap): the keys, those a route
+    demands, and one other allowed option for a route that excludes every key."""
+    needed = set().union(*constraint.include) if constraint.include else set()
+    relevant = [o.id for o in question.options if o.correct or o.id in needed]
+    spare = next(
+        (
+            o.id
+            for o in question.options
+            if o.id not in relevant and o.id not in constraint.exclude and not o.harmful
+        ),
+        None,
+    )
+    return relevant + ([spare] if spare else [])
+
+
+def _best_answer(question: Question, constraint: _Constraint | None, patient: PatientProfile):
     """(credit, answer) of the best answer the constraint allows; None if none does."""
-    ideal = _ideal_answer(question)
+    ideal = _ideal_answer(question, patient)
     if constraint is None or ideal is None:
         return (1.0 if ideal is not None else 0.0), ideal
     best: tuple[float, AnswerGiven | None] | None = None
-    for options in _candidates(question):
+    for options in _candidates(question, constraint):
         if constraint.allows(set(options)):
             answer = AnswerGiven(options=options)
-            credit = answer_credit(question, answer)
+            credit = answer_credit(question, answer, patient)
             if best is None or credit > best[0]:
                 best = (credit, answer)
     if best is None and not constraint.include and not question.required:
@@ -214,11 +261,13 @@ def _transitions(stage: Stage) -> list[tuple[str, dict[str, _Constraint]]]:
     return found
 
 
-def _stage_best(stage: Stage, constraints: dict[str, _Constraint]) -> ExpertStep | None:
+def _stage_best(
+    stage: Stage, constraints: dict[str, _Constraint], patient: PatientProfile
+) -> ExpertStep | None:
     points = 0.0
     answers: dict[str, AnswerGiven] = {}
     for question in stage.questions:
-        best = _best_answer(question, constraints.get(question.id))
+        best = _best_answer(question, constraints.get(question.id), patient)
         if best is None:
             return None
         credit, answer = best
@@ -255,7 +304,7 @@ def expert_route(case: Case) -> list[ExpertStep]:
     score = 0.0
     stage: Stage | None = case.start_stage
     while stage is not None:
-        step = _stage_best(stage, {})
+        step = _stage_best(stage, {}, case.patient)
         assert step is not None  # without routing constraints every answer is allowed
         steps.append(step)
         score += step.points
@@ -277,11 +326,11 @@ def best_route(case: Case) -> tuple[float, list[str]]:
         assert stage is not None
         result: tuple[float, list[str]] | None = None
         if stage.ending:
-            step = _stage_best(stage, {})
+            step = _stage_best(stage, {}, case.patient)
             assert step is not None
             result = (step.points, [stage_id])
         for target, constraints in _transitions(stage):
-            step = _stage_best(stage, constraints)
+            step = _stage_best(stage, constraints, case.patient)
             if step is None:
                 continue
             rest_points, rest = best_from(target)

@@ -44,7 +44,7 @@ from lxml import etree
 from pydantic import BaseModel, ValidationError
 
 from .messages import CaseError
-from .schema import Case, FindingCost, PatientProfile, Question, ScoringPolicy
+from .schema import Case, DoseFormula, FindingCost, PatientProfile, Question, ScoringPolicy
 
 ROOT = "cme_case"
 MAX_XML_BYTES = 2_000_000
@@ -56,6 +56,8 @@ LIST_ELEMENTS = {
     "questions": "question",
     "options": "option",
     "branches": "branch",
+    "scores": "score",
+    "inputs": "input",
     "media": "media",
     "guidelines": "guideline",
     "learning_objectives": "objective",
@@ -71,6 +73,7 @@ TEXT_ELEMENTS = {
     "discipline",
     "setting",
     "issuer",
+    "section",
     "label",
     "text",
     "prompt",
@@ -96,6 +99,7 @@ SUBMODELS: dict[str, type[BaseModel]] = {
     "patient": PatientProfile,
     "scoring": ScoringPolicy,
     "cost": FindingCost,
+    "formula": DoseFormula,
 }
 QUESTION_KINDS: dict[str, type[BaseModel]] = {
     cls.model_fields["kind"].default: cls for cls in get_args(get_args(Question)[0])

@@ -109,8 +109,9 @@ class CaseRequest(StrictRequest):
     step: int = Field(ge=0)
     finding: str | None = Field(default=None, max_length=64)
     question: str | None = Field(default=None, max_length=64)
-    options: list[str] | None = Field(default=None, max_length=10)
+    options: list[str] | None = Field(default=None, max_length=40)
     order: list[str] | None = Field(default=None, max_length=10)
+    value: float | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     text: str | None = Field(default=None, max_length=20_000)
 
     def to_domain(self) -> dict[str, Any]:
@@ -120,7 +121,7 @@ class CaseRequest(StrictRequest):
         elif self.action == "submit_answer":
             data["question"] = self.question or ""
             answer: dict[str, Any] = {}
-            for name in ("options", "order", "text"):
+            for name in ("options", "order", "value", "text"):
                 value = getattr(self, name)
                 if value is not None:
                     answer[name] = value

@@ -7,6 +7,7 @@ pydantic); here every field and every choice gets a label an author reads in the
 from functools import partial
 
 from case_teaching import Case
+from case_teaching.clinical_scores import SCORES
 
 from .messages import N_
 from .schema_editor import schema_editor_config
@@ -27,7 +28,9 @@ FIELD_LABELS = {
     "issuer": N_("Issued by"),
     "year": N_("Year"),
     "url": N_("Web address"),
+    "section": N_("Section the case relies on"),
     "patient": N_("Patient (de-identified)"),
+    "weight_kg": N_("Weight (kg)"),
     "age_years": N_("Age (years)"),
     "age_months": N_("and months"),
     "sex": N_("Sex"),
@@ -46,6 +49,10 @@ FIELD_LABELS = {
     "transcript": N_("Transcript (video and audio)"),
     "caption": N_("Caption"),
     "findings": N_("Findings on request"),
+    "scores": N_("Computed clinical scores"),
+    "inputs": N_("Criteria"),
+    "criterion": N_("Criterion"),
+    "finding": N_("Revealed by finding (id; empty: said in the stage text)"),
     "label": N_("What the learner asks for"),
     "relevance": N_("Relevance"),
     "points": N_("Points"),
@@ -73,6 +80,14 @@ FIELD_LABELS = {
     "correct_order": N_("Correct order (option ids, one per line)"),
     "hypothesis": N_("If you were thinking of"),
     "new_information": N_("and then you find (HTML)"),
+    "formula": N_("Formula from the patient (instead of a fixed value)"),
+    "per_kg": N_("Per kg of body weight"),
+    "per_year": N_("Per year of age"),
+    "fixed": N_("Plus a fixed amount"),
+    "maximum": N_("At most (e.g. the adult dose)"),
+    "tolerance": N_("Accepted within ± (in the unit)"),
+    "tolerance_percent": N_("Accepted within ± (%)"),
+    "decimals": N_("Decimals shown"),
     "min_chars": N_("At least this many characters"),
     "max_chars": N_("At most this many characters"),
     "branches": N_("Branches (tried in order)"),
@@ -109,10 +124,21 @@ VALUE_LABELS = {
     "ranking": N_("Ranking (order a differential)"),
     "script_concordance": N_("Script concordance (expert panel)"),
     "reflection": N_("Free-text reflection (ungraded)"),
+    "numeric": N_("Numeric (dose, volume, rate)"),
+    "curb65": N_("CURB-65"),
+    "cha2ds2_vasc": N_("CHA2DS2-VASc"),
+    "gcs": N_("Glasgow Coma Scale"),
+    "wells_pe": N_("Wells score for pulmonary embolism"),
+    "wells_dvt": N_("Wells score for deep-vein thrombosis"),
     "all_or_nothing": N_("All or nothing"),
     "right_minus_wrong": N_("Right minus wrong"),
     "per_option": N_("Per option"),
     "pairwise": N_("Pairs in the right order"),
+}
+
+#: Each criterion of the computed scores, as the score names it.
+VALUE_LABELS |= {
+    code: criterion.label for score in SCORES.values() for code, criterion in score.criteria.items()
 }
 
 #: Fields holding author HTML or long text: a text area rather than a line.

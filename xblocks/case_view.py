@@ -32,13 +32,16 @@ TITLES = {"junior": N_("junior"), "intermediate": N_("intermediate"), "senior": 
 QUESTION_HINTS = {
     "single_choice": N_("Choose one answer."),
     "multiple_choice": N_("Choose all that apply."),
-    "key_feature": N_("Choose up to {count} answers: only the critical decisions score."),
-    "key_feature_any": N_(
-        "Choose what you would do: only the critical decisions score, and a harmful choice "
-        "loses the question."
+    "key_feature": N_(
+        "Choose up to {count} answers: only the critical decisions score. More than {count}, "
+        "or a harmful choice, scores zero."
     ),
     "ranking": N_("Put the items in order, most likely first. Use the arrow buttons."),
-    "script_concordance": N_("How does the new information change the hypothesis?"),
+    "script_concordance": N_(
+        "How does the new information change the hypothesis? One attempt: your first judgement "
+        "counts."
+    ),
+    "numeric": N_("Enter a number in {unit}."),
     "reflection": N_("Write at least {count} characters. Your teachers can read this."),
 }
 NOTICES = {
@@ -75,12 +78,28 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _ensure_list(values) -> list:
+    return list(values or [])
+
+
+def _order_rows(mine: list[str], expert: list[str]) -> list[dict[str, Any]]:
+    """A ranking's orders side by side, place by place."""
+    return [
+        {"number": index + 1, "mine": own, "expert": theirs, "same": own == theirs}
+        for index, (own, theirs) in enumerate(zip(mine or [""] * len(expert), expert, strict=True))
+    ]
+
+
 class CaseViewModel:
     """Builds the template context from a learner view, translating with `gettext`."""
 
     def __init__(self, gettext, ngettext=None):
         self._ = gettext
         self.ngettext = ngettext or (lambda s, p, n: gettext(s if n == 1 else p))
+
+    def _known(self, english: str) -> str:
+        """A domain text marked for translation where it is defined (clinical scores)."""
+        return self._(english)
 
     def _label(self, labels: dict[str, str], key: str) -> str:
         return self._(labels[key])
@@ -148,6 +167,8 @@ class CaseViewModel:
             age = self.ngettext(
                 "{years} year old", "{years} years old", patient["age_years"]
             ).format(years=patient["age_years"])
+        if patient.get("weight_kg"):
+            age += ", " + self._("{weight} kg").format(weight=_number(patient["weight_kg"]))
         return {
             "title": case["title"],
             "summary": mark_safe(case["summary"]),  # noqa: S308 (sanitized by the schema)
@@ -189,12 +210,14 @@ class CaseViewModel:
         questions = [
             self._question(q, number) for number, q in enumerate(stage["questions"], start=1)
         ]
+        scores = [self._score(score) for score in stage.get("scores", [])]
         return {
             "id": stage["id"],
             "title": stage["title"],
             "content": mark_safe(stage["content"]),  # noqa: S308 (sanitized by the schema)
             "media": stage["media"],
             "findings": obtained,
+            "scores": scores,
             "finding_groups": groups,
             "questions": questions,
             "ending": stage["ending"],
@@ -224,6 +247,20 @@ class CaseViewModel:
             "penalty": penalty,
         }
 
+    def _score(self, score: dict[str, Any]) -> dict[str, Any]:
+        """A computed clinical score: each item with its points, the total and its meaning."""
+        return {
+            "id": score["id"],
+            "name": self._known(score["name"]),
+            "items": [
+                {"label": self._known(item["label"]), "points": _number(item["points"])}
+                for item in score["items"]
+            ],
+            "total": self._("Total: {total}").format(total=_number(score["total"])),
+            "meaning": self._known(score["meaning"]) if score["meaning"] else "",
+            "feedback": mark_safe(score["feedback"]),  # noqa: S308 (sanitized by the schema)
+        }
+
     def _question(self, question: dict[str, Any], number: int = 1) -> dict[str, Any]:
         kind = question["kind"]
         answer = question["answer"]
@@ -231,9 +268,7 @@ class CaseViewModel:
         closed = bool(answer and answer["closed"])
         can_answer = not closed and used < allowed
         count = question.get("max_selections") or question.get("min_chars") or 0
-        unlimited = kind == "key_feature" and count >= len(question.get("options", []))
-        hint = self._label(QUESTION_HINTS, "key_feature_any" if unlimited else kind)
-        hint = hint.format(count=count)
+        hint = self._label(QUESTION_HINTS, kind).format(count=count, unit=question.get("unit"))
         vm: dict[str, Any] = {
             "id": question["id"],
             "kind": kind,
@@ -254,6 +289,7 @@ class CaseViewModel:
             "options": question.get("options", []),
             "hypothesis": question.get("hypothesis", ""),
             "new_information": question.get("new_information", ""),
+            "unit": question.get("unit", ""),
             "min_chars": question.get("min_chars", 0),
             "max_chars": question.get("max_chars", 0),
             "can_answer": can_answer,
@@ -271,6 +307,10 @@ class CaseViewModel:
         tone = "good" if credit >= 1 else ("partial" if credit > 0 else "poor")
         if question["kind"] == "reflection":
             tone, result = "good", self._("Your reflection is saved.")
+        elif last.get("over_limit"):
+            result = self._(
+                "You chose more than {count} answers: the question scores zero."
+            ).format(count=last["over_limit"])
         elif question["points"]:
             result = self._("You earned {points}.").format(
                 points=self._points(answer["points"], question["points"])
@@ -287,7 +327,97 @@ class CaseViewModel:
             "tone": tone,
             "result": result,
             "closed": answer["closed"],
+            "value": self._given_number(last, question.get("unit", "")),
+            "key": self._number_key(answer.get("key")),
             "commentary": mark_safe(answer.get("commentary") or ""),  # noqa: S308
+        }
+
+    def _given_number(self, attempt: dict[str, Any], unit: str) -> str:
+        if attempt.get("value") is None:
+            return ""
+        return self._("Your answer: {value} {unit}").format(
+            value=_number(attempt["value"]), unit=unit
+        )
+
+    def _number_key(self, key: dict[str, Any] | None) -> str:
+        """The expected number with how it is worked out and what was accepted."""
+        if not key:
+            return ""
+        value = f"{_number(key['value'])} {key['unit']}"
+        parts = []
+        if key["per_kg"]:
+            parts.append(
+                self._("{dose} {unit}/kg × {weight} kg").format(
+                    dose=_number(key["per_kg"]),
+                    unit=key["unit"],
+                    weight=_number(key["weight_kg"] or 0),
+                )
+            )
+        if key["per_year"]:
+            parts.append(
+                self._("{amount} {unit}/year × {age} years").format(
+                    amount=_number(key["per_year"]),
+                    unit=key["unit"],
+                    age=_number(key["age_years"]),
+                )
+            )
+        if parts and key["fixed"]:
+            parts.append(f"{_number(key['fixed'])} {key['unit']}")
+        working = " + ".join(parts)
+        if key["capped"]:
+            working += " " + self._("(capped at the maximum of {maximum} {unit})").format(
+                maximum=_number(key["maximum"]), unit=key["unit"]
+            )
+        margins = []
+        if key["tolerance_percent"]:
+            margins.append(f"±{_number(key['tolerance_percent'])}%")
+        if key["tolerance"]:
+            margins.append(f"±{_number(key['tolerance'])} {key['unit']}")
+        margin = ""
+        if margins:
+            margin = self._("accepted within {tolerance}").format(tolerance=" / ".join(margins))
+        details = "; ".join(text for text in (working, margin) if text)
+        expected = self._("Expected: {value}").format(value=value)
+        return f"{expected} ({details})" if details else expected
+
+    def _decision(self, decision: dict[str, Any]) -> dict[str, Any]:
+        """One question of the end summary: what the learner answered beside the expert."""
+        answer = decision["answer"] or {}
+        credit = decision["credit"]
+        expert = decision["expert"] or {}
+        unit = (expert.get("number") or {}).get("unit", "")
+        return {
+            "prompt": mark_safe(decision["prompt"]),  # noqa: S308 (sanitized by the schema)
+            "result": self._points(decision["points"], decision["max_points"]),
+            "tone": "good" if credit >= 1 else ("partial" if credit > 0 else "poor"),
+            "unanswered": decision["answer"] is None,
+            "chosen": [f["text"] for f in answer.get("feedback", [])],
+            "given": self._given_number(answer, unit),
+            "order_rows": _order_rows(decision["learner_order"], expert.get("order") or []),
+            "expert": self._expert(expert),
+            "feedback": [
+                mark_safe(f["feedback"])  # noqa: S308 (sanitized by the schema)
+                for f in answer.get("feedback", [])
+                if f["feedback"]
+            ],
+            "commentary": mark_safe(decision["commentary"]),  # noqa: S308
+        }
+
+    def _expert(self, expert: dict[str, Any]) -> dict[str, Any]:
+        """The expert's answer as lines the summary shows."""
+        panel = [
+            self.ngettext("{text}: {count} expert", "{text}: {count} experts", p["experts"]).format(
+                text=p["text"], count=p["experts"]
+            )
+            for p in expert.get("panel", [])
+        ]
+        return {
+            "options": _ensure_list(expert.get("options")),
+            "also": _ensure_list(expert.get("partial")),
+            "dangerous": _ensure_list(expert.get("dangerous")),
+            "order": _ensure_list(expert.get("order")),
+            "panel": panel,
+            "number": self._number_key(expert.get("number")),
         }
 
     def _summary(self, summary: dict[str, Any], currency: str) -> dict[str, Any]:
@@ -315,23 +445,7 @@ class CaseViewModel:
             ),
             "paths": rows,
             "followed_expert_path": summary["followed_expert_path"],
-            "decisions": [
-                {
-                    "prompt": mark_safe(d["prompt"]),  # noqa: S308 (sanitized by the schema)
-                    "result": self._points(d["points"], d["max_points"]),
-                    "tone": "good"
-                    if d["credit"] >= 1
-                    else ("partial" if d["credit"] > 0 else "poor"),
-                    "chosen": [f["text"] for f in d["answer"].get("feedback", [])],
-                    "feedback": [
-                        mark_safe(f["feedback"])  # noqa: S308 (sanitized by the schema)
-                        for f in d["answer"].get("feedback", [])
-                        if f["feedback"]
-                    ],
-                    "commentary": mark_safe(d["commentary"]),  # noqa: S308
-                }
-                for d in summary["decisions"]
-            ],
+            "decisions": [self._decision(d) for d in summary["decisions"]],
             "missed": [f["label"] for f in summary["essential_findings_missed"]],
             "unnecessary": [f["label"] for f in summary["unnecessary_findings_requested"]],
             "harmful": [f["label"] for f in summary["harmful_findings_requested"]],

@@ -29,10 +29,19 @@ def act(page, click) -> None:
     page.wait_for_function("document.activeElement && document.activeElement.tagName !== 'BODY'")
 
 
-def answer_question(page, question, options: list[str]) -> None:
+def answer_question(page, question, options: list[str], value: float | None = None) -> None:
     form = page.locator(f'[data-question="{question.id}"] form[data-action="submit_answer"]')
     if question.kind == "reflection":
         form.get_by_label("Your reflection").fill(REFLECTION)
+    elif question.kind == "numeric":
+        # By keyboard: the number field is labelled, typed into, and the form sent with Enter.
+        field = form.get_by_label("Your answer")
+        field.focus()
+        page.keyboard.type(f"{value:g}")
+        act(page, lambda: page.keyboard.press("Enter"))
+        # The field kept the focus while the answer was sent: wait for the new view itself.
+        expect(page.locator(f'[data-question="{question.id}"] .cme-feedback').first).to_be_visible()
+        return
     elif question.kind == "ranking":
         # By keyboard: focus an item's "Move up" button and press Enter until it is in place.
         for position, option_id in enumerate(options):
@@ -68,13 +77,14 @@ def play(page, case, decisions: dict[str, list[str]]) -> None:
                 assert focused(page, "dataset.finding") == finding.id
         for question in stage.questions:
             given = ideal.get(question.id)
+            value = given.value if given is not None else 1
             if question.id in decisions:
                 options = decisions[question.id]
             elif given is not None:
                 options = list(given.order or given.options)
             else:  # a stage off the expert path: any answer
                 options = [question.options[0].id] if hasattr(question, "options") else []
-            answer_question(page, question, options)
+            answer_question(page, question, options, value)
             feedback = page.locator(f'[data-question="{question.id}"] .cme-feedback')
             assert feedback.first.is_visible()
             assert focused(page, "closest('[data-question]').dataset.question") == question.id
@@ -110,6 +120,11 @@ def test_a_gp_on_a_phone_follows_the_expert_path_and_passes(clean_page):
     assert "Passed" in summary.inner_text()
     assert page.evaluate("document.activeElement.textContent") == "Case complete"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # After the case: the expert's answer to every question, the orders side by side.
+    text = summary.inner_text()
+    assert "Expected: 638 mg (42.5 mg/kg × 15 kg; accepted within ±6%)" in text
+    assert "Expert order" in text and "Expert answer:" in text
+    assert re.search(r"Harmful choices: [^\n]*Do not feed him until the fever settles", text)
     page.reload()  # resume where left: the summary is still there
     assert page.locator(".cme-case-summary").is_visible()
 
@@ -148,9 +163,10 @@ def test_a_staff_author_edits_the_case_in_studio_and_a_broken_edit_is_refused(
     with page.expect_response(re.compile(r"/studio_submit/")):
         page.get_by_role("button", name="XML or JSON").click()
     source = page.get_by_label("Case (XML or JSON)")
-    # The answer's XML replaces the form's JSON once the page has read the response.
+    # The response lands before the page script writes the XML into the field: wait for it.
     expect(source).to_have_value(re.compile("<stage"))
     original = source.input_value()
+    assert "<stage" in original
 
     edited = original.replace(f"<title>{case.title}</title>", "<title>Cold leg (edited)</title>")
     source.fill(edited)
@@ -234,3 +250,37 @@ def test_an_error_is_explained_in_the_learners_words_even_without_the_servers_te
     form.get_by_role("button", name="Submit answer").click()
     error = form.locator('[data-role="error"]')
     expect(error).to_have_text("[catalog] That did not work. Please try again.")
+
+
+def test_a_gp_reads_the_computed_cha2ds2_vasc_once_the_history_reveals_hypertension(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    case = load_demo_case("acute_limb_ischaemia")
+    page.goto(scenario_path(page, case.title, "bt_doctor_f"))
+
+    play(page, case, decisions={})
+
+    score = page.locator('[data-score="stroke-risk"]').first
+    text = score.text_content()  # in the stage history, folded away
+    assert "Total: 4" in text and "Anticoagulation recommended" in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_studio_form_draws_numeric_questions_and_computed_scores(clean_page):
+    page = clean_page
+    case = load_demo_case("child_pneumonia")
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    form = page.locator('[data-role="form-editor"]')
+    stage = next(i for i, s in enumerate(case.stages) if s.id == "management")
+    number = next(i for i, q in enumerate(case.stages[stage].questions) if q.kind == "numeric")
+    path = f"stages[{stage}].questions[{number}]"
+    assert form.locator(f'[data-path="{path}.unit"]').input_value() == "mg"
+    assert form.locator(f'[data-path="{path}.formula.per_kg"]').input_value() == "42.5"
+    limb = load_demo_case("acute_limb_ischaemia")
+    page.goto(scenario_path(page, limb.title, "staff", view="studio_view"))
+    stage = next(i for i, s in enumerate(limb.stages) if s.scores)
+    kind = page.locator(f'[data-path="stages[{stage}].scores[0].kind"]')
+    assert kind.input_value() == "cha2ds2_vasc"
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Check", exact=True).click()
+    assert response.value.status == 200

@@ -299,6 +299,8 @@ def walk_to_the_end(page, watch: ScriptWatch, counter: list[int]) -> int:
             text = answer.locator("textarea")
             if text.count():
                 text.fill("A reflection long enough to be accepted. " + vector_text(counter))
+            elif answer.locator("input[type=number]").count():
+                answer.locator("input[type=number]").fill("600")
             elif answer.locator("input[type=radio], input[type=checkbox]").count():
                 answer.locator("input[type=radio], input[type=checkbox]").first.check()
             act(page, answer.get_by_role("button", name="Submit answer").click)

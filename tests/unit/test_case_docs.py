@@ -25,7 +25,9 @@ def test_the_documented_example_imports_with_every_part_it_shows():
         "unnecessary",
     }
     assert [s.stage for s in expert_route(case)] == ["assessment", "plan", "home-outcome"]
-    assert max_score(case) == 8
+    assert max_score(case) == 10
+    dose = case.question("dose")[1]
+    assert dose.expected(case.patient) == (480, False) and case.guidelines[0].section
     assert case_from_xml(case_to_xml(case)) == case
 
 
@@ -39,3 +41,18 @@ def test_every_element_the_exporter_writes_is_documented():
     table = DOC.read_text(encoding="utf-8")
     for element in written:
         assert f"`{element}`" in table, element
+
+
+def test_the_documented_score_snippet_imports_into_a_stage():
+    doc = " ".join(DOC.read_text(encoding="utf-8").split())
+    snippet = re.search(r"`(<score .*?</score>)`", doc).group(1).replace("` `", "")
+    example = documented_example().replace(
+        '<question id="classify"',
+        '<finding id="mental" kind="examination" relevance="useful"><label>Alertness</label>'
+        "<result>Alert</result></finding>"
+        '<finding id="bloods" kind="investigation" relevance="useful"><label>Urea</label>'
+        f"<result>Normal</result></finding>{snippet}"
+        '<question id="classify"',
+    )
+    case = case_from_xml(example, ignore_attributes=frozenset({"display_name", "weight"}))
+    assert case.stage("assessment").scores[0].kind == "curb65"

@@ -68,6 +68,10 @@ def test_a_gp_who_gives_no_antibiotic_meets_the_child_again_with_severe_pneumoni
         question="safety-net",
         answer={"options": ["breathing-harder", "not-drinking", "drowsy"]},
     )
+    dose = {"value": 600}
+    result = act(
+        case, result.progress, kind="submit_answer", question="amoxicillin-dose", answer=dose
+    )
     result = act(case, result.progress, kind="continue")
     assert result.progress.current_stage == "deterioration"
     assert result.events == [

@@ -42,7 +42,8 @@ def keys_in(data) -> set[str]:
 
 
 def secrets(case: Case, progress: CaseProgress) -> list[str]:
-    """Every text the learner has not earned at `progress`."""
+    """Every text the learner has not earned at `progress` (once the case is over, the
+    expert's answers and commentary on the stages they went through are earned)."""
     hidden = []
     visited = set(progress.path)
     expert_titles = {s.stage for s in expert_route(case)} if progress.completed else set()
@@ -54,22 +55,43 @@ def secrets(case: Case, progress: CaseProgress) -> list[str]:
         for finding in stage.findings:
             if finding.id not in progress.findings:
                 hidden += [finding.result, finding.feedback]
+        for score in stage.scores:
+            if stage.id not in visited or not set(score.findings) <= set(progress.findings):
+                hidden.append(score.feedback)
         for question in stage.questions:
             record = progress.answer(question.id)
             if stage.id not in visited:
                 hidden.append(question.prompt)
-            if record is None or not record.closed:
+            summarised = progress.completed and stage.id in visited
+            if (record is None or not record.closed) and not summarised:
                 hidden.append(question.commentary)
-            if question.kind == "reflection":
+            if question.kind in ("reflection", "numeric"):
                 continue
             chosen = {o for a in (record.attempts if record else []) for o in a.options}
             hidden += [o.feedback for o in question.options if o.id not in chosen]
     return [text for text in hidden if text]
 
 
+def keys_revealed_early(data, completed: bool) -> list[str]:
+    """Answer keys where they do not belong: a numeric `key` in an answer that is not final,
+    an `expert` answer before the case is over."""
+    found = []
+    if isinstance(data, dict):
+        if "key" in data and "closed" in data and not data["closed"]:
+            found.append("key")
+        if "expert" in data and not completed:
+            found.append("expert")
+        data = list(data.values())
+    if isinstance(data, list):
+        for value in data:
+            found += keys_revealed_early(value, completed)
+    return found
+
+
 def assert_nothing_unearned(case: Case, progress: CaseProgress, payload, texts=None) -> None:
     text = dumped(payload)
     assert not keys_in(payload) & FORBIDDEN_KEYS, keys_in(payload) & FORBIDDEN_KEYS
+    assert not keys_revealed_early(payload, progress.completed)
     for secret in texts if texts is not None else secrets(case, progress):
         assert dumped(secret)[1:-1] not in text, f"unearned text shown: {secret!r}"
 
@@ -185,6 +207,8 @@ def walk(case: Case, decisions: dict[str, str], request_findings: bool):
 
 
 def _any_answer(question) -> AnswerGiven:
+    if question.kind == "numeric":
+        return AnswerGiven(value=1)
     ids = [o.id for o in question.options]
     return AnswerGiven(order=ids) if question.kind == "ranking" else AnswerGiven(options=ids[:1])
 

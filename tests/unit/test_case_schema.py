@@ -168,7 +168,7 @@ def test_multiple_choice_keys_and_selection_limits_must_allow_full_credit():
 
 
 def test_a_key_feature_option_cannot_be_both_critical_and_harmful():
-    question = single_choice("kf") | {"kind": "key_feature"}
+    question = single_choice("kf") | {"kind": "key_feature", "max_selections": 1}
     question["options"][0]["harmful"] = True
     assert refusal(one_stage(questions=[question]))[0] == "harmful_and_correct"
 
@@ -329,13 +329,13 @@ def key_feature_view(critical: list[str], **fields) -> dict:
     return learner_view(case, new_progress(case))["stage"]["questions"][0]
 
 
-def test_what_a_learner_is_told_of_a_key_feature_limit_never_depends_on_the_key():
-    assert key_feature_view(["a"]) == key_feature_view(["a", "b"])
-    assert key_feature_view(["a"])["max_selections"] == 4  # every option, not the key count
+def test_what_a_learner_is_told_of_a_key_feature_limit_is_the_authors_n_not_the_key():
+    one_key = key_feature_view(["a"], max_selections=2)
+    assert one_key == key_feature_view(["a", "b"], max_selections=2)
     assert key_feature_view(["a", "b"], max_selections=3)["max_selections"] == 3
 
 
-def test_every_demo_key_feature_question_sets_a_limit_that_does_not_count_the_keys():
+def test_no_demo_key_feature_question_lets_a_learner_tick_every_safe_option_for_full_marks():
     from case_teaching import demo_case_names, load_demo_case
 
     for name in demo_case_names():
@@ -343,7 +343,9 @@ def test_every_demo_key_feature_question_sets_a_limit_that_does_not_count_the_ke
             for question in stage.questions:
                 if question.kind == "key_feature":
                     keys = sum(o.correct for o in question.options)
-                    assert question.max_selections not in (None, keys), (name, question.id)
+                    safe = sum(not o.harmful for o in question.options)
+                    assert keys <= question.max_selections < safe, (name, question.id)
+                    assert question.max_selections <= 2 * keys, (name, question.id)
 
 
 @pytest.mark.parametrize("where", ["version", "title", "objective"])

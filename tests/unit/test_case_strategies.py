@@ -1,8 +1,9 @@
 """Builders, hypothesis strategies and learner walkers shared by the case tests.
 
 Generated cases carry a unique token in every secret (stage titles and content, finding
-results and feedback, option feedback, expert commentary) so that a leak scan can look for
-exactly what a learner has not earned yet.
+results and feedback, option feedback, expert commentary, computed scores' feedback) so that
+a leak scan can look for exactly what a learner has not earned yet; numeric keys are checked
+by structure (`key` only in a final answer, `expert` only in the end summary).
 """
 
 import json
@@ -26,7 +27,7 @@ from case_teaching import (
     start,
 )
 
-PATIENT = {"age_years": 58, "sex": "male", "setting": "Township health centre"}
+PATIENT = {"age_years": 58, "sex": "male", "weight_kg": 64, "setting": "Township health centre"}
 
 
 def case_dict(stages: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
@@ -91,6 +92,7 @@ def question_data(draw, qid: str, routing: bool = False) -> dict[str, Any]:
             "key_feature",
             "ranking",
             "script_concordance",
+            "numeric",
             "reflection",
         ]
     )
@@ -104,7 +106,9 @@ def question_data(draw, qid: str, routing: bool = False) -> dict[str, Any]:
     }
     if kind == "reflection":
         return base
-    size = draw(st.integers(min_value=2, max_value=4))
+    if kind == "numeric":
+        return base | numeric_key(draw)
+    size = draw(st.integers(min_value=2, max_value=4 if kind != "key_feature" else 7))
     ids = [f"o{i}" for i in range(size)]
     options = [
         {"id": o, "text": f"Text {qid} {o}", "feedback": token(qid, o, "feedback")} for o in ids
@@ -120,10 +124,17 @@ def question_data(draw, qid: str, routing: bool = False) -> dict[str, Any]:
                 option["credit"] = draw(st.sampled_from([0.25, 0.5]))
     elif kind in ("multiple_choice", "key_feature"):
         correct = draw(st.sets(st.sampled_from(ids), min_size=1, max_size=size - 1))
+        wrong = [o for o in options if o["id"] not in correct]
         for option in options:
             option["correct"] = option["id"] in correct
-            if kind == "key_feature" and not option["correct"] and draw(st.booleans()):
+            # Any wrong option but the first may be a killer: one safe distractor remains.
+            if option in wrong[1:] and draw(st.booleans()):
                 option["harmful"] = True
+        if kind == "key_feature":
+            safe = sum(not o.get("harmful") for o in options)
+            base["max_selections"] = draw(
+                st.integers(len(correct), min(safe - 1, 2 * len(correct)))
+            )
         if kind == "multiple_choice":
             base["partial_credit"] = draw(
                 st.sampled_from(["all_or_nothing", "right_minus_wrong", "per_option"])
@@ -133,12 +144,39 @@ def question_data(draw, qid: str, routing: bool = False) -> dict[str, Any]:
         assume(list(key) != ids)
         base["correct_order"] = list(key)
     else:
+        base["max_attempts"] = draw(st.sampled_from([None, 1]))
         votes = draw(st.lists(st.integers(0, 9), min_size=size, max_size=size))
         assume(sum(votes) > 0)
         for option, count in zip(options, votes, strict=True):
             option["votes"] = count
     base["options"] = options
     return base
+
+
+def numeric_key(draw) -> dict[str, Any]:
+    """A fixed value or a per-kg formula (capped or not), with a tolerance."""
+    key: dict[str, Any] = {"unit": "mg", "points": draw(st.sampled_from([1, 2]))}
+    if draw(st.booleans()):
+        key["value"] = draw(st.sampled_from([0.5, 12.5, 250, 1000]))
+    else:
+        key["formula"] = {"per_kg": 15, "maximum": draw(st.sampled_from([None, 500, 1000]))}
+    key["tolerance_percent"] = draw(st.sampled_from([0, 5, 10]))
+    key["max_attempts"] = draw(st.sampled_from([None, 1, 2]))
+    return key
+
+
+def computed_score(draw, sid: str, findings: list[dict]) -> dict[str, Any]:
+    """A GCS whose components are revealed by some of the stage's findings."""
+    ids = [None] + [f["id"] for f in findings]
+    return {
+        "id": f"{sid}-gcs",
+        "kind": "gcs",
+        "inputs": [
+            {"criterion": name, "value": value, "finding": draw(st.sampled_from(ids))}
+            for name, value in (("eye", 3), ("verbal", 4), ("motor", 6))
+        ],
+        "feedback": f"<p>{token(sid, 'score')}</p>",
+    }
 
 
 @st.composite
@@ -178,6 +216,8 @@ def cases(draw) -> Case:
             "findings": findings,
             "questions": questions,
         }
+        if draw(st.booleans()):
+            stage["scores"] = [computed_score(draw, sid, findings)]
         if index == count - 1:
             stage["ending"] = True
         else:
@@ -221,6 +261,8 @@ def random_answer(draw, question) -> AnswerGiven:
     """Any well-formed answer to `question` (right or wrong)."""
     if question.kind == "reflection":
         return AnswerGiven(text="I would count the breathing first. " + "x" * question.min_chars)
+    if question.kind == "numeric":
+        return AnswerGiven(value=draw(st.sampled_from([0.5, 12.5, 250, 960, 1000, -3])))
     ids = [o.id for o in question.options]
     if question.kind == "ranking":
         return AnswerGiven(order=list(draw(st.permutations(ids))))

@@ -14,6 +14,7 @@ from case_teaching import (
     Case,
     CaseProgress,
     case_from_xml,
+    case_to_xml,
     demo_case_names,
     expert_route,
     learner_view,
@@ -102,6 +103,8 @@ class Learner:
             fields["text"] = given.text
         elif question.kind == "ranking":
             fields["order"] = list(given.order)
+        elif question.kind == "numeric":
+            fields["value"] = given.value
         else:
             fields["options"] = list(given.options)
         return self.ok("submit_answer", **fields)
@@ -214,6 +217,9 @@ def test_no_page_or_handler_response_shows_what_the_learner_has_not_earned(workb
                 given = AnswerGiven(text=REFLECTION)
             elif question.kind == "ranking":
                 given = AnswerGiven(order=[o.id for o in question.options])
+            elif question.kind == "numeric":
+                given = AnswerGiven(value=1)
+                assert "Expected:" not in visible_text(learner.payloads[-1])
             else:
                 given = AnswerGiven(options=[question.options[-1].id])
             learner.answer(question, given)
@@ -311,18 +317,18 @@ def test_each_question_form_has_a_short_legend_and_the_prompt_describes_the_grou
         assert text_excerpt(question.prompt, 30).rstrip("…") in prompt.text_content()
 
 
-def test_the_key_feature_hint_says_the_authors_limit_and_never_the_number_of_keys():
+def test_the_key_feature_hint_says_the_authors_limit_and_that_more_scores_zero():
     from tests.unit.test_case_schema import key_feature_view
     from xblocks.case_view import CaseViewModel
 
     def hint(view: dict) -> str:
         return CaseViewModel(lambda text: text)._question(view)["hint"]
 
-    assert hint(key_feature_view(["a"])) == hint(key_feature_view(["a", "b"]))
-    assert "up to" not in hint(key_feature_view(["a"]))
-    assert "a harmful choice loses the question" in hint(key_feature_view(["a"]))
+    one = key_feature_view(["a"], max_selections=2)
+    assert hint(one) == hint(key_feature_view(["a", "b"], max_selections=2))
     limited = hint(key_feature_view(["a", "b"], max_selections=3))
     assert limited.startswith("Choose up to 3 answers")
+    assert "More than 3, or a harmful choice, scores zero." in limited
 
 
 def test_a_page_opened_in_chinese_is_in_chinese(workbench, usages):
@@ -822,3 +828,70 @@ def test_staff_see_how_the_cohort_went_and_learners_cannot(workbench, usages):
     split = next(c for c in charts if options[0].text in c and "<desc" in c)
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", split, flags=re.S).group(1)
     assert f"{options[0].text}: 1 (50%)" in desc
+
+
+# ---- new question kinds through the page and Studio (issue 15) ------------------------------
+
+
+def test_a_dose_is_answered_as_a_number_and_its_working_shown_once_final(workbench, usages):
+    case = load_demo_case("child_pneumonia")
+    learner = Learner(workbench, usages["child_pneumonia"], case)
+    learner.play(decisions={})
+    summary = html.unescape(json.loads(learner.payloads[-1])["html"])
+    assert "Expected: 638 mg (42.5 mg/kg × 15 kg; accepted within ±6%)" in summary
+    assert "Expert answer:" in summary and "Expert order" in summary
+
+
+def test_the_limb_case_page_shows_the_computed_cha2ds2_vasc(workbench, usages):
+    case = load_demo_case("acute_limb_ischaemia")
+    learner = Learner(workbench, usages["acute_limb_ischaemia"], case)
+    learner.play()
+    text = html.unescape(json.loads(learner.payloads[-1])["html"])
+    assert "CHA2DS2-VASc" in text and "Total: 4" in text and "Anticoagulation recommended" in text
+
+
+def test_an_over_long_key_feature_answer_is_accepted_and_scores_zero(workbench, usages):
+    case = load_demo_case("child_pneumonia")
+    learner = Learner(workbench, usages["child_pneumonia"], case)
+    learner.open_page()
+    stage = case.start_stage
+    learner.answer(stage.questions[0], AnswerGiven(options=["unable-to-drink"]))
+    learner.ok("continue")
+    history = case.stage(learner.progress.current_stage)
+    for question in history.questions:
+        learner.answer(question, AnswerGiven(options=[question.options[0].id]))
+    learner.ok("continue")
+    for question in case.stage(learner.progress.current_stage).questions:
+        learner.answer(question, AnswerGiven(options=[question.options[0].id]))
+    learner.ok("continue")
+    kf = case.question("home-criteria")[1]
+    safe = [o.id for o in kf.options if not o.harmful]
+    body = learner.answer(kf, AnswerGiven(options=safe))
+    assert learner.progress.answer("home-criteria").credit == 0
+    assert "scores zero" in visible_text(body["html"])
+
+
+def test_studio_saves_a_harmful_single_choice_option(workbench, usages):
+    case = load_demo_case("chest_pain_gp")
+    data = json.loads(case.model_dump_json())
+    question = data["stages"][0]["questions"][0]
+    assert question["kind"] == "script_concordance"
+    question["options"][0]["harmful"] = True  # not a setting this kind has: named as such
+    response = studio(workbench, usages["chest_pain_gp"], json.dumps(data))
+    assert 'sets \\"harmful\\", which a script-concordance' in response.content.decode()
+    questions = [q for s in data["stages"] for q in s["questions"]]
+    disposition = next(q for q in questions if q["id"] == "disposition")
+    wrong = next(o for o in disposition["options"] if o["id"] == "omeprazole")
+    wrong["harmful"] = True
+    question["options"][0]["harmful"] = False
+    response = studio(workbench, usages["chest_pain_gp"], json.dumps(data))
+    assert response.status_code == 200, response.content
+
+
+def test_studio_refuses_a_key_feature_limit_that_lets_everything_be_ticked(workbench, usages):
+    xml = case_to_xml(load_demo_case("child_pneumonia"))
+    broken = re.sub(r'(id="safety-net"[^>]*max-selections=)"4"', r'\1"6"', xml)
+    assert broken != xml
+    response = studio(workbench, usages["child_pneumonia"], broken)
+    assert response.status_code == 400
+    assert "ticking every one of them" in json.dumps(json.loads(response.content)["problems"])
