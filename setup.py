@@ -44,12 +44,13 @@ setup(
             "credit_export.*",
             "xblocks",
             "xblocks.*",
-        ]
+        ],
+        # The development runtime (make run, the tests) works from a checkout; it is never
+        # installed into the platform.
+        exclude=["xblocks.workbench", "xblocks.workbench.*"],
     ),
     package_data={
-        "xblocks": package_data(
-            "xblocks", ["templates", "public", "translations", "workbench/templates"]
-        ),
+        "xblocks": package_data("xblocks", ["templates", "public", "translations"]),
         "case_teaching": package_data("case_teaching", ["demo"]),
         "referral_tracking": package_data("referral_tracking", ["demo", "rulesets"]),
         "credit_export": package_data("credit_export", ["schemas", "demo"]),

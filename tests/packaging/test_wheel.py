@@ -29,10 +29,21 @@ def repo_files(directory: str) -> set[str]:
 
 def test_every_template_asset_translation_and_data_file_is_in_the_wheel(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = set().union(*(repo_files(d) for d in PACKAGES))
+    expected = {n for n in set().union(*(repo_files(d) for d in PACKAGES)) if n not in WORKBENCH}
     assert "credit_export/demo/hypertension_referral.activity.xml" in expected
     assert any(name.endswith("text.mo") for name in expected), "compiled catalogs are shipped"
     assert expected - names == set()
+
+
+WORKBENCH = repo_files("xblocks/workbench")
+
+
+def test_the_development_workbench_is_not_in_the_wheel(wheel):
+    """The platform gets the blocks and the plugin app, never our test bed (its settings,
+    scenarios, staff switch, event recorder)."""
+    assert WORKBENCH, "the workbench lives in the checkout"
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {n for n in names if n.startswith("xblocks/workbench")} == set()
 
 
 def test_the_wheel_declares_the_plugin_app_and_pins_django_below_6(wheel):

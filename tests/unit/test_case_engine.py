@@ -520,13 +520,18 @@ def test_every_path_ends_for_a_learner_who_answers_what_is_required(case, data):
     assert progress.passed == (progress.fraction >= case.scoring.pass_threshold - 1e-9)
 
 
-def test_refusing_an_action_can_be_observed_to_fail():
-    """The purity check above compares dumps: a mutated progress is noticed."""
+def test_a_refused_answer_after_a_given_one_leaves_the_learner_where_they_were():
+    """A second answer to an answered question is refused and changes nothing: the first
+    answer, the score and the step stay as they were."""
     case = two_stage_case()
-    progress = start(case).progress
+    progress = act(
+        case, start(case).progress, kind="submit_answer", question="q", answer={"options": ["a"]}
+    ).progress
     before = progress.model_dump()
-    progress.path.append("end")
-    assert progress.model_dump() != before
+    with pytest.raises(CaseError):
+        act(case, progress, kind="submit_answer", question="q", answer={"options": ["b"]})
+    assert progress.model_dump() == before
+    assert [a.options for a in progress.answers[0].attempts] == [["a"]]
 
 
 def test_max_score_takes_the_best_path_without_paying_for_a_detour():

@@ -78,3 +78,26 @@ def test_the_cohort_reads_each_learners_latest_attempt_once():
     record_outcome(outcome(usage_id="demo.cme_case.d1.u0", attempt=3))
     rows = [(r.learner_id, r.attempt, r.score) for r in latest_block_outcomes(outcome().usage_id)]
     assert rows == [("student_1", 2, 3.0), ("student_2", 1, 5.0)]
+
+
+def test_the_ledger_table_itself_refuses_a_second_credit_for_one_learner_and_activity():
+    """The one-award guarantee is the table's (a unique index the migrations create), not only
+    the code's check before writing: a second row for the same learner and project is refused
+    by the database, whatever writes it."""
+    from django.db import IntegrityError, transaction
+
+    from xblocks.records.models import CreditAward
+
+    row = {
+        "learner_id": "student_9",
+        "project_number": "2026-05-01-003",
+        "usage_id": "cme_credit.0.u1",
+        "credit_class": "I",
+        "credits": 1,
+        "awarded_at": datetime.now(UTC),
+        "record": {},
+    }
+    CreditAward.objects.create(**row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CreditAward.objects.create(**(row | {"usage_id": "cme_credit.1.u1", "course_id": "other"}))
+    assert CreditAward.objects.filter(learner_id="student_9").count() == 1
