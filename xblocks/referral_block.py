@@ -116,6 +116,7 @@ FORM_FIELDS = {
 CHART_METRICS = {
     "over_referral_rate": N_("Over-referral"),
     "under_referral_rate": N_("Under-referral"),
+    "critical_under_triage_rate": N_("Critical under-triage"),
     "urgency_error_rate": N_("Urgency errors"),
     "follow_up_adherence": N_("Follow-up on time"),
 }
@@ -891,6 +892,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 "decisions": stats.decisions,
                 "over": percent(stats.over_referral_rate),
                 "under": percent(stats.under_referral_rate),
+                "critical": percent(stats.critical_under_triage_rate),
                 "urgency": percent(stats.urgency_error_rate),
                 "letters": stats.letters_with_gaps,
                 "follow_up": percent(stats.follow_up_adherence),

@@ -44,7 +44,7 @@ HTN_TRANSFER = {
 HTN_PLAN = {
     "interval_days": 14,
     "monitoring": ["blood_pressure", "medication_adherence", "adverse_effects", "symptoms"],
-    "targets": ["bp_below_140_90"],
+    "targets": ["bp_below_140_90", "bp_below_130_80_if_tolerated"],
     "re_referral_criteria": ["emergency_red_flag", "resistant_on_three_drugs"],
 }
 
@@ -122,7 +122,7 @@ def test_an_under_referral_played_to_the_last_visit_is_recorded_as_such():
         ],
     )
     view = step.response
-    assert view["summary"]["classification"] == "under_referral"
+    assert view["summary"]["classification"] == "critical_under"
     assert view["summary"]["urgency_error"] is True
     assert view["summary"]["closed_loop_met"] is False
     assert "ambulance" in view["if_not_referred"]
@@ -131,7 +131,7 @@ def test_an_under_referral_played_to_the_last_visit_is_recorded_as_such():
         "cme.referral.decision_made",
         "cme.referral.follow_up_planned",
     ]
-    assert events[-1].data["classification"] == "under_referral"
+    assert events[-1].data["classification"] == "critical_under"
     assert step.progress.score < exercise().max_score
 
 
