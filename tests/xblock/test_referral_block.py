@@ -1274,3 +1274,32 @@ def test_a_course_import_pins_the_shipped_version_it_is_played_with(workbench, u
     imported.add_xml_to_node(node)  # exported with its version: imports back the same
     again = ReferralBlock.parse_xml(node, block.runtime, block.scope_ids)
     assert again.content.stored == imported.content.stored
+
+
+def test_an_exercise_pinned_to_a_withdrawn_version_tells_staff_and_the_author_how_to_upgrade(
+    workbench, usages
+):
+    scenario_id, usage_id = usages["hypertension_township"]
+    pinned = load_demo_scenario("hypertension_township").model_copy(
+        update={"ruleset_version": "1.0"}
+    )
+    assert studio(workbench, usage_id, pinned.model_dump_json()).status_code == 200
+    notice = load_ruleset("hypertension", "1.0").notice
+    staff_page = html.unescape(
+        workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
+    )
+    assert "withdrawn for safety" in staff_page and notice in staff_page
+    assert "write 2.0 as the rule set version" in staff_page
+    editor = html.unescape(workbench.page_of(usage_id, "staff", "studio_view"))
+    assert "withdrawn for safety" in editor
+    learner_page = html.unescape(
+        workbench.client.get(f"/scenario/{scenario_id}/?student=student_1").content.decode()
+    )
+    assert "scored with a rule-set version withdrawn for safety" in learner_page
+    assert notice in learner_page and "write 2.0 as the rule set version" not in learner_page
+
+
+def test_an_exercise_on_the_current_version_shows_no_notice(workbench, usages):
+    scenario_id, _usage_id = usages["hypertension_township"]
+    staff_page = workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
+    assert 'data-role="ruleset-notice"' not in staff_page
