@@ -88,6 +88,8 @@ class RubricResult(BaseModel):
     classification: Classification
     urgency_error: bool
     missing_letter_items: list[str]
+    #: What the exercise required the letter to say and it did not (label, label_zh).
+    unmet_letter_requirements: list[dict[str, str]] = []
     missed_red_flags: list[str]
     overcalled_red_flags: list[str]
     expected: ExpectedDecision
@@ -309,10 +311,23 @@ def _item_text(letter: ReferralLetter, item: str) -> str:
 
 def requirement_met(letter: ReferralLetter, requirement: LetterRequirement) -> bool:
     """Does the letter's item hold one of the things the exercise requires it to say?"""
-    if requirement.item == "key_findings":
+    if requirement.letter_item == "key_findings":
         return bool(set(letter.key_findings) & set(requirement.accepts))
-    text = _folded(_item_text(letter, requirement.item))
+    text = _folded(_item_text(letter, requirement.letter_item))
     return any(_folded(accepted) in text for accepted in requirement.accepts)
+
+
+def unmet_requirements(
+    decision: ReferralDecision, requirements: Iterable[LetterRequirement]
+) -> list[dict[str, str]]:
+    """The exercise's letter requirements a referral's letter does not meet (none when kept)."""
+    if not decision.refers or decision.letter is None:
+        return []
+    return [
+        {"letter_item": r.letter_item, "label": r.label, "label_zh": r.label_zh}
+        for r in requirements
+        if not requirement_met(decision.letter, r)
+    ]
 
 
 def letter_item_filled(
@@ -333,7 +348,9 @@ def letter_item_filled(
         written = any(substantive(entry) for entry in letter.supporting_info)
     else:
         written = substantive(getattr(letter, item))
-    return written and all(requirement_met(letter, r) for r in requirements if r.item == item)
+    return written and all(
+        requirement_met(letter, r) for r in requirements if r.letter_item == item
+    )
 
 
 def red_flag_points(weight: float, present: set[str], recognised: set[str]) -> float:
@@ -505,6 +522,7 @@ def score_decision(
         classification=classification,
         urgency_error=decision.priority != expected.priority,
         missing_letter_items=[i for i in LETTER_ITEMS if decision.refers and not letter_earned[i]],
+        unmet_letter_requirements=unmet_requirements(decision, requirements),
         missed_red_flags=sorted(present - recognised),
         overcalled_red_flags=sorted(recognised - present),
         expected=expected,

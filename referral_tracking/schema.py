@@ -761,7 +761,7 @@ class LetterRequirement(Authored):
     The item counts only when its text holds one of `accepts` (case and spacing ignored; for
     `key_findings`, one of the finding ids cited)."""
 
-    item: LetterItem
+    letter_item: LetterItem
     label: Label
     label_zh: OptionalLabel = ""
     accepts: list[Label] = Field(min_length=1, max_length=20)
@@ -791,7 +791,7 @@ class ReferralScenario(Authored):
         if repeated:
             raise problem("duplicate_finding", finding=repeated[0])
         for requirement in self.letter_requirements:
-            if requirement.item == "key_findings":
+            if requirement.letter_item == "key_findings":
                 for code in requirement.accepts:
                     if code not in self.finding_ids:
                         raise problem("letter_requirement_unknown_finding", finding=code)

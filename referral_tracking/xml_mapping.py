@@ -18,7 +18,7 @@
   </receiving-response>
   <if-not-referred>...</if-not-referred>
   <letter-requirements>
-    <requirement item="treatment_given"><label>Oxygen given</label><accept>oxygen</accept>
+    <requirement letter-item="treatment_given"><label>Oxygen given</label><accept>oxygen</accept>
       <accept>吸氧</accept></requirement>
   </letter-requirements>
   <visits>
@@ -132,7 +132,7 @@ def _write_letter_requirements(root: etree._Element, scenario: ReferralScenario)
         return
     element = _child(root, "letter-requirements")
     for requirement in scenario.letter_requirements:
-        attrs = {"item": requirement.item}
+        attrs = {"letter_item": requirement.letter_item}
         if requirement.label_zh:
             attrs["label_zh"] = requirement.label_zh
         child = _child(element, "requirement", **attrs)
@@ -266,7 +266,9 @@ def _read_finding(reader: _Reader, element, loc: tuple) -> dict[str, Any]:
 
 
 def _read_requirement(reader: _Reader, element, loc: tuple) -> dict[str, Any]:
-    data: dict[str, Any] = reader.attrs(element, {"item": "item", "label-zh": "label_zh"}, loc)
+    data: dict[str, Any] = reader.attrs(
+        element, {"letter-item": "letter_item", "label-zh": "label_zh"}, loc
+    )
     children = reader.children(element, {"label", "accept"})
     for child in _find(children, "label"):
         data["label"] = reader.text(child, (*loc, "label"))

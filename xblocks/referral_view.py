@@ -527,6 +527,11 @@ class ReferralViewModel:
             "missing_letter_items": [
                 self._label(LETTER_ITEMS, i) for i in feedback["missing_letter_items"]
             ],
+            "unmet_letter_requirements": [
+                f"{self._label(LETTER_ITEMS, r['letter_item'])}: "
+                f"{(self.chinese and r['label_zh']) or r['label']}"
+                for r in feedback.get("unmet_letter_requirements", [])
+            ],
         }
 
     def _contact(self, contact: dict[str, Any], institutions: dict[str, dict]) -> dict[str, Any]:

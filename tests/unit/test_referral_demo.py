@@ -104,8 +104,8 @@ def letter_meeting(scenario) -> dict:
         "supporting_info": ["Observations recorded every hour"],
     }
     for requirement in scenario.letter_requirements:
-        if requirement.item != "key_findings":
-            letter[requirement.item] += "; " + requirement.accepts[0]
+        if requirement.letter_item != "key_findings":
+            letter[requirement.letter_item] += "; " + requirement.accepts[0]
     return letter
 
 

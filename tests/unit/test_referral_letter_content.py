@@ -79,8 +79,35 @@ def test_the_requirement_round_trips_through_the_xml():
 def test_a_key_findings_requirement_must_name_a_finding_of_the_patient():
     data = load_demo_scenario("child_pneumonia_hypoxia").model_dump()
     data["letter_requirements"] = [
-        {"item": "key_findings", "label": "Cite the saturation", "accepts": ["no_such_finding"]}
+        {
+            "letter_item": "key_findings",
+            "label": "Cite the saturation",
+            "accepts": ["no_such_finding"],
+        }
     ]
     with pytest.raises(ValidationError) as caught:
         ReferralScenario.model_validate(data)
     assert caught.value.errors()[0]["type"] == "letter_requirement_unknown_finding"
+
+
+def test_the_feedback_names_the_requirement_the_letter_did_not_meet():
+    decision = ReferralDecision(
+        disposition="emergency_transfer",
+        priority="emergency",
+        target_institution_id="dongxian-county",
+        department="paediatrics",
+        letter={**GOOD, "treatment_given": "Paracetamol for the fever at 10:00"},
+    )
+    result = score_decision(
+        CHILD.ruleset, CHILD.scenario, CHILD.institution, decision, CHILD.consortium
+    )
+    assert result.missing_letter_items == ["treatment_given"]
+    [unmet] = result.unmet_letter_requirements
+    assert unmet["letter_item"] == "treatment_given" and "Oxygen" in unmet["label"]
+    kept = ReferralDecision(disposition="manage_locally", priority="routine")
+    assert (
+        score_decision(
+            CHILD.ruleset, CHILD.scenario, CHILD.institution, kept, CHILD.consortium
+        ).unmet_letter_requirements
+        == []
+    )

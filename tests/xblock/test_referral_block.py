@@ -1303,3 +1303,15 @@ def test_an_exercise_on_the_current_version_shows_no_notice(workbench, usages):
     scenario_id, _usage_id = usages["hypertension_township"]
     staff_page = workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
     assert 'data-role="ruleset-notice"' not in staff_page
+
+
+def test_the_learner_is_told_what_the_letter_had_to_say(workbench, usages):
+    learner = Learner(workbench, usages, "child_pneumonia_hypoxia")
+    learner.open_page()
+    decision = right_decision(learner.exercise) | {
+        "letter_treatment_given": "Paracetamol for the fever at 10:00."
+    }
+    body = learner.ok("decide", **decision)
+    text = html.unescape(body["html"])
+    assert "This patient's letter had to say:" in text
+    assert "Treatment given: Oxygen given before and during the transfer" in text
