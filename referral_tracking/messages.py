@@ -111,13 +111,15 @@ MESSAGES: dict[str, str] = {
         'must be "emergency".'
     ),
     "critical_not_covered": N_(
-        'Critical finding "{critical}" decides nothing: no rule applies to a patient with just '
-        "this ({example}). Add a rule triggered by it without other findings or thresholds."
+        'Critical finding "{critical}" decides nothing: no rule applies to every patient with '
+        "it (for example: {example}). Add a rule triggered by it without other findings, or "
+        "with thresholds that include the critical finding's."
     ),
     "critical_below_floor": N_(
-        'Critical finding "{critical}": rule "{rule}" decides for a patient with just this '
-        '({example}) and asks for less than "{disposition}" with urgency "{priority}" at a '
-        "primary institution. Raise that rule's action or priority."
+        'Critical finding "{critical}": the most pressing rule that applies to every patient '
+        'with it, "{rule}", asks for less than "{disposition}" with urgency "{priority}" at a '
+        "primary institution (for example: {example}). Raise that rule's action or priority, "
+        "or widen a rule that meets it to every such patient."
     ),
     "critical_overridden": N_(
         'Critical finding "{critical}" can be overridden: rule "{rule}" outranks the rule that '

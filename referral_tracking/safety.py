@@ -1,20 +1,24 @@
 """Safety floors of a rule set: a critical finding is never kept at home or sent less urgently.
 
-A rule set declares its critical findings (`schema.CriticalFinding`): a red flag and the least
-disposition and urgency it forces. `check_critical_findings` runs when the rule set is saved
-(shipped or the author's own), with example patients, as the contradiction check does:
+A rule set declares its critical findings (`schema.CriticalFinding`): a red flag (alone or in a
+context such as pregnancy) or a threshold, and the least disposition and urgency it forces.
+`check_critical_findings` runs when the rule set is saved (shipped or the author's own), with
+example patients, as the contradiction check does:
 
-- the patient with the red flag alone and nothing else known (no measure, so no threshold
-  holds) must get at least the floor at a primary institution that can do nothing (no
-  capability, no department): the rules that decide must not depend on anything else;
-- no rule that outranks the deciding one (higher priority, or the same priority and a
-  further-reaching disposition, `rules.urgency_key`) may ask for less than the floor for a
-  patient who also has the red flag: the message gives such a patient.
+- a rule that meets the floor at a primary institution that can do nothing (no capability, no
+  department) must apply to every patient with the critical finding (its conditions are
+  implied by the critical finding's; the example patient, with just the critical finding and
+  nothing else known, shows it applies);
+- no rule that outranks that one (higher priority, or the same priority and a further-reaching
+  disposition or tier, `rules.urgency_key`) may ask for less than the floor for a patient who
+  also has the critical finding: the message gives such a patient.
 
-Adding findings or measures to a patient only adds rules that apply, and the most pressing one
-decides, so these two checks cover every patient with the red flag. At an institution that can
-give the care itself, the decision is to manage here with the same urgency (an emergency stays
-an emergency).
+The most pressing rule decides (`rules.expected_decision`): so for every patient with the
+critical finding, whatever else they have, the decision meets the floor at a primary
+institution. At an institution that can give the care itself, the decision is to manage the
+patient there with the same urgency (an emergency stays an emergency). `implies` is sound, not
+complete (`conditions`): a covering rule it cannot see is reported as not covering, never the
+reverse.
 """
 
 from .conditions import Condition, SharedPatient
@@ -37,9 +41,7 @@ def _below(answer: tuple, floor: CriticalFinding) -> bool:
 
 def example_patient(floor: CriticalFinding) -> SharedPatient:
     """The patient with just this critical finding (age in years and months kept in step)."""
-    values = Condition.of(floor.findings_all, [], [floor.box()]).shared_patient(
-        Condition.of([], [], [{}])
-    )
+    values = _condition(floor).shared_patient(Condition.of([], [], [{}]))
     if values is None:
         raise problem("critical_unreachable", critical=floor.id)
     measures = dict(values.measures)
@@ -51,10 +53,16 @@ def example_patient(floor: CriticalFinding) -> SharedPatient:
 
 
 def _check_alone(ruleset: RuleSet, floor: CriticalFinding, patient: SharedPatient) -> tuple:
-    """The patient with just this critical finding gets the floor; returns the deciding key."""
+    """Some rule that meets the floor applies to every patient with the critical finding (the
+    example patient shows it applies); returns the urgency key of the best such rule."""
+    critical = _condition(floor)
     present, measures = set(patient.findings), patient.measures
-    matched = [c for c in ruleset.criteria if c.matches(present, measures)]
-    best = most_pressing(matched, BARE_PRIMARY)
+    covering = [
+        c
+        for c in ruleset.criteria
+        if c.matches(present, measures) and critical.implies(c.condition())
+    ]
+    best = most_pressing(covering, BARE_PRIMARY)
     if best is None:
         raise problem("critical_not_covered", critical=floor.id, example=patient.describe())
     key, answer, rule = best
@@ -70,9 +78,14 @@ def _check_alone(ruleset: RuleSet, floor: CriticalFinding, patient: SharedPatien
     return key
 
 
+def _condition(floor: CriticalFinding) -> Condition:
+    """When the critical finding holds, as a rule's condition."""
+    return Condition.of(floor.findings_all, [], [floor.box()])
+
+
 def _check_overrides(ruleset: RuleSet, floor: CriticalFinding, deciding: tuple) -> None:
-    """No rule that would outrank the deciding one asks for less, for a patient with it."""
-    critical = Condition.of(floor.findings_all, [], [floor.box()])
+    """No rule that would outrank the covering one asks for less, for a patient with it."""
+    critical = _condition(floor)
     for order, criterion in enumerate(ruleset.criteria):
         answer = answer_at(criterion, BARE_PRIMARY)
         if urgency_key(answer, order)[:3] <= deciding[:3] or not _below(answer, floor):

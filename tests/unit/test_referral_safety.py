@@ -224,3 +224,22 @@ def test_a_withdrawn_version_must_say_why():
 def test_version_one_is_kept_readable_and_withdrawn_for_safety(ruleset_id):
     old = load_ruleset(ruleset_id, "1.0")
     assert old.withdrawn and old.notice and old.notice_zh and "2.0" in old.notice
+
+
+def test_a_rule_that_covers_only_part_of_a_critical_threshold_is_refused():
+    """An emergency rule on 160 <= systolic < 180 in pregnancy leaves 190 mmHg to a lower rule:
+    the example patient (160 mmHg) alone would not show it."""
+    data = _hypertension()
+    for rule in data["criteria"]:
+        if rule["id"] == "htn_pregnancy_severe_range":
+            rule["thresholds"] = [{"measure": "sbp_mmhg", "at_least": 160, "below": 180}]
+            rule["thresholds_mode"] = "all"
+    data["critical_findings"] = [
+        c for c in data["critical_findings"] if c["id"] == "pregnancy_severe_systolic"
+    ]
+    with pytest.raises(ValidationError) as caught:
+        RuleSet.model_validate(data)
+    error = caught.value.errors()[0]
+    assert error["type"] == "critical_below_floor" and '"htn_pregnancy"' in error["msg"]
+    data["criteria"] = [c for c in data["criteria"] if c["id"] != "htn_pregnancy"]
+    assert _refused(data) == "critical_not_covered"
