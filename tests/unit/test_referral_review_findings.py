@@ -6,8 +6,15 @@ does, at the demo consortium's institutions.
 
 import pytest
 
-from referral_tracking import load_demo_consortium, load_ruleset
+from referral_tracking import (
+    demo_exercise,
+    load_demo_consortium,
+    load_demo_scenario,
+    load_ruleset,
+    score_decision,
+)
 from referral_tracking.rules import expected_for
+from referral_tracking.schema import Finding, ReferralDecision
 
 INSTITUTIONS = {i.id: i for i in load_demo_consortium().institutions}
 
@@ -179,3 +186,68 @@ def test_each_new_version_cites_chinese_national_guidance_with_year(ruleset_id):
     sources = [ruleset.provenance, *ruleset.additional_sources]
     chinese = [s for s in sources if any("\u4e00" <= ch <= "\u9fff" for ch in s.guideline)]
     assert ruleset.provenance in chinese and ruleset.provenance.year >= 2019
+
+
+# ---- the review's scoring findings ------------------------------------------------------------
+
+
+def _routine_referral(department: str) -> dict:
+    return {
+        "disposition": "refer_upward",
+        "priority": "routine",
+        "target_institution_id": "dongxian-county",
+        "department": department,
+        "letter": {
+            "reason": "Pneumonia with low oxygen saturation",
+            "history": "Cough and fever for three days",
+            "key_findings": [],
+            "treatment_given": "Oxygen by nasal cannula before transfer",
+            "question": "Please assess and admit if needed?",
+            "supporting_info": ["Saturation measured on room air"],
+        },
+    }
+
+
+def test_a_hypoxic_child_sent_as_a_routine_referral_scores_0_not_11_of_14():
+    exercise = demo_exercise("child_pneumonia_hypoxia")
+    decision = _routine_referral("paediatrics")
+    decision["letter"]["key_findings"] = sorted(exercise.scenario.finding_ids)
+    decision["recognised_red_flags"] = ["hypoxaemia"]
+    result = score_decision(
+        exercise.ruleset,
+        exercise.scenario,
+        exercise.institution,
+        ReferralDecision.model_validate(decision),
+        exercise.consortium,
+    )
+    assert (result.classification, result.points) == ("critical_under", 0)
+
+
+def test_a_drowsy_hypoxic_copd_patient_sent_routine_is_critical_under_triage():
+    scenario = load_demo_scenario("hypertension_township").model_copy(
+        update={
+            "ruleset_id": "copd",
+            "ruleset_version": "2.0",
+            "findings": [
+                Finding(id="altered_consciousness", label="Drowsy", text="Drowsy, rousable"),
+                Finding(
+                    id="acute_exacerbation",
+                    label="Exacerbation",
+                    text="SpO2 85% on air, 28/min",
+                    measures={"spo2_percent": 85, "respiratory_rate": 28},
+                ),
+            ],
+        }
+    )
+    decision = _routine_referral("respiratory")
+    decision["letter"]["key_findings"] = ["altered_consciousness", "acute_exacerbation"]
+    ruleset = load_ruleset("copd", "2.0")
+    result = score_decision(
+        ruleset,
+        scenario,
+        INSTITUTIONS["qingshui-township"],
+        ReferralDecision.model_validate(decision),
+        load_demo_consortium(),
+    )
+    assert result.expected.priority == "emergency"
+    assert (result.classification, result.points) == ("critical_under", 0)

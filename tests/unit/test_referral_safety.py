@@ -13,7 +13,15 @@ from pydantic import ValidationError
 from referral_tracking import SHIPPED_RULESETS, load_demo_consortium, load_ruleset
 from referral_tracking.rules import expected_for
 from referral_tracking.safety import BARE_PRIMARY
-from referral_tracking.schema import DISPOSITION_RANK, PRIORITY_RANK, CriticalFinding, RuleSet
+from referral_tracking.schema import (
+    CAPABILITIES,
+    DEPARTMENTS,
+    DISPOSITION_RANK,
+    PRIORITY_RANK,
+    CriticalFinding,
+    Institution,
+    RuleSet,
+)
 
 IN_USE = [
     load_ruleset(rid, version)
@@ -69,7 +77,19 @@ def patients_with_a_critical_finding(draw, ruleset: RuleSet):
     if "age_months" in {t.measure for t in floor.thresholds}:
         measures["age_years"] = measures["age_months"] / 12
     measures["age_months"] = measures["age_years"] * 12
-    return floor, present, measures, draw(st.sampled_from(INSTITUTIONS))
+    return floor, present, measures, draw(st.sampled_from(INSTITUTIONS) | any_institution())
+
+
+def any_institution():
+    """An institution of any tier with any capabilities and departments."""
+    return st.builds(
+        Institution,
+        id=st.just("generated"),
+        name=st.just("Generated institution"),
+        tier=st.sampled_from(["primary", "secondary", "tertiary"]),
+        departments=st.frozensets(st.sampled_from(sorted(DEPARTMENTS))),
+        capabilities=st.frozensets(st.sampled_from(sorted(CAPABILITIES))),
+    )
 
 
 def _assert_safe(ruleset: RuleSet, floor: CriticalFinding, present, measures, institution):
