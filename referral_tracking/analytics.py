@@ -271,6 +271,7 @@ class ChartLabels:
 
 
 WIDTH, HEIGHT = 720, 380
+LEGEND_COLUMNS = 3
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 48, 110
 
 
@@ -379,9 +380,10 @@ def report_to_svg(report: Report, labels: ChartLabels | None = None, id_prefix: 
                     "font-size": "11",
                 },
             )
-    legend_y = HEIGHT - 40
     for index, (metric, _, colour) in enumerate(METRICS):
-        x = LEFT + index * (plot_width / len(METRICS))
+        # three to a row: room for the longer labels ("Critical under-triage")
+        x = LEFT + (index % LEGEND_COLUMNS) * (plot_width / LEGEND_COLUMNS)
+        legend_y = HEIGHT - 48 + (index // LEGEND_COLUMNS) * 20
         swatch = {"x": f"{x:.1f}", "y": str(legend_y), "width": "12", "height": "12"}
         ET.SubElement(svg, "rect", swatch | {"fill": colour})
         _text(svg, "text", labels.metrics[metric], {"x": f"{x + 18:.1f}", "y": str(legend_y + 11)})
