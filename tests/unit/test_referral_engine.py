@@ -622,3 +622,13 @@ def test_a_visit_shows_exactly_the_monitored_items_and_the_score_stays_bounded(c
     assert view["phase"] == "completed"
     days = [v["day"] for v in view["visits"]]
     assert days[0] == interval and days == sorted(set(days))
+
+
+def test_the_learner_view_says_when_the_rule_set_version_is_withdrawn_for_safety():
+    scenario = load_demo_scenario("hypertension_township").model_copy(
+        update={"ruleset_version": "1.0"}
+    )
+    old = build_exercise(scenario, load_ruleset("hypertension", "1.0"), load_demo_consortium())
+    view = learner_view(old, new_progress())["ruleset"]
+    assert view["status"] == "withdrawn" and "2.0" in view["notice"] and view["notice_zh"]
+    assert learner_view(exercise(), new_progress())["ruleset"]["status"] == "current"
