@@ -423,9 +423,9 @@ class CriticalFinding(Authored):
     and the least disposition and urgency it forces, whatever else the patient has.
 
     It holds when every finding of `findings_all` is present and every threshold holds.
-    Checked when the rule set is saved (`safety.check_critical_findings`): the patient with
-    just this must get at least the floor at a primary institution that can do nothing, and no
-    rule that outranks the deciding one may ask for less.
+    Checked when the rule set is saved (`safety.check_critical_findings`): a rule that applies
+    to every patient with it must meet the floor at a primary institution that can do nothing,
+    and no rule that outranks that one may ask for less.
     """
 
     id: Code
