@@ -289,6 +289,8 @@ def classify(
 
 #: The least a free-text letter item holds to count: a CJK character or a word is one unit.
 MIN_LETTER_UNITS = 3
+#: A time of day as a letter writes it: 10:20, 10：20, 10点, 10时30分.
+CLOCK_TIME = re.compile(r"\b\d{1,2}\s*[:：]\s*\d{2}\b|\d{1,2}\s*[点时]")
 _UNITS = re.compile(r"[\u3400-\u9fff]|[^\W\d_]{2,}|\d+")
 
 
@@ -314,6 +316,8 @@ def requirement_met(letter: ReferralLetter, requirement: LetterRequirement) -> b
     if requirement.letter_item == "key_findings":
         return bool(set(letter.key_findings) & set(requirement.accepts))
     text = _folded(_item_text(letter, requirement.letter_item))
+    if requirement.with_time and not CLOCK_TIME.search(text):
+        return False
     return any(_folded(accepted) in text for accepted in requirement.accepts)
 
 

@@ -759,12 +759,14 @@ class LetterRequirement(Authored):
     """What this patient's letter must say in one item, such as the drugs given here.
 
     The item counts only when its text holds one of `accepts` (case and spacing ignored; for
-    `key_findings`, one of the finding ids cited)."""
+    `key_findings`, one of the finding ids cited) and, with `with_time`, a clock time ("10:20",
+    "10点20分") saying when it was given."""
 
     letter_item: LetterItem
     label: Label
     label_zh: OptionalLabel = ""
     accepts: list[Label] = Field(min_length=1, max_length=20)
+    with_time: bool = False
 
 
 class ReferralScenario(Authored):

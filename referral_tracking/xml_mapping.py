@@ -135,6 +135,8 @@ def _write_letter_requirements(root: etree._Element, scenario: ReferralScenario)
         attrs = {"letter_item": requirement.letter_item}
         if requirement.label_zh:
             attrs["label_zh"] = requirement.label_zh
+        if requirement.with_time:
+            attrs["with_time"] = "true"
         child = _child(element, "requirement", **attrs)
         _child(child, "label", requirement.label)
         for accepted in requirement.accepts:
@@ -267,7 +269,9 @@ def _read_finding(reader: _Reader, element, loc: tuple) -> dict[str, Any]:
 
 def _read_requirement(reader: _Reader, element, loc: tuple) -> dict[str, Any]:
     data: dict[str, Any] = reader.attrs(
-        element, {"letter-item": "letter_item", "label-zh": "label_zh"}, loc
+        element,
+        {"letter-item": "letter_item", "label-zh": "label_zh", "with-time": "with_time"},
+        loc,
     )
     children = reader.children(element, {"label", "accept"})
     for child in _find(children, "label"):

@@ -44,6 +44,7 @@ FIELD_LABELS = {
     "letter_item": N_("Letter item"),
     "label_zh": N_("Label in Chinese"),
     "accepts": N_("Words or phrases that meet it (any one; for key findings, finding ids)"),
+    "with_time": N_("It must also say when (a clock time)"),
 }
 
 #: The choices as the learner's page names them.

@@ -111,3 +111,17 @@ def test_the_feedback_names_the_requirement_the_letter_did_not_meet():
         ).unmet_letter_requirements
         == []
     )
+
+
+def test_a_requirement_with_time_needs_the_time_the_drug_was_given():
+    data = load_demo_scenario("child_pneumonia_hypoxia").model_dump()
+    data["letter_requirements"][0]["with_time"] = True
+    scenario = ReferralScenario.model_validate(data)
+    [requirement] = scenario.letter_requirements
+    without = ReferralLetter(treatment_given="Oxygen by nasal cannula 2 L/min")
+    with_time = ReferralLetter(treatment_given="Oxygen by nasal cannula 2 L/min from 10:20")
+    chinese = ReferralLetter(treatment_given="10点20分起鼻导管吸氧2 L/min")
+    assert not letter_item_filled(without, "treatment_given", set(), [requirement])
+    assert letter_item_filled(with_time, "treatment_given", set(), [requirement])
+    assert letter_item_filled(chinese, "treatment_given", set(), [requirement])
+    assert scenario_from_xml(scenario_to_xml(scenario)).letter_requirements[0].with_time
