@@ -67,7 +67,9 @@ class GroupStats:
     decisions: int = 0
     correct: int = 0
     over_referrals: int = 0
+    #: Every under-referral, the critical under-triage ones (emergencies missed) included.
     under_referrals: int = 0
+    critical_under_triage: int = 0
     urgency_errors: int = 0
     letters_with_gaps: int = 0
     missing_letter_items: dict[str, int] = field(
@@ -86,6 +88,7 @@ class GroupStats:
             self.over_referrals += 1
         else:
             self.under_referrals += 1
+            self.critical_under_triage += record.classification == "critical_under"
         self.urgency_errors += record.urgency_error
         if record.missing_letter_items:
             self.letters_with_gaps += 1
@@ -104,6 +107,10 @@ class GroupStats:
     @property
     def under_referral_rate(self) -> float | None:
         return _rate(self.under_referrals, self.decisions)
+
+    @property
+    def critical_under_triage_rate(self) -> float | None:
+        return _rate(self.critical_under_triage, self.decisions)
 
     @property
     def urgency_error_rate(self) -> float | None:
@@ -168,6 +175,9 @@ CSV_HEADER = [
     "under_referrals",
     "over_referral_rate",
     "under_referral_rate",
+    #: Emergencies missed (kept here or sent less urgently): also counted in under_referrals.
+    "critical_under_triage",
+    "critical_under_triage_rate",
     "urgency_errors",
     "urgency_error_rate",
     *[f"letter_missing_{item}" for item in LETTER_ITEMS],
@@ -200,6 +210,8 @@ def _row(scope: str, group: str, tier: str, stats: GroupStats, username: str = "
         str(stats.under_referrals),
         _number(stats.over_referral_rate),
         _number(stats.under_referral_rate),
+        str(stats.critical_under_triage),
+        _number(stats.critical_under_triage_rate),
         str(stats.urgency_errors),
         _number(stats.urgency_error_rate),
         *[str(stats.missing_letter_items.get(item, 0)) for item in LETTER_ITEMS],
@@ -235,6 +247,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     # (attribute of GroupStats, English label, colour from the Okabe-Ito colour-blind palette)
     ("over_referral_rate", "Over-referral", "#E69F00"),
     ("under_referral_rate", "Under-referral", "#D55E00"),
+    ("critical_under_triage_rate", "Critical under-triage", "#000000"),
     ("urgency_error_rate", "Urgency errors", "#0072B2"),
     ("follow_up_adherence", "Follow-up on time", "#009E73"),
 )
@@ -258,6 +271,7 @@ class ChartLabels:
 
 
 WIDTH, HEIGHT = 720, 380
+LEGEND_COLUMNS = 3
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 48, 110
 
 
@@ -366,9 +380,10 @@ def report_to_svg(report: Report, labels: ChartLabels | None = None, id_prefix: 
                     "font-size": "11",
                 },
             )
-    legend_y = HEIGHT - 40
     for index, (metric, _, colour) in enumerate(METRICS):
-        x = LEFT + index * (plot_width / len(METRICS))
+        # three to a row: room for the longer labels ("Critical under-triage")
+        x = LEFT + (index % LEGEND_COLUMNS) * (plot_width / LEGEND_COLUMNS)
+        legend_y = HEIGHT - 48 + (index // LEGEND_COLUMNS) * 20
         swatch = {"x": f"{x:.1f}", "y": str(legend_y), "width": "12", "height": "12"}
         ET.SubElement(svg, "rect", swatch | {"fill": colour})
         _text(svg, "text", labels.metrics[metric], {"x": f"{x + 18:.1f}", "y": str(legend_y + 11)})

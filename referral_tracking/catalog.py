@@ -1,6 +1,8 @@
 """The rule sets and demo content shipped with the package (package data, read-only).
 
-Rule sets are versioned data. The catalog holds every version of each: the file
+Rule sets are versioned data, each version with its guideline vignettes beside it
+(`rulesets/<id>/<version>.vignettes.json`, see `vignettes`). The catalog holds every version
+of each: the file
 `rulesets/<id>/<version>.json` holds rule set `<id>` at `<version>` (and says so in its own
 `id` and `version` fields). Shipping a newer version adds a file beside the older one, so
 that a scenario pinned to the older version keeps its answers, its rubric and its learners'
@@ -26,10 +28,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from .engine import Exercise, build_exercise
 from .messages import ReferralError
-from .schema import Code, Consortium, ReferralScenario, RuleSet, Version
+from .schema import Code, Consortium, ReferralScenario, RuleSet, Version, Vignette
+from .vignettes import load_vignettes, vignettes_for
 from .xml_mapping import scenario_from_xml
 
 PACKAGE = files("referral_tracking")
+#: A version's guideline vignettes: `rulesets/<id>/<version>.vignettes.json`.
+VIGNETTES_SUFFIX = ".vignettes.json"
 
 #: Demo scenarios for the workbench course, by name (file demo/<name>.xml).
 DEMO_SCENARIOS: tuple[str, ...] = (
@@ -80,7 +85,7 @@ class RulesetCatalog:
                 raise ReferralError("ruleset_file_misplaced", path=folder.name)
             versions: list[str] = []
             for entry in folder.iterdir():
-                if not entry.name.endswith(".json"):
+                if not entry.name.endswith(".json") or entry.name.endswith(VIGNETTES_SUFFIX):
                     continue
                 version = entry.name.removesuffix(".json")
                 path = f"{folder.name}/{entry.name}"
@@ -131,6 +136,14 @@ class RulesetCatalog:
                 raise ReferralError("ruleset_file_misplaced", path=f"{ruleset_id}/{version}.json")
             self._loaded[key] = ruleset
         return self._loaded[key].model_copy(deep=True)
+
+    def vignettes(self, ruleset_id: str, version: str) -> list[Vignette]:
+        """The guideline vignettes of one version (an empty list when it ships none)."""
+        ruleset = self.load(ruleset_id, version)
+        entry = self.root / ruleset_id / f"{version}{VIGNETTES_SUFFIX}"
+        if not entry.is_file():
+            return []
+        return vignettes_for(ruleset, load_vignettes(entry.read_text(encoding="utf-8")))
 
     def for_scenario(self, scenario: ReferralScenario) -> RuleSet:
         """The rule set a scenario names: its pinned version, or the newest."""

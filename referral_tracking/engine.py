@@ -725,6 +725,10 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
             "title": ruleset.title,
             "title_zh": ruleset.title_zh,
             "provenance": ruleset.provenance.model_dump(),
+            # "withdrawn": the answers follow a version withdrawn for safety (say so).
+            "status": ruleset.status,
+            "notice": ruleset.notice,
+            "notice_zh": ruleset.notice_zh,
         },
         "options": {
             "dispositions": ["manage_locally", "refer_upward", "emergency_transfer"],

@@ -87,6 +87,64 @@ MESSAGES: dict[str, str] = {
         "{example}). Give the one that should decide a higher priority, or make their "
         "thresholds exclusive."
     ),
+    "critical_unknown_code": N_(
+        'Critical finding "{critical}" names "{code}", which is neither a red flag nor a '
+        "finding of this rule set."
+    ),
+    "critical_unknown_measure": N_(
+        'Critical finding "{critical}" has a threshold on "{measure}", which is not a measure '
+        "of this rule set."
+    ),
+    "critical_unreachable": N_(
+        'Critical finding "{critical}" can never hold: its thresholds leave no possible value.'
+    ),
+    "critical_duplicate": N_('Critical finding "{critical}" is declared more than once.'),
+    "critical_without_trigger": N_(
+        'Critical finding "{critical}" has no finding and no threshold: say what makes it.'
+    ),
+    "critical_without_red_flag": N_(
+        'Critical finding "{critical}" names no red flag and no threshold: name the red flag '
+        "the learner should recognise."
+    ),
+    "critical_transfer_not_emergency": N_(
+        'Critical finding "{critical}" forces an emergency transfer, so its minimum urgency '
+        'must be "emergency".'
+    ),
+    "critical_not_covered": N_(
+        'Critical finding "{critical}" decides nothing: no rule applies to every patient with '
+        "it (for example: {example}). Add a rule triggered by it without other findings, or "
+        "with thresholds that include the critical finding's."
+    ),
+    "critical_below_floor": N_(
+        'Critical finding "{critical}": the most pressing rule that applies to every patient '
+        'with it, "{rule}", asks for less than "{disposition}" with urgency "{priority}" at a '
+        "primary institution (for example: {example}). Raise that rule's action or priority, "
+        "or widen a rule that meets it to every such patient."
+    ),
+    "critical_overridden": N_(
+        'Critical finding "{critical}" can be overridden: rule "{rule}" outranks the rule that '
+        "sends the patient on and asks for less (for example: {example}). Lower its priority, "
+        "or make it a referral at least as urgent."
+    ),
+    "ruleset_notice_missing": N_(
+        'Rule set "{ruleset}" is {status}: give it a notice that says why and which version '
+        "to use instead."
+    ),
+    "duplicate_vignette": N_('Vignette "{vignette}" is defined more than once.'),
+    "vignette_unknown_code": N_(
+        'Vignette "{vignette}" has "{code}", which is neither a red flag nor a finding of this '
+        "rule set."
+    ),
+    "vignette_unknown_measure": N_(
+        'Vignette "{vignette}" gives "{measure}", which is not a measure of this rule set.'
+    ),
+    "vignette_failed": N_(
+        'Vignette "{vignette}" expects {expected}, but the rule set answers {answer} (rule '
+        '"{rule}"). Correct the rules or the vignette.'
+    ),
+    "vignettes_misplaced": N_(
+        'The vignettes for rule set "{ruleset}" version {version} are written for {other}.'
+    ),
     "threshold_without_bound": N_(
         'A threshold on "{measure}" needs a lower bound (at_least / above) or an upper bound '
         "(below / at_most)."
@@ -160,6 +218,10 @@ MESSAGES: dict[str, str] = {
         "is scripted to decline: leave at least one that accepts."
     ),
     "demo_unknown": N_('There is no demo scenario "{name}".'),
+    "letter_requirement_unknown_finding": N_(
+        'A letter requirement accepts finding "{finding}", which is not one of this '
+        "patient's findings."
+    ),
     # ---- learner input ------------------------------------------------------------------
     "local_with_target": N_(
         "When you manage the patient locally, leave the receiving institution, department and "

@@ -7,6 +7,8 @@ match, the most pressing one decides: highest priority, then the furthest-reachi
 then the highest tier, then the order in the rule set.
 """
 
+import re
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -21,6 +23,7 @@ from .schema import (
     Criterion,
     Disposition,
     Institution,
+    LetterRequirement,
     Priority,
     ReferralDecision,
     ReferralLetter,
@@ -30,7 +33,9 @@ from .schema import (
     Tier,
 )
 
-Classification = Literal["correct", "over_referral", "under_referral"]
+#: "critical_under": an emergency missed (kept here, or sent less urgently than an emergency):
+#: critical under-triage, 0 points for the decision whatever else was right.
+Classification = Literal["correct", "over_referral", "under_referral", "critical_under"]
 
 
 class ExpectedDecision(BaseModel):
@@ -83,6 +88,8 @@ class RubricResult(BaseModel):
     classification: Classification
     urgency_error: bool
     missing_letter_items: list[str]
+    #: What the exercise required the letter to say and it did not (label, label_zh).
+    unmet_letter_requirements: list[dict[str, str]] = []
     missed_red_flags: list[str]
     overcalled_red_flags: list[str]
     expected: ExpectedDecision
@@ -154,6 +161,44 @@ def _receivers(
     return [i.id for i in chosen], chosen[0].tier
 
 
+def answer_at(criterion: Criterion, institution: Institution) -> tuple:
+    """What the criterion asks for at this institution: (disposition, priority, tier,
+    department, capability); care the institution gives itself is managed here."""
+    if handles_locally(criterion, institution):
+        return ("manage_locally", criterion.priority, None, None, None)
+    action = criterion.action
+    return (
+        action.kind,
+        criterion.priority,
+        action.tier,
+        action.department,
+        criterion.required_capability,
+    )
+
+
+def urgency_key(answer: tuple, order: int = 0) -> tuple:
+    """How pressing an answer is: priority, then disposition, then tier, then rule order."""
+    return (
+        PRIORITY_RANK[answer[1]],
+        DISPOSITION_RANK[answer[0]],
+        TIER_RANK.get(answer[2] or "", 0),
+        -order,
+    )
+
+
+def most_pressing(
+    criteria: list[Criterion], institution: Institution
+) -> tuple[tuple, tuple, str] | None:
+    """(key, answer, rule id) of the most pressing criterion at this institution, or None."""
+    best: tuple | None = None
+    for order, criterion in enumerate(criteria):
+        answer = answer_at(criterion, institution)
+        key = urgency_key(answer, order)
+        if best is None or key > best[0]:
+            best = (key, answer, criterion.id)
+    return best
+
+
 def expected_decision(
     ruleset: RuleSet,
     scenario: ReferralScenario,
@@ -165,31 +210,25 @@ def expected_decision(
     With a consortium, also the institutions that can receive the patient; raises
     ReferralError("no_receiving_institution...") when none can (the exercise cannot be played).
     """
-    matched = matching_criteria(ruleset, scenario)
-    best: tuple | None = None
-    for order, criterion in enumerate(matched):
-        if handles_locally(criterion, institution):
-            answer = ("manage_locally", criterion.priority, None, None, None)
-        else:
-            action = criterion.action
-            answer = (
-                action.kind,
-                criterion.priority,
-                action.tier,
-                action.department,
-                criterion.required_capability,
-            )
-        key = (
-            PRIORITY_RANK[answer[1]],
-            DISPOSITION_RANK[answer[0]],
-            TIER_RANK.get(answer[2] or "", 0),
-            -order,
-        )
-        if best is None or key > best[0]:
-            best = (key, answer, criterion.id)
+    return expected_for(
+        ruleset, scenario.finding_ids, scenario.measure_values(), institution, consortium
+    )
+
+
+def expected_for(
+    ruleset: RuleSet,
+    present: set[str],
+    measures: dict[str, float],
+    institution: Institution,
+    consortium: Consortium | None = None,
+) -> ExpectedDecision:
+    """The rule set's answer for a patient given as findings and measures (see
+    `expected_decision`)."""
+    matched = [c for c in ruleset.criteria if c.matches(present, measures)]
+    best = most_pressing(matched, institution)
     if best is None:
         return ExpectedDecision(disposition="manage_locally", priority=ruleset.default_priority)
-    _, (disposition, priority, tier, department, capability), rule = best
+    (disposition, priority, tier, department, capability), rule = best[1], best[2]
     expected = ExpectedDecision(
         disposition=disposition,
         priority=priority,
@@ -219,11 +258,22 @@ def expected_decision(
     )
 
 
+def misses_emergency(expected: ExpectedDecision, decision: ReferralDecision) -> bool:
+    """Critical under-triage: the rule set asks for emergency care and the learner keeps the
+    patient when a transfer is needed, or gives a lower urgency than an emergency."""
+    if expected.priority != "emergency":
+        return False
+    return decision.priority != "emergency" or (expected.refers and not decision.refers)
+
+
 def classify(
     expected: ExpectedDecision, decision: ReferralDecision, consortium: Consortium
 ) -> Classification:
-    """Correct, over-referral (sent when not needed or higher than needed) or under-referral
-    (kept when a referral was needed, or sent somewhere that cannot give the care)."""
+    """Critical under-triage (an emergency missed), correct, over-referral (sent when not
+    needed or higher than needed) or under-referral (kept when a referral was needed, or sent
+    somewhere that cannot give the care)."""
+    if misses_emergency(expected, decision):
+        return "critical_under"
     if not expected.refers:
         return "over_referral" if decision.refers else "correct"
     if not decision.refers:
@@ -237,16 +287,74 @@ def classify(
     return "correct"
 
 
-def letter_item_filled(letter: ReferralLetter | None, item: str, red_flags: set[str]) -> bool:
-    """Is this item of the letter written? Key findings must cite a red flag when there is one."""
+#: The least a free-text letter item holds to count: a CJK character or a word is one unit.
+MIN_LETTER_UNITS = 3
+#: A time of day as a letter writes it: 10:20, 10：20, 10点, 10时30分.
+CLOCK_TIME = re.compile(r"\b\d{1,2}\s*[:：]\s*\d{2}\b|\d{1,2}\s*[点时]")
+_UNITS = re.compile(r"[\u3400-\u9fff]|[^\W\d_]{2,}|\d+")
+
+
+def substantive(text: str) -> bool:
+    """Does the text say something (three words or characters), not "ok" or "--"?"""
+    return len(_UNITS.findall(text)) >= MIN_LETTER_UNITS
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _item_text(letter: ReferralLetter, item: str) -> str:
+    if item == "supporting_info":
+        return " | ".join(letter.supporting_info)
+    if item == "key_findings":
+        return " ".join(letter.key_findings)
+    return getattr(letter, item)
+
+
+def requirement_met(letter: ReferralLetter, requirement: LetterRequirement) -> bool:
+    """Does the letter's item hold one of the things the exercise requires it to say?"""
+    if requirement.letter_item == "key_findings":
+        return bool(set(letter.key_findings) & set(requirement.accepts))
+    text = _folded(_item_text(letter, requirement.letter_item))
+    if requirement.with_time and not CLOCK_TIME.search(text):
+        return False
+    return any(_folded(accepted) in text for accepted in requirement.accepts)
+
+
+def unmet_requirements(
+    decision: ReferralDecision, requirements: Iterable[LetterRequirement]
+) -> list[dict[str, str]]:
+    """The exercise's letter requirements a referral's letter does not meet (none when kept)."""
+    if not decision.refers or decision.letter is None:
+        return []
+    return [
+        {"letter_item": r.letter_item, "label": r.label, "label_zh": r.label_zh}
+        for r in requirements
+        if not requirement_met(decision.letter, r)
+    ]
+
+
+def letter_item_filled(
+    letter: ReferralLetter | None,
+    item: str,
+    red_flags: set[str],
+    requirements: Iterable[LetterRequirement] = (),
+) -> bool:
+    """Is this item of the letter written with content? Key findings must cite every red flag
+    present (or some finding when there is none); a text item must say something
+    (`substantive`); and each of the exercise's requirements on the item must be met."""
     if letter is None:
         return False
     if item == "key_findings":
         cited = set(letter.key_findings)
-        return bool(cited) and (not red_flags or bool(cited & red_flags))
-    if item == "supporting_info":
-        return any(len(entry) >= 2 for entry in letter.supporting_info)
-    return len(getattr(letter, item)) >= 2
+        written = bool(cited) and red_flags <= cited
+    elif item == "supporting_info":
+        written = any(substantive(entry) for entry in letter.supporting_info)
+    else:
+        written = substantive(getattr(letter, item))
+    return written and all(
+        requirement_met(letter, r) for r in requirements if r.letter_item == item
+    )
 
 
 def red_flag_points(weight: float, present: set[str], recognised: set[str]) -> float:
@@ -262,11 +370,40 @@ def red_flag_points(weight: float, present: set[str], recognised: set[str]) -> f
     return round(weight * max(0, shares - errors) / shares, 2)
 
 
+def _not_needed_items(
+    weights: RubricWeights,
+    expected: ExpectedDecision,
+    decision: ReferralDecision,
+    letter_earned: dict[str, bool],
+) -> tuple[list[RubricItem], list[RubricItem]]:
+    """The referral lines when the rule set keeps the patient here: earned by not referring.
+    A learner who refers anyway loses the kind and the department (the over-referral) but a
+    letter item written with content still counts: over-referral is weighed by its harm."""
+    kept = not decision.refers
+
+    def line(line_id: str, kind: str, subject: str, weight: int, earned: bool) -> RubricItem:
+        points = weight if earned else 0
+        return RubricItem(
+            id=line_id, kind=kind, subject=subject, points=points, max_points=weight, needed=False
+        )
+
+    return (
+        [
+            line("disposition", "disposition", expected.disposition, weights.disposition, kept),
+            line("department", "department", "", weights.department, kept),
+        ],
+        [
+            line(f"letter:{i}", "letter", i, weights.letter_item, kept or letter_earned[i])
+            for i in LETTER_ITEMS
+        ],
+    )
+
+
 def _referral_items(
     weights: RubricWeights,
     expected: ExpectedDecision,
     decision: ReferralDecision,
-    present: set[str],
+    letter_earned: dict[str, bool],
 ) -> tuple[list[RubricItem], list[RubricItem]]:
     """(the kind of referral and the department, each letter item): the same lines for every
     decision of the rule set, so that the rubric's maximum never tells whether a referral is
@@ -274,29 +411,10 @@ def _referral_items(
 
     When the rule set refers, each line is earned by the referral's own merit (an emergency
     sent as an ordinary referral loses the kind; a patient kept here loses them all). When it
-    asks to manage the patient here, they are earned as "not needed" by not referring, and a
-    learner who refers anyway loses them.
+    asks to manage the patient here, see `_not_needed_items`.
     """
     if not expected.refers:
-        earned = not decision.refers
-
-        def not_needed(line_id: str, kind: str, subject: str, weight: int) -> RubricItem:
-            return RubricItem(
-                id=line_id,
-                kind=kind,
-                subject=subject,
-                points=weight if earned else 0,
-                max_points=weight,
-                needed=False,
-            )
-
-        return (
-            [
-                not_needed("disposition", "disposition", expected.disposition, weights.disposition),
-                not_needed("department", "department", "", weights.department),
-            ],
-            [not_needed(f"letter:{i}", "letter", i, weights.letter_item) for i in LETTER_ITEMS],
-        )
+        return _not_needed_items(weights, expected, decision, letter_earned)
     # A rule whose action names no department takes any department the receiver has (the
     # engine has checked that the chosen one exists there).
     right_department = decision.refers and (
@@ -325,14 +443,32 @@ def _referral_items(
             id=f"letter:{item}",
             kind="letter",
             subject=item,
-            points=weights.letter_item
-            if decision.refers and letter_item_filled(decision.letter, item, present)
-            else 0,
+            points=weights.letter_item if decision.refers and letter_earned[item] else 0,
             max_points=weights.letter_item,
         )
         for item in LETTER_ITEMS
     ]
     return referral, letter
+
+
+def tier_points(weights: RubricWeights, classification: Classification) -> float:
+    """The referral level: all of it when correct, a share for an over-referral (less harm),
+    nothing for an under-referral or a missed emergency."""
+    if classification == "correct":
+        return weights.tier
+    if classification == "over_referral":
+        return round(weights.tier * weights.over_referral_share, 2)
+    return 0
+
+
+def urgency_points(weights: RubricWeights, expected: Priority, chosen: Priority) -> float:
+    """The urgency: all of it when right, a share when more urgent than needed, nothing when
+    less urgent (the harmful direction)."""
+    if chosen == expected:
+        return weights.urgency
+    if PRIORITY_RANK[chosen] > PRIORITY_RANK[expected]:
+        return round(weights.urgency * weights.over_triage_share, 2)
+    return 0
 
 
 def score_decision(
@@ -345,30 +481,33 @@ def score_decision(
     """Score a referral decision item by item against the rule set's answer.
 
     Every decision of a rule set is scored on the same lines (see `_referral_items`): the
-    maximum is the rule set's, whatever the patient needs."""
+    maximum is the rule set's, whatever the patient needs. A missed emergency (critical
+    under-triage) scores 0 on every line: no part of such a decision is "correct"."""
     weights = ruleset.weights
     expected = expected_decision(ruleset, scenario, institution, consortium)
     classification = classify(expected, decision, consortium)
     present = scenario.finding_ids & ruleset.red_flag_ids
-    referral, letter = _referral_items(weights, expected, decision, present)
+    requirements = scenario.letter_requirements
+    letter_earned = {
+        item: letter_item_filled(decision.letter, item, present, requirements)
+        for item in LETTER_ITEMS
+    }
+    referral, letter = _referral_items(weights, expected, decision, letter_earned)
     items = [
         RubricItem(
             id="tier",
             kind="tier",
-            points=weights.tier if classification == "correct" else 0,
+            points=tier_points(weights, classification),
             max_points=weights.tier,
         ),
         *referral,
-    ]
-    urgency_error = decision.priority != expected.priority
-    items.append(
         RubricItem(
             id="urgency",
             kind="urgency",
-            points=0 if urgency_error else weights.urgency,
+            points=urgency_points(weights, expected.priority, decision.priority),
             max_points=weights.urgency,
-        )
-    )
+        ),
+    ]
     recognised = set(decision.recognised_red_flags)
     if ruleset.red_flags:
         items.append(
@@ -379,17 +518,15 @@ def score_decision(
                 max_points=weights.red_flag,
             )
         )
-    missing = [
-        item
-        for item in LETTER_ITEMS
-        if decision.refers and not letter_item_filled(decision.letter, item, present)
-    ]
     items += letter
+    if classification == "critical_under":
+        items = [item.model_copy(update={"points": 0}) for item in items]
     return RubricResult(
         items=items,
         classification=classification,
-        urgency_error=urgency_error,
-        missing_letter_items=missing,
+        urgency_error=decision.priority != expected.priority,
+        missing_letter_items=[i for i in LETTER_ITEMS if decision.refers and not letter_earned[i]],
+        unmet_letter_requirements=unmet_requirements(decision, requirements),
         missed_red_flags=sorted(present - recognised),
         overcalled_red_flags=sorted(recognised - present),
         expected=expected,

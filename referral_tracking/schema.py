@@ -51,6 +51,9 @@ LETTER_ITEMS: tuple[str, ...] = (
     "supporting_info",
 )
 LETTER_SIZE_LIMIT = 8000  # characters over all fields of one letter
+LetterItem = Literal[
+    "reason", "history", "key_findings", "treatment_given", "question", "supporting_info"
+]
 
 #: What an institution can do. A rule's `required_capability` must be one of these.
 CAPABILITIES: dict[str, str] = {
@@ -75,6 +78,7 @@ CAPABILITIES: dict[str, str] = {
     "rehabilitation": "Stroke rehabilitation",
     "paediatric_ward": "Paediatric inpatient ward",
     "picu": "Paediatric intensive care",
+    "nicu": "Neonatal intensive care",
     "icu": "Adult intensive care",
 }
 
@@ -91,6 +95,8 @@ DEPARTMENTS: dict[str, str] = {
     "obstetrics": "Obstetrics",
     "paediatrics": "Paediatrics",
     "picu": "Paediatric intensive care unit",
+    "neonatology": "Neonatology (NICU)",
+    "ophthalmology": "Ophthalmology",
     "icu": "Intensive care unit",
 }
 
@@ -386,7 +392,13 @@ class FollowUpRules(Authored):
 
 
 class RubricWeights(Authored):
-    """Points per rubric item; the rule set's authors may weigh differently."""
+    """Points per rubric item; the rule set's authors may weigh differently.
+
+    Errors are weighted by harm: an over-referral keeps `over_referral_share` of the referral
+    level and an over-triage (more urgent than needed) `over_triage_share` of the urgency, while
+    an under-referral and an under-triage keep nothing; a missed emergency (critical
+    under-triage) scores 0 for the whole decision (`rules.score_decision`).
+    """
 
     tier: int = Field(default=2, ge=0, le=10)
     #: Emergency transfer or upward referral, as the rule set asks ("not needed" when it keeps
@@ -402,6 +414,118 @@ class RubricWeights(Authored):
     re_referral_criterion: int = Field(default=1, ge=0, le=10)
     closed_loop: int = Field(default=1, ge=0, le=10)
     visit_choice: int = Field(default=1, ge=0, le=10)
+    over_referral_share: float = Field(default=0.5, ge=0, le=1)
+    over_triage_share: float = Field(default=0.5, ge=0, le=1)
+
+
+class CriticalFinding(Authored):
+    """A critical finding (a red flag, alone or in context such as pregnancy, or a threshold)
+    and the least disposition and urgency it forces, whatever else the patient has.
+
+    It holds when every finding of `findings_all` is present and every threshold holds.
+    Checked when the rule set is saved (`safety.check_critical_findings`): a rule that applies
+    to every patient with it must meet the floor at a primary institution that can do nothing,
+    and no rule that outranks that one may ask for less.
+    """
+
+    id: Code
+    label: Label
+    label_zh: OptionalLabel = ""
+    findings_all: list[Code] = Field(default_factory=list, max_length=10)
+    thresholds: list[Threshold] = Field(default_factory=list, max_length=5)
+    min_disposition: Disposition
+    min_priority: Priority
+    rationale: Text = ""
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "CriticalFinding":
+        if not (self.findings_all or self.thresholds):
+            raise problem("critical_without_trigger", critical=self.id)
+        if self.min_disposition == "emergency_transfer" and self.min_priority != "emergency":
+            raise problem("critical_transfer_not_emergency", critical=self.id)
+        return self
+
+    def box(self) -> dict[str, Interval]:
+        """The thresholds as one box of intervals (all of them hold)."""
+        box: dict[str, Interval] = {}
+        for threshold in self.thresholds:
+            current = box.get(threshold.measure, Interval())
+            box[threshold.measure] = current.intersect(threshold.interval())
+        return box
+
+    def holds(self, present: set[str], measures: dict[str, float]) -> bool:
+        """Does a patient with these findings and measures have this critical finding?"""
+        if not set(self.findings_all) <= present:
+            return False
+        return all(
+            t.measure in measures and t.interval().contains(measures[t.measure])
+            for t in self.thresholds
+        )
+
+
+class VignetteSource(Authored):
+    """The guideline sentence a test patient is written from."""
+
+    sentence: RequiredText
+    source: Label
+    year: int = Field(ge=1950, le=2100)
+    section: Label
+
+
+class VignetteSetting(Authored):
+    """Where the patient is seen: a tier and what the institution can do (every department)."""
+
+    tier: Tier
+    capabilities: frozenset[Code] = frozenset()
+
+    @field_serializer("capabilities")
+    def _sorted(self, codes: frozenset[str]) -> list[str]:
+        return sorted(codes)
+
+
+class VignetteAnswer(Authored):
+    """What the guideline asks for this patient at this institution."""
+
+    disposition: Disposition
+    priority: Priority
+    tier: Tier | None = None
+    department: Code | None = None
+
+
+class Vignette(Authored):
+    """A test patient written from the guideline text, with the answer the rule set must give."""
+
+    id: Code
+    title: Label
+    at: VignetteSetting
+    age_years: float = Field(ge=0, le=120)
+    findings: list[Code] = Field(default_factory=list, max_length=30)
+    measures: dict[Code, float] = Field(default_factory=dict, max_length=20)
+    expected: VignetteAnswer
+    source: VignetteSource
+
+    def measure_values(self) -> dict[str, float]:
+        """The measures with the age, as a scenario gives them (`ReferralScenario`)."""
+        age = {"age_years": self.age_years, "age_months": self.age_years * 12}
+        return age | self.measures
+
+
+class VignetteSet(Authored):
+    """The vignettes of one shipped rule-set version (`rulesets/<id>/<version>.vignettes.json`)."""
+
+    ruleset_id: Code
+    ruleset_version: Version
+    vignettes: list[Vignette] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "VignetteSet":
+        repeated = _duplicates(v.id for v in self.vignettes)
+        if repeated:
+            raise problem("duplicate_vignette", vignette=repeated[0])
+        return self
+
+
+RulesetStatus = Literal["current", "superseded", "withdrawn"]
 
 
 class RuleSet(Authored):
@@ -421,10 +545,22 @@ class RuleSet(Authored):
     default_priority: Priority = "routine"
     follow_up: FollowUpRules
     weights: RubricWeights = Field(default_factory=RubricWeights)
+    critical_findings: list[CriticalFinding] = Field(default_factory=list, max_length=60)
+    #: "withdrawn": unsafe, kept readable for the record; "superseded": a newer version exists.
+    status: RulesetStatus = "current"
+    notice: Text = ""
+    notice_zh: Text = ""
+    #: An author's own test patients, run when the rule set is saved (shipped rule sets keep
+    #: theirs in `<version>.vignettes.json`, run by the unit tests).
+    vignettes: list[Vignette] = Field(default_factory=list, max_length=200)
 
     @property
     def red_flag_ids(self) -> set[str]:
         return {t.id for t in self.red_flags}
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == "withdrawn"
 
     @model_validator(mode="after")
     def _not_contradictory(self) -> "RuleSet":
@@ -447,6 +583,18 @@ class RuleSet(Authored):
                 if _contradict(first, second):
                     raise problem("rules_contradict", rule=first.id, other=second.id)
                 _check_pair(first, second, conditions[first.id], conditions[second.id])
+        return self
+
+    @model_validator(mode="after")
+    def _safe(self) -> "RuleSet":
+        from .safety import check_critical_findings  # safety reads the rules module
+
+        if self.status != "current" and not self.notice:
+            raise problem("ruleset_notice_missing", ruleset=self.id, status=self.status)
+        check_critical_findings(self)
+        from .vignettes import check_vignettes  # vignettes read the rules module
+
+        check_vignettes(self, self.vignettes)
         return self
 
 
@@ -607,6 +755,20 @@ class Visit(Authored):
         return self
 
 
+class LetterRequirement(Authored):
+    """What this patient's letter must say in one item, such as the drugs given here.
+
+    The item counts only when its text holds one of `accepts` (case and spacing ignored; for
+    `key_findings`, one of the finding ids cited) and, with `with_time`, a clock time ("10:20",
+    "10点20分") saying when it was given."""
+
+    letter_item: LetterItem
+    label: Label
+    label_zh: OptionalLabel = ""
+    accepts: list[Label] = Field(min_length=1, max_length=20)
+    with_time: bool = False
+
+
 class ReferralScenario(Authored):
     """A patient presenting at one institution of the consortium, and what happens next."""
 
@@ -623,12 +785,18 @@ class ReferralScenario(Authored):
     receiving_response: ReceivingResponse
     if_not_referred: Text = ""
     visits: list[Visit] = Field(min_length=1, max_length=12)
+    letter_requirements: list[LetterRequirement] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _consistent(self) -> "ReferralScenario":
         repeated = _duplicates(f.id for f in self.findings)
         if repeated:
             raise problem("duplicate_finding", finding=repeated[0])
+        for requirement in self.letter_requirements:
+            if requirement.letter_item == "key_findings":
+                for code in requirement.accepts:
+                    if code not in self.finding_ids:
+                        raise problem("letter_requirement_unknown_finding", finding=code)
         for previous, visit in zip(self.visits, self.visits[1:], strict=False):
             if visit.day <= previous.day:
                 raise problem("visits_out_of_order", day=visit.day, previous=previous.day)

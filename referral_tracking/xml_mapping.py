@@ -17,6 +17,10 @@
     <instructions><instruction>...</instruction></instructions>
   </receiving-response>
   <if-not-referred>...</if-not-referred>
+  <letter-requirements>
+    <requirement letter-item="treatment_given"><label>Oxygen given</label><accept>oxygen</accept>
+      <accept>吸氧</accept></requirement>
+  </letter-requirements>
   <visits>
     <visit day="14" expected-choice="adjust">
       <finding item="bp" abnormal="true">152/96 mmHg</finding>
@@ -108,6 +112,7 @@ def scenario_to_xml(scenario: ReferralScenario) -> str:
             _child(instructions, "instruction", instruction)
     if scenario.if_not_referred:
         _child(root, "if-not-referred", scenario.if_not_referred)
+    _write_letter_requirements(root, scenario)
     visits = _child(root, "visits")
     for visit in scenario.visits:
         element = _child(visits, "visit", day=str(visit.day), expected_choice=visit.expected_choice)
@@ -119,6 +124,23 @@ def scenario_to_xml(scenario: ReferralScenario) -> str:
         _child(element, "explanation", visit.explanation)
     etree.indent(root, space="  ")
     return etree.tostring(root, encoding="unicode")
+
+
+def _write_letter_requirements(root: etree._Element, scenario: ReferralScenario) -> None:
+    """What this patient's letter must say, item by item (nothing when there is none)."""
+    if not scenario.letter_requirements:
+        return
+    element = _child(root, "letter-requirements")
+    for requirement in scenario.letter_requirements:
+        attrs = {"letter_item": requirement.letter_item}
+        if requirement.label_zh:
+            attrs["label_zh"] = requirement.label_zh
+        if requirement.with_time:
+            attrs["with_time"] = "true"
+        child = _child(element, "requirement", **attrs)
+        _child(child, "label", requirement.label)
+        for accepted in requirement.accepts:
+            _child(child, "accept", accepted)
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -192,6 +214,7 @@ def _read_scenario(reader: _Reader, root) -> dict[str, Any]:
             "findings",
             "receiving-response",
             "if-not-referred",
+            "letter-requirements",
             "visits",
         },
     )
@@ -215,6 +238,11 @@ def _read_scenario(reader: _Reader, root) -> dict[str, Any]:
         ]
     for element in _find(children, "receiving-response"):
         data["receiving_response"] = _read_response(reader, element)
+    for element in _find(children, "letter-requirements"):
+        data["letter_requirements"] = [
+            _read_requirement(reader, child, ("letter_requirements", index))
+            for index, child in enumerate(reader.children(element, {"requirement"}))
+        ]
     for element in _find(children, "visits"):
         data["visits"] = [
             _read_visit(reader, child, ("visits", index))
@@ -236,6 +264,22 @@ def _read_finding(reader: _Reader, element, loc: tuple) -> dict[str, Any]:
         measures[attrs.get("id", "")] = attrs.get("value", "")
     if measures:
         data["measures"] = measures
+    return data
+
+
+def _read_requirement(reader: _Reader, element, loc: tuple) -> dict[str, Any]:
+    data: dict[str, Any] = reader.attrs(
+        element,
+        {"letter-item": "letter_item", "label-zh": "label_zh", "with-time": "with_time"},
+        loc,
+    )
+    children = reader.children(element, {"label", "accept"})
+    for child in _find(children, "label"):
+        data["label"] = reader.text(child, (*loc, "label"))
+    data["accepts"] = [
+        reader.text(child, (*loc, "accepts", index))
+        for index, child in enumerate(_find(children, "accept"))
+    ]
     return data
 
 

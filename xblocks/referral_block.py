@@ -113,9 +113,15 @@ FORM_FIELDS = {
     "target_institution_id": N_("Receiving hospital"),
     "department": N_("Department"),
 }
+#: A rule-set version's status, as the staff notice says it.
+RULESET_STATUS = {
+    "superseded": N_("superseded by a newer version"),
+    "withdrawn": N_("withdrawn for safety"),
+}
 CHART_METRICS = {
     "over_referral_rate": N_("Over-referral"),
     "under_referral_rate": N_("Under-referral"),
+    "critical_under_triage_rate": N_("Critical under-triage"),
     "urgency_error_rate": N_("Urgency errors"),
     "follow_up_adherence": N_("Follow-up on time"),
 }
@@ -603,8 +609,10 @@ class ReferralBlock(ExerciseMixin, XBlock):
             )
             return fragment
         view_context["staff"] = self.user_is_staff
+        view_context["ruleset_warning"] = self._ruleset_warning(self.exercise.ruleset)
         if view_context["staff"]:
             view_context["csv_url"] = self.runtime.handler_url(self, "analytics_csv")
+            view_context["ruleset_notice"] = self._ruleset_notice(self.exercise.ruleset)
         html = render_template("referral/student.html", view_context, self.i18n)
         fragment = Fragment(html)
         add_assets(
@@ -894,6 +902,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 "decisions": stats.decisions,
                 "over": percent(stats.over_referral_rate),
                 "under": percent(stats.under_referral_rate),
+                "critical": percent(stats.critical_under_triage_rate),
                 "urgency": percent(stats.urgency_error_rate),
                 "letters": stats.letters_with_gaps,
                 "follow_up": percent(stats.follow_up_adherence),
@@ -1024,6 +1033,37 @@ class ReferralBlock(ExerciseMixin, XBlock):
 
         return self._studio_fragment(render)
 
+    def _ruleset_warning(self, ruleset) -> str:
+        """For learners: the answers follow a version withdrawn for safety (never silently)."""
+        if not ruleset.withdrawn:
+            return ""
+        return self.gettext(
+            "This exercise is scored with a rule-set version withdrawn for safety: do not rely "
+            "on its answers in practice, and tell your course staff. {notice}"
+        ).format(notice=(self.chinese and ruleset.notice_zh) or ruleset.notice)
+
+    def _ruleset_notice(self, ruleset) -> str:
+        """For staff and authors: why this rule-set version is withdrawn or superseded, and how
+        to move the exercise to the newest version (empty for a current version)."""
+        if ruleset.status == "current":
+            return ""
+        _ = self.gettext
+        try:
+            newest = shipped_ruleset_versions().get(ruleset.id, [ruleset.version])[-1]
+        except ReferralError:
+            newest = ruleset.version
+        return _(
+            'Rule set "{ruleset}" version {version} is {status}. {notice} To move this exercise '
+            "to version {newest}, write {newest} as the rule set version in the editor and save "
+            "(the learners' attempts then start again)."
+        ).format(
+            ruleset=ruleset.id,
+            version=ruleset.version,
+            status=_(RULESET_STATUS[ruleset.status]),
+            notice=(self.chinese and ruleset.notice_zh) or ruleset.notice,
+            newest=newest,
+        )
+
     def _ruleset_help(self, ruleset_id: str, version: str | None = None) -> str:
         """What leaving the rule set empty means: the shipped one the scenario names, at the
         version it was saved with (`version`; None: the newest, which a save then pins), and
@@ -1040,11 +1080,13 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 "scenario is saved with: a version shipped later does not change its answers. "
                 "Shipped rule sets and their versions: {available}."
             ).format(available=available)
-        return self.gettext(
+        help_text = self.gettext(
             'Leave empty to use the shipped rule set "{ruleset}", version {version}: the '
             "scenario keeps the version it was saved with, also when a newer one ships. "
             "Shipped rule sets and their versions: {available}."
         ).format(ruleset=shipped.id, version=shipped.version, available=available)
+        notice = self._ruleset_notice(shipped)
+        return f"{notice} {help_text}" if notice else help_text
 
     @json_action(StudioRequest, author_only=True)
     def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:

@@ -7,7 +7,7 @@ from functools import partial
 from referral_tracking import ReferralScenario
 
 from .messages import N_
-from .referral_view import SEX, VISIT_CHOICES
+from .referral_view import LETTER_ITEMS, SEX, VISIT_CHOICES
 from .schema_editor import schema_editor_config
 
 FIELD_LABELS = {
@@ -40,10 +40,15 @@ FIELD_LABELS = {
     "abnormal": N_("Abnormal"),
     "expected_choice": N_("The right choice at this visit"),
     "explanation": N_("Explanation"),
+    "letter_requirements": N_("What this patient's referral letter must say"),
+    "letter_item": N_("Letter item"),
+    "label_zh": N_("Label in Chinese"),
+    "accepts": N_("Words or phrases that meet it (any one; for key findings, finding ids)"),
+    "with_time": N_("It must also say when (a clock time)"),
 }
 
 #: The choices as the learner's page names them.
-VALUE_LABELS = SEX | VISIT_CHOICES
+VALUE_LABELS = SEX | VISIT_CHOICES | LETTER_ITEMS
 
 LONG_TEXT = frozenset(
     "presentation time_course text diagnosis treatment downward_summary if_not_referred "

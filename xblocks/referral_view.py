@@ -45,7 +45,13 @@ CLASSIFICATIONS = {
     "under_referral": N_(
         "Under-referral: the patient needed care that your decision did not give."
     ),
+    "critical_under": N_(
+        "Critical under-triage: this patient needed emergency care and your decision missed "
+        "it. The decision scores 0."
+    ),
 }
+#: How the classification is coloured: a missed emergency is never shown as a mere error.
+CLASSIFICATION_TONES = {"correct": "good", "critical_under": "critical"}
 VISIT_CHOICES = {
     "continue": N_("Continue the plan"),
     "adjust": N_("Adjust the treatment or the plan"),
@@ -84,6 +90,7 @@ CAPABILITIES = {
     "rehabilitation": N_("Stroke rehabilitation"),
     "paediatric_ward": N_("Paediatric inpatient ward"),
     "picu": N_("Paediatric intensive care"),
+    "nicu": N_("Neonatal intensive care"),
     "icu": N_("Adult intensive care"),
 }
 DEPARTMENTS = {
@@ -98,6 +105,8 @@ DEPARTMENTS = {
     "obstetrics": N_("Obstetrics"),
     "paediatrics": N_("Paediatrics"),
     "picu": N_("Paediatric intensive care unit"),
+    "neonatology": N_("Neonatology (NICU)"),
+    "ophthalmology": N_("Ophthalmology"),
     "icu": N_("Intensive care unit"),
 }
 PHASES = {
@@ -507,7 +516,7 @@ class ReferralViewModel:
         classification = feedback["classification"]
         return {
             "classification": self._label(CLASSIFICATIONS, classification),
-            "tone": "good" if classification == "correct" else "poor",
+            "tone": CLASSIFICATION_TONES.get(classification, "poor"),
             "answer": answer,
             "details": details,
             "urgency_error": feedback["urgency_error"],
@@ -517,6 +526,11 @@ class ReferralViewModel:
             "overcalled_red_flags": [terms.get(c, c) for c in feedback["overcalled_red_flags"]],
             "missing_letter_items": [
                 self._label(LETTER_ITEMS, i) for i in feedback["missing_letter_items"]
+            ],
+            "unmet_letter_requirements": [
+                f"{self._label(LETTER_ITEMS, r['letter_item'])}: "
+                f"{(self.chinese and r['label_zh']) or r['label']}"
+                for r in feedback.get("unmet_letter_requirements", [])
             ],
         }
 
@@ -685,7 +699,7 @@ class ReferralViewModel:
                 points=self._points(summary["score"], summary["max_score"])
             ),
             "classification": self._label(CLASSIFICATIONS, classification),
-            "tone": "good" if classification == "correct" else "poor",
+            "tone": CLASSIFICATION_TONES.get(classification, "poor"),
             "urgency": self._("The urgency you chose was not the rule set's.")
             if summary["urgency_error"]
             else self._("The urgency you chose was right."),

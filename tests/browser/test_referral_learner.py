@@ -62,7 +62,9 @@ def decide(page, fields: dict) -> None:
         )
         form.locator('textarea[name="letter_history"]').fill("Hypertension for 8 years.")
         tick(form, "letter_key_findings", on_the_page(fields["key_findings"], "findings"))
-        form.locator('textarea[name="letter_treatment_given"]').fill("Oxygen, monitoring.")
+        form.locator('textarea[name="letter_treatment_given"]').fill(
+            "Oxygen and monitoring while waiting."
+        )
         form.locator('textarea[name="letter_question"]').fill("Please assess for ACS?")
     act(page, "Record my decision")
 
@@ -143,7 +145,7 @@ def test_a_correct_referral_and_an_under_referral_end_in_the_staff_analytics(cle
     plan(page, dict(follow_up, interval_days=30))
     visits(page, ["continue"] * len(scenario.visits))
     summary = page.locator('[data-region="view"]').inner_text()
-    assert "Under-referral" in summary
+    assert "Critical under-triage" in summary and "Correct: the right level" not in summary
 
     page.goto(scenario_path(page, scenario.title, "staff"))
     page.get_by_text("Referral analytics of this course").click()

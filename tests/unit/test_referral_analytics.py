@@ -128,7 +128,7 @@ def test_a_played_exercise_becomes_a_record_with_its_classification_and_follow_u
     ).progress
     record = decision_record(exercise, decided, "learner-7")
     assert (record.classification, record.urgency_error, record.follow_up_due) == (
-        "under_referral",
+        "critical_under",
         True,
         False,
     )
@@ -232,10 +232,10 @@ def test_the_chart_is_well_formed_self_contained_and_readable_by_a_screen_reader
     assert "href" not in text and "<script" not in text and "url(" not in text
 
 
-def test_the_chart_draws_four_bars_per_tier_with_their_values_written_out():
+def test_the_chart_draws_five_bars_per_tier_with_their_values_written_out():
     svg = parse_svg(report_to_svg(sample_report()))
     bars = [r for r in svg.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
-    assert len(bars) == 12
+    assert len(bars) == 15
     tooltips = [bar.find(f"{SVG}title").text for bar in bars]
     assert "Secondary / county: Over-referral 100%" in tooltips
     labels = [t.text for t in svg.iter(f"{SVG}text")]
@@ -304,3 +304,45 @@ def test_the_letter_chart_escapes_its_translated_texts():
     svg = parse_svg(text)
     assert svg.find(f"{SVG}title").text == "<script>alert(1)</script>"
     assert "<script" not in text and "3 封信" in svg.find(f"{SVG}desc").text
+
+
+def test_a_missed_emergency_is_counted_as_critical_under_triage_in_the_report_and_csv():
+    records = [
+        DecisionRecord(
+            learner_id=learner,
+            institution_id="qingshui-township",
+            tier="primary",
+            scenario_id="s",
+            ruleset_id="r",
+            classification=classification,
+            urgency_error=True,
+        )
+        for learner, classification in (("ana", "critical_under"), ("bo", "under_referral"))
+    ]
+    report = aggregate(records)
+    assert (report.overall.under_referrals, report.overall.critical_under_triage) == (2, 1)
+    assert report.overall.correct == 0
+    rows = [dict(zip(CSV_HEADER, r, strict=True)) for r in report_to_csv_rows(report)]
+    assert rows[1]["critical_under_triage"] == "1"
+    assert rows[1]["critical_under_triage_rate"] == "0.500"
+    learners = {r["group"]: r for r in rows if r["scope"] == "learner"}
+    assert learners["ana"]["critical_under_triage"] == "1"
+    assert learners["bo"]["critical_under_triage"] == "0"
+    assert "Critical under-triage 50%" in report_to_svg(report)
+
+
+def test_a_routine_referral_of_the_hypertensive_emergency_is_recorded_as_critical():
+    exercise = demo_exercise("hypertension_township")
+    decision = {
+        "disposition": "refer_upward",
+        "priority": "routine",
+        "target_institution_id": "dongxian-county",
+        "department": "emergency",
+        "letter": {"reason": "High blood pressure and headache"},
+    }
+    decided = apply(
+        exercise, new_progress(), {"kind": "decide", "step": 0, "decision": decision}
+    ).progress
+    record = decision_record(exercise, decided, "learner-8")
+    assert record.classification == "critical_under"
+    assert decided.rubric.points == 0

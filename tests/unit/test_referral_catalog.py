@@ -33,6 +33,11 @@ def hypertension(version: str, department: str = "emergency") -> dict:
     return data
 
 
+def test_the_vignette_files_beside_the_versions_are_not_versions(catalog, tmp_path: Path):
+    (tmp_path / "hypertension" / "1.0.vignettes.json").write_text("{}", encoding="utf-8")
+    assert RulesetCatalog(tmp_path).versions("hypertension") == ["1.0", "1.9", "1.10"]
+
+
 def write(root: Path, ruleset_id: str, file_version: str, data: dict) -> None:
     folder = root / ruleset_id
     folder.mkdir(exist_ok=True)
@@ -58,11 +63,11 @@ def township_scenario(version: str | None):
 
 def test_each_shipped_rule_set_is_one_version_in_a_folder_named_after_it():
     assert shipped_ruleset_versions() == {
-        "copd": ["1.0"],
-        "hypertension": ["1.0"],
-        "paediatric_pneumonia": ["1.0"],
-        "stroke": ["1.0"],
-        "type2_diabetes": ["1.0"],
+        "copd": ["1.0", "2.0"],
+        "hypertension": ["1.0", "2.0"],
+        "paediatric_pneumonia": ["1.0", "2.0"],
+        "stroke": ["1.0", "2.0"],
+        "type2_diabetes": ["1.0", "2.0"],
     }
     for ruleset_id in available_rulesets():
         for version in ruleset_versions(ruleset_id):
@@ -75,8 +80,8 @@ def test_content_saved_without_a_version_still_plays_with_the_shipped_rule_set()
     scenario = township_scenario(None)
     ruleset = load_ruleset(scenario.ruleset_id, scenario.ruleset_version)
     exercise = build_exercise(scenario, ruleset, CONSORTIUM)
-    assert ruleset.version == "1.0"
-    assert exercise.expected.deciding_rule == EMERGENCY_RULE
+    assert ruleset.version == "2.0"
+    assert exercise.expected.deciding_rule == "htn_severe_bp_with_headache_or_vomiting"
 
 
 def test_asking_for_a_version_that_is_not_shipped_lists_the_versions_there_are():
@@ -113,7 +118,7 @@ def test_a_scenario_naming_no_version_is_played_with_the_newest(catalog):
 def test_pinning_writes_the_newest_version_into_a_scenario_and_keeps_a_pinned_one(catalog):
     assert catalog.pin(township_scenario(None)).ruleset_version == "1.10"
     assert catalog.pin(township_scenario("1.9")).ruleset_version == "1.9"
-    assert pin_ruleset_version(township_scenario(None)).ruleset_version == "1.0"
+    assert pin_ruleset_version(township_scenario(None)).ruleset_version == "2.0"
 
 
 def test_pinning_to_a_version_the_catalog_lacks_is_refused(catalog):

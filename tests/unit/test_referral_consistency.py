@@ -12,7 +12,7 @@ from referral_tracking.schema import Criterion, RuleSet
 
 
 def ruleset_data(ruleset_id: str = "hypertension") -> dict:
-    return load_ruleset(ruleset_id).model_dump(mode="json")
+    return load_ruleset(ruleset_id, "1.0").model_dump(mode="json")
 
 
 def refused(data: dict) -> dict:

@@ -44,7 +44,7 @@ HTN_TRANSFER = {
 HTN_PLAN = {
     "interval_days": 14,
     "monitoring": ["blood_pressure", "medication_adherence", "adverse_effects", "symptoms"],
-    "targets": ["bp_below_140_90"],
+    "targets": ["bp_below_140_90", "bp_below_130_80_if_tolerated"],
     "re_referral_criteria": ["emergency_red_flag", "resistant_on_three_drugs"],
 }
 
@@ -122,7 +122,7 @@ def test_an_under_referral_played_to_the_last_visit_is_recorded_as_such():
         ],
     )
     view = step.response
-    assert view["summary"]["classification"] == "under_referral"
+    assert view["summary"]["classification"] == "critical_under"
     assert view["summary"]["urgency_error"] is True
     assert view["summary"]["closed_loop_met"] is False
     assert "ambulance" in view["if_not_referred"]
@@ -131,7 +131,7 @@ def test_an_under_referral_played_to_the_last_visit_is_recorded_as_such():
         "cme.referral.decision_made",
         "cme.referral.follow_up_planned",
     ]
-    assert events[-1].data["classification"] == "under_referral"
+    assert events[-1].data["classification"] == "critical_under"
     assert step.progress.score < exercise().max_score
 
 
@@ -622,3 +622,13 @@ def test_a_visit_shows_exactly_the_monitored_items_and_the_score_stays_bounded(c
     assert view["phase"] == "completed"
     days = [v["day"] for v in view["visits"]]
     assert days[0] == interval and days == sorted(set(days))
+
+
+def test_the_learner_view_says_when_the_rule_set_version_is_withdrawn_for_safety():
+    scenario = load_demo_scenario("hypertension_township").model_copy(
+        update={"ruleset_version": "1.0"}
+    )
+    old = build_exercise(scenario, load_ruleset("hypertension", "1.0"), load_demo_consortium())
+    view = learner_view(old, new_progress())["ruleset"]
+    assert view["status"] == "withdrawn" and "2.0" in view["notice"] and view["notice_zh"]
+    assert learner_view(exercise(), new_progress())["ruleset"]["status"] == "current"

@@ -34,7 +34,7 @@ def transfer(**changes) -> ReferralDecision:
         "letter": {
             "reason": "Severe pneumonia with hypoxaemia",
             "history": "Fever and cough for 3 days, fast breathing since last night.",
-            "key_findings": ["hypoxaemia", "severe_chest_indrawing"],
+            "key_findings": ["hypoxaemia", "lower_chest_indrawing"],
             "treatment_given": "Oxygen by nasal cannula; first dose of amoxicillin.",
             "question": "Admission for oxygen and antibiotics?",
             "supporting_info": ["SpO2 trend 89% -> 94% on 1 L/min"],

@@ -224,11 +224,11 @@ def test_a_correct_emergency_transfer_with_a_complete_letter_earns_every_point()
     assert result.missing_letter_items == []
 
 
-def test_a_gp_who_keeps_a_hypertensive_emergency_at_the_township_under_refers():
+def test_a_gp_who_keeps_a_hypertensive_emergency_at_the_township_is_critical_under_triage():
     result = hypertension_score(decide(disposition="manage_locally", priority="urgent"))
-    assert result.classification == "under_referral"
+    assert result.classification == "critical_under"
     assert result.urgency_error
-    assert {i.id: i.points for i in result.items}["tier"] == 0
+    assert result.points == 0 and result.max_points > 0
     assert result.expected.disposition == "emergency_transfer"
 
 
@@ -253,21 +253,22 @@ def test_a_gp_refers_a_stemi_to_a_county_hospital_without_pci_and_under_refers()
         scenario,
         INSTITUTIONS["qingshui-township"],
         decide(
-            disposition="refer_upward",
-            priority="urgent",
+            disposition="emergency_transfer",
+            priority="emergency",
             target_institution_id="xixian-county",
             department="cardiology",
-            letter={"reason": "Chest pain"},
+            letter={"reason": "Chest pain for an hour"},
         ),
         CONSORTIUM,
     )
     assert result.classification == "under_referral"
-    assert result.urgency_error
+    assert not result.urgency_error
     points = {i.id: i.points for i in result.items}
-    assert points["urgency"] == 0 and points["tier"] == 0 and points["department"] > 0
+    assert points["tier"] == 0 and points["urgency"] > 0 and points["department"] > 0
 
 
-def test_a_routine_referral_of_an_emergency_to_the_right_place_loses_urgency_and_kind():
+def test_a_routine_referral_of_an_emergency_to_the_right_place_is_critical_and_scores_nothing():
+    """The review's hypoxic child and drowsy COPD patient: 11/14 and "correct" before."""
     result = hypertension_score(
         decide(
             disposition="refer_upward",
@@ -275,12 +276,35 @@ def test_a_routine_referral_of_an_emergency_to_the_right_place_loses_urgency_and
             target_institution_id="dongxian-county",
             department="emergency",
             letter=FULL_LETTER,
+            recognised_red_flags=["severe_headache", "vomiting"],
         )
     )
-    assert result.classification == "correct"
+    assert result.classification == "critical_under"
     assert result.urgency_error
-    points = {i.id: i.points for i in result.items}
-    assert points["urgency"] == 0 and points["disposition"] == 0 and points["tier"] > 0
+    assert result.points == 0
+    assert all(item.points == 0 for item in result.items)
+
+
+@pytest.mark.parametrize("priority", ["routine", "urgent"])
+def test_an_emergency_kept_here_with_a_lower_urgency_at_a_capable_hospital_is_critical(priority):
+    result = hypertension_score(
+        decide(disposition="manage_locally", priority=priority), institution="dongxian-county"
+    )
+    assert result.expected.disposition == "manage_locally"
+    assert result.expected.priority == "emergency"
+    assert (result.classification, result.points) == ("critical_under", 0)
+
+
+def test_managing_an_emergency_here_as_an_emergency_at_a_capable_hospital_is_correct():
+    result = hypertension_score(
+        decide(
+            disposition="manage_locally",
+            priority="emergency",
+            recognised_red_flags=["severe_headache", "vomiting"],
+        ),
+        institution="dongxian-county",
+    )
+    assert (result.classification, result.points) == ("correct", result.max_points)
 
 
 def test_an_emergency_sent_as_an_upward_referral_loses_the_kind_of_referral_line():
@@ -332,7 +356,9 @@ def test_a_patient_kept_here_as_the_rule_set_asks_earns_the_referral_lines_as_no
     assert kept.classification == "correct" and kept.points == kept.max_points
 
 
-def test_a_learner_who_refers_a_patient_the_rule_set_keeps_here_loses_the_referral_lines():
+def test_an_over_referral_of_a_stable_patient_costs_less_than_an_under_referral():
+    """Weighted by harm: an over-referral keeps half the referral level and a letter written
+    with content; an under-referral keeps neither."""
     referred = stroke_score(
         decide(
             disposition="refer_upward",
@@ -345,11 +371,44 @@ def test_a_learner_who_refers_a_patient_the_rule_set_keeps_here_loses_the_referr
     kept = stroke_score(decide(disposition="manage_locally", priority="routine"))
     lines = {i.id: i for i in referred.items}
     assert referred.classification == "over_referral"
-    assert all(lines[line].points == 0 for line in REFERRAL_LINES | {"tier"})
+    assert lines["disposition"].points == lines["department"].points == 0
+    assert lines["tier"].points == lines["tier"].max_points / 2
+    assert all(lines[f"letter:{i}"].points == lines[f"letter:{i}"].max_points for i in LETTER_ITEMS)
     assert referred.max_points == kept.max_points
-    assert kept.points - referred.points == sum(
-        lines[line].max_points for line in REFERRAL_LINES | {"tier"}
+    over_cost = kept.points - referred.points
+    under = diabetes_under_referral()
+    assert under.classification == "under_referral"
+    assert under.max_points - under.points > 2 * over_cost
+
+
+def diabetes_under_referral():
+    """A diabetic patient of unclear type (a routine referral), kept here."""
+    return score_decision(
+        load_ruleset("type2_diabetes"),
+        scenario_from("diabetes_six_months", findings=[finding("type_unclear")]),
+        INSTITUTIONS["riverside-community"],
+        decide(disposition="manage_locally", priority="routine"),
+        CONSORTIUM,
     )
+
+
+def test_an_over_triage_keeps_half_the_urgency_and_an_under_triage_none():
+    scenario = scenario_from("diabetes_six_months", findings=[finding("type_unclear")])
+    ruleset, institution = load_ruleset("type2_diabetes"), INSTITUTIONS["riverside-community"]
+
+    def urgency(priority):
+        decision = decide(
+            disposition="refer_upward",
+            priority=priority,
+            target_institution_id="dongxian-county",
+            department="endocrinology",
+            letter=FULL_LETTER,
+        )
+        result = score_decision(ruleset, scenario, institution, decision, CONSORTIUM)
+        return {i.id: i for i in result.items}["urgency"]
+
+    assert urgency("routine").points == urgency("routine").max_points
+    assert urgency("urgent").points == urgency("routine").max_points / 2
 
 
 @settings(max_examples=60, deadline=None)
@@ -396,16 +455,18 @@ def test_the_rubric_maximum_is_the_rule_sets_whatever_the_patient_needs(
 
 
 def test_claiming_red_flags_the_patient_does_not_have_cancels_recognised_ones():
-    honest = hypertension_score(
-        decide(disposition="manage_locally", priority="routine", recognised_red_flags=["vomiting"])
-    )
-    shotgun = hypertension_score(
-        decide(
-            disposition="manage_locally",
-            priority="routine",
-            recognised_red_flags=["vomiting", "limb_weakness"],
+    def transfer(flags):
+        return decide(
+            disposition="emergency_transfer",
+            priority="emergency",
+            target_institution_id="dongxian-county",
+            department="emergency",
+            letter=FULL_LETTER,
+            recognised_red_flags=flags,
         )
-    )
+
+    honest = hypertension_score(transfer(["vomiting"]))
+    shotgun = hypertension_score(transfer(["vomiting", "limb_weakness"]))
     red = {r.id: r for r in honest.items}["red_flags"]
     assert (red.points, red.max_points) == (1, 2)
     assert {r.id: r for r in shotgun.items}["red_flags"].points == 0

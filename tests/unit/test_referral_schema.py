@@ -21,7 +21,7 @@ from referral_tracking.schema import (
 
 
 def ruleset_data(ruleset_id: str = "hypertension") -> dict:
-    return load_ruleset(ruleset_id).model_dump()
+    return load_ruleset(ruleset_id, "1.0").model_dump()
 
 
 def refused(model, data) -> dict:

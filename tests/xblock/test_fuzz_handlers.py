@@ -191,6 +191,8 @@ def mutated_document(draw, doc: dict):
         places = list(paths(doc))[1:]
         if how == "text":  # the same kind of value, with characters an author might paste
             places = [where for where in places if isinstance(at(doc, where), str)] or places
+        if not places:  # every key dropped already: nothing left to change
+            break
         where = draw(st.sampled_from(places))
         parent = at(doc, where[:-1])
         last = where[-1]
@@ -206,6 +208,17 @@ def mutated_document(draw, doc: dict):
         if not isinstance(doc, dict):
             break
     return doc
+
+
+def test_a_document_whose_every_key_is_dropped_is_still_mutated_without_error():
+    """A small document (a credit's settings) can lose every key before the last change."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(mutated_document({"only": "key"}))
+    def check(doc):
+        assert isinstance(doc, dict)
+
+    check()
 
 
 SPLICE = "<>&;'\"=/ !-[]?{}:,xmlDOCTYPEENTITY中\u0000\ud7ff"

@@ -39,9 +39,9 @@ from xblocks.records.models import LearnerOutcome, ReferralDecisionRecord
 from xblocks.referral_block import LearnerState, ReferralBlock, fit
 
 LETTER = {
-    "letter_reason": "Suspected emergency needing care we cannot give here",
+    "letter_reason": "Suspected hypertensive emergency or other care we cannot give here",
     "letter_history": "Known condition; history as in the findings.",
-    "letter_treatment_given": "First aid and monitoring while waiting.",
+    "letter_treatment_given": "First aid, oxygen and monitoring while waiting.",
     "letter_question": "Please confirm the diagnosis and advise on treatment?",
     "letter_supporting_info": "Observations attached\nMedication list attached",
 }
@@ -256,7 +256,7 @@ def test_following_the_rule_set_earns_full_marks_a_grade_completion_and_one_row_
     assert "Closed loop: you followed up the referral result in time." in summary
 
 
-def test_a_hypertensive_emergency_kept_at_the_township_clinic_is_an_under_referral(
+def test_a_hypertensive_emergency_kept_at_the_township_clinic_is_critical_under_triage(
     workbench, usages
 ):
     learner = Learner(workbench, usages, "hypertension_township", student="student_2")
@@ -267,20 +267,23 @@ def test_a_hypertensive_emergency_kept_at_the_township_clinic_is_an_under_referr
         ["continue", "continue", "continue"],
     )
     page = learner.open_page()
-    assert "Under-referral: the patient needed care that your decision did not give." in page
+    assert "Critical under-triage: this patient needed emergency care" in page
+    assert "cme-feedback cme-critical" in page
+    assert "Correct: the right level of care." not in page
     assert "The urgency you chose was not the rule set's." in page
     assert learner.exercise.scenario.if_not_referred in page
     assert "Closed loop not met" in page
+    assert learner.state.progress.rubric.points == 0
     grade = workbench.events("student_2", "grade")[-1]["data"]
     assert grade["value"] < grade["max_value"]
     record = ReferralDecisionRecord.objects.get(learner_id="student_2")
     assert (record.classification, record.urgency_error, record.follow_up_on_time) == (
-        "under_referral",
+        "critical_under",
         True,
         False,
     )
     completed = workbench.events("student_2", "cme.referral.referral_completed")
-    assert completed[0]["data"]["classification"] == "under_referral"
+    assert completed[0]["data"]["classification"] == "critical_under"
 
 
 def test_an_emergency_sent_as_a_plain_upward_referral_shows_the_lost_line_in_the_rubric(
@@ -302,9 +305,9 @@ def test_an_emergency_sent_as_a_plain_upward_referral_shows_the_lost_line_in_the
 
 
 @pytest.mark.parametrize(
-    ("decision", "tone", "result"),
+    ("decision", "tones"),
     [
-        ({"disposition": "manage_locally"}, "good", "1 of 1 point"),
+        ({"disposition": "manage_locally"}, ("good", "good", "good")),
         (
             {
                 "disposition": "refer_upward",
@@ -312,25 +315,27 @@ def test_an_emergency_sent_as_a_plain_upward_referral_shows_the_lost_line_in_the
                 "department": "rehabilitation",
                 **LETTER,
             },
-            "poor",
-            "0 of 1 point",
+            # an over-referral loses the kind and the department; a letter with content counts
+            ("poor", "poor", "good"),
         ),
     ],
 )
 def test_the_rubric_tells_the_referral_lines_were_not_needed_for_a_patient_kept_here(
-    workbench, usages, decision, tone, result
+    workbench, usages, decision, tones
 ):
     learner = Learner(workbench, usages, "stroke_downward_referral")
     assert not learner.exercise.expected.refers
     learner.open_page()
     body = learner.ok("decide", priority="routine", **decision)
     rubric = html.unescape(body["html"]).split('class="cme-referral-rubric"')[1]
-    for label in ("Kind of referral", "Receiving department", RUBRIC_LABELS["letter:question"]):
+    labels = ("Kind of referral", "Receiving department", RUBRIC_LABELS["letter:question"])
+    for label, tone in zip(labels, tones, strict=True):
         row = re.search(
             rf'<tr class="cme-referral-(\w+)"><td>{re.escape(label)} \(no referral needed\)</td>'
             r"<td>([^<]*)</td>",
             rubric,
         )
+        result = "1 of 1 point" if tone == "good" else "0 of 1 point"
         assert row and row.groups() == (tone, result), label
 
 
@@ -635,7 +640,7 @@ def test_a_refusal_names_hospitals_departments_and_choices_never_by_their_codes(
         "outside what rule set",
         **dict(right_plan(started.exercise), interval_days=91),
     )
-    assert '"Hypertension: referral between primary and county care"' in body["error"]
+    assert f'"{load_ruleset("hypertension").title}"' in body["error"]
     body = refused(
         started,
         "set_plan",
@@ -869,7 +874,7 @@ def test_a_decision_of_an_unfinished_attempt_stays_when_the_state_is_deleted(wor
 
     records = ReferralDecisionRecord.objects.filter(learner_id="student_2").order_by("attempt")
     assert [(r.attempt, r.classification) for r in records] == [
-        (1, "under_referral"),
+        (1, "critical_under"),
         (2, "correct"),
     ]
 
@@ -1129,12 +1134,12 @@ def test_a_save_without_an_own_rule_set_pins_the_newest_shipped_version(workbenc
 
 @pytest.fixture
 def newer_hypertension_ships(monkeypatch, tmp_path):
-    """The catalog once version 1.1 of the hypertension rule set ships beside 1.0: it sends
+    """The catalog once version 2.1 of the hypertension rule set ships beside 2.0: it sends
     the hypertensive emergency to neurology instead of the emergency department."""
 
     (tmp_path / "hypertension").mkdir()
-    shipped = load_ruleset("hypertension", "1.0").model_dump(mode="json")
-    newer = json.loads(json.dumps(shipped)) | {"version": "1.1"}
+    shipped = load_ruleset("hypertension", "2.0").model_dump(mode="json")
+    newer = json.loads(json.dumps(shipped)) | {"version": "2.1"}
     for rule in newer["criteria"]:
         if rule["action"].get("department") == "emergency":
             rule["action"]["department"] = "neurology"
@@ -1151,19 +1156,19 @@ def test_a_live_exercise_keeps_the_version_it_was_saved_with_when_a_newer_one_sh
     request.getfixturevalue("newer_hypertension_ships")
 
     stored = workbench.block(usage_id, "staff").content.stored
-    assert stored.scenario.ruleset_version == "1.0"
+    assert stored.scenario.ruleset_version == "2.0"
     exercise = fit(stored)  # built again from the catalog as it is now
-    assert (exercise.ruleset.version, exercise.expected.department) == ("1.0", "emergency")
+    assert (exercise.ruleset.version, exercise.expected.department) == ("2.0", "emergency")
     help_text = html.unescape(workbench.page_of(usage_id, "staff", "studio_view"))
-    assert '"hypertension", version 1.0:' in help_text and "hypertension: 1.0, 1.1." in help_text
+    assert '"hypertension", version 2.0:' in help_text and "hypertension: 2.0, 2.1." in help_text
 
-    older = load_demo_scenario("hypertension_township").model_copy(update={"title": "Kept at 1.0"})
+    older = load_demo_scenario("hypertension_township").model_copy(update={"title": "Kept at 2.0"})
     assert studio(workbench, usage_id, older.model_dump_json()).status_code == 200
-    assert workbench.block(usage_id, "staff").content.stored.scenario.ruleset_version == "1.0"
+    assert workbench.block(usage_id, "staff").content.stored.scenario.ruleset_version == "2.0"
 
     assert studio(workbench, usage_id, unpinned().model_dump_json()).status_code == 200
     block = workbench.block(usage_id, "staff")
-    assert block.content.stored.scenario.ruleset_version == "1.1"
+    assert block.content.stored.scenario.ruleset_version == "2.1"
     assert block.exercise.expected.department == "neurology"
 
 
@@ -1261,7 +1266,7 @@ def test_a_course_import_pins_the_shipped_version_it_is_played_with(workbench, u
     assert "ruleset_version" not in scenario  # the author left the version out
     olx = f'<cme_referral display_name="Imported">\n{scenario}\n</cme_referral>'
     imported = ReferralBlock.parse_xml(etree.fromstring(olx), block.runtime, block.scope_ids)
-    assert imported.content.stored.scenario.ruleset_version == "1.0"
+    assert imported.content.stored.scenario.ruleset_version == "2.0"
 
     request.getfixturevalue("newer_hypertension_ships")  # the suite upgraded afterwards
     assert imported.exercise.expected.department == "emergency"
@@ -1269,3 +1274,44 @@ def test_a_course_import_pins_the_shipped_version_it_is_played_with(workbench, u
     imported.add_xml_to_node(node)  # exported with its version: imports back the same
     again = ReferralBlock.parse_xml(node, block.runtime, block.scope_ids)
     assert again.content.stored == imported.content.stored
+
+
+def test_an_exercise_pinned_to_a_withdrawn_version_tells_staff_and_the_author_how_to_upgrade(
+    workbench, usages
+):
+    scenario_id, usage_id = usages["hypertension_township"]
+    pinned = load_demo_scenario("hypertension_township").model_copy(
+        update={"ruleset_version": "1.0"}
+    )
+    assert studio(workbench, usage_id, pinned.model_dump_json()).status_code == 200
+    notice = load_ruleset("hypertension", "1.0").notice
+    staff_page = html.unescape(
+        workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
+    )
+    assert "withdrawn for safety" in staff_page and notice in staff_page
+    assert "write 2.0 as the rule set version" in staff_page
+    editor = html.unescape(workbench.page_of(usage_id, "staff", "studio_view"))
+    assert "withdrawn for safety" in editor
+    learner_page = html.unescape(
+        workbench.client.get(f"/scenario/{scenario_id}/?student=student_1").content.decode()
+    )
+    assert "scored with a rule-set version withdrawn for safety" in learner_page
+    assert notice in learner_page and "write 2.0 as the rule set version" not in learner_page
+
+
+def test_an_exercise_on_the_current_version_shows_no_notice(workbench, usages):
+    scenario_id, _usage_id = usages["hypertension_township"]
+    staff_page = workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
+    assert 'data-role="ruleset-notice"' not in staff_page
+
+
+def test_the_learner_is_told_what_the_letter_had_to_say(workbench, usages):
+    learner = Learner(workbench, usages, "child_pneumonia_hypoxia")
+    learner.open_page()
+    decision = right_decision(learner.exercise) | {
+        "letter_treatment_given": "Paracetamol for the fever at 10:00."
+    }
+    body = learner.ok("decide", **decision)
+    text = html.unescape(body["html"])
+    assert "This patient's letter had to say:" in text
+    assert "Treatment given: Oxygen given before and during the transfer" in text
