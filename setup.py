@@ -66,6 +66,8 @@ setup(
         "lxml>=5.3",
         "nh3>=0.2.17",
         "requests>=2.31",
+        # The LRS push retries through urllib3's Retry (backoff_max needs 2.0).
+        "urllib3>=2.0",
     ],
     extras_require={
         # The development runtime: xblock-sdk 0.15 needs Python 3.12, 0.14 serves 3.11; the

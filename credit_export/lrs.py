@@ -1,5 +1,6 @@
-"""Pushing statements to a learning-record store: batches, retries with backoff, a checkpoint
-so that an interrupted push resumes where it stopped, and a report an operator can act on.
+"""Pushing statements to a learning-record store: batches, retries (urllib3's, honouring
+Retry-After), a checkpoint so that an interrupted push resumes where it stopped, and a report
+an operator can act on.
 
 Idempotent by construction: statement ids are deterministic, so a statement the LRS already
 holds answers 204 (identical) and is counted as stored. One it holds with other content (409)
@@ -17,10 +18,58 @@ from pathlib import Path
 from typing import Protocol
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from .lrs_messages import LRS_MESSAGES  # noqa: F401 (re-exported)
 
 HEADERS = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
+#: Answers worth trying again: too many requests, and the server's or a proxy's failures.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class _BoundedRetry(Retry):
+    """urllib3's Retry; the wait an LRS asks for (Retry-After) is honoured up to
+    `retry_after_cap` seconds (an LRS asking for an hour must not hold a staff request)."""
+
+    retry_after_cap = 30.0
+
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.retry_after_cap)
+
+
+def lrs_session(
+    max_retries: int, backoff: tuple[float, float], retry_after_cap: float
+) -> requests.Session:
+    """A session that retries POSTs of statements on 429 and 5xx answers, connection errors
+    and timeouts, `max_retries` times, waiting backoff[0] * 2^(n-1) seconds (at most
+    backoff[1]) or what Retry-After says (at most `retry_after_cap`)."""
+    bounded = type("BoundedRetry", (_BoundedRetry,), {"retry_after_cap": retry_after_cap})
+    retry = bounded(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"POST"}),  # safe: statement ids make a resend idempotent
+        backoff_factor=backoff[0],
+        backoff_max=backoff[1],
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _retries_taken(response) -> int:
+    """How many times urllib3 tried again before this answer."""
+    retries = getattr(getattr(response, "raw", None), "retries", None)
+    return len(getattr(retries, "history", ()) or ())
 
 
 class Checkpoint(Protocol):
@@ -102,10 +151,10 @@ def push_statements(
     checkpoint: Checkpoint,
     batch_size: int = 100,
     max_retries: int = 4,
-    backoff: tuple[float, float, float] = (0.5, 2.0, 10.0),
+    backoff: tuple[float, float] = (0.5, 10.0),
+    retry_after_cap: float = 30.0,
     timeout: float = 15.0,
     session: requests.Session | None = None,
-    sleep: Callable[[float], None] = time.sleep,
     on_batch: Callable[[PushReport], None] | None = None,
     time_budget: float | None = None,
     clock: Callable[[], float] = time.monotonic,
@@ -122,63 +171,57 @@ def push_statements(
     `time_budget` (seconds): no new batch is begun once it is spent (a push inside a web
     request must end before the server's timeout); the report is then `unfinished`.
     """
-    http = session or requests.Session()
+    http = session or lrs_session(max_retries, backoff, retry_after_cap)
     deadline = None if time_budget is None else clock() + time_budget
     url = endpoint.rstrip("/") + "/statements"
     report = PushReport()
     state = checkpoint.load()
 
-    def send(items: list[dict]) -> bool:
-        base, factor, ceiling = backoff
-        problem = ""
-        for attempt in range(max_retries + 1):
-            try:
-                response = http.post(
-                    url, data=json.dumps(items), auth=auth, headers=HEADERS, timeout=timeout
-                )
-            except requests.RequestException as exc:
-                problem = type(exc).__name__
-            else:
-                status = response.status_code
-                if status in (200, 204):
-                    stored = _stored_ids(response) if status == 200 else []
-                    if stored is None:
-                        # Stored or not, we cannot tell: nothing is marked sent (a resend is
-                        # harmless, the ids are deterministic).
-                        report.error = (
-                            "lrs_unreadable_answer",
-                            {"endpoint": endpoint, "detail": _excerpt(response)},
-                        )
-                        return False
-                    report.sent += len(stored)
-                    report.already_stored += len(items) - len(stored)
-                    return True
-                if status in (401, 403):
-                    report.error = (
-                        "lrs_refused_credentials",
-                        {"endpoint": endpoint, "status": status},
-                    )
-                    return False
-                if status == 409:
-                    if len(items) == 1:
-                        report.conflicts.append(items[0]["id"])
-                        return True
-                    # Which ones differ? Each alone; the others are stored.
-                    return all(send([item]) for item in items)
-                if status < 500:
-                    detail = response.text[:500]
-                    report.error = (
-                        "lrs_rejected",
-                        {"endpoint": endpoint, "status": status, "detail": detail},
-                    )
-                    return False
-                problem = f"HTTP {status}"
-            if attempt < max_retries:
-                report.retries += 1
-                sleep(min(ceiling, base * factor**attempt))
+    def unreachable(problem: str) -> bool:
         report.error = (
             "lrs_unreachable",
             {"endpoint": endpoint, "attempts": max_retries + 1, "problem": problem},
+        )
+        return False
+
+    def send(items: list[dict]) -> bool:
+        """One batch; the session retries what is worth retrying (see `lrs_session`)."""
+        try:
+            response = http.post(
+                url, data=json.dumps(items), auth=auth, headers=HEADERS, timeout=timeout
+            )
+        except requests.RequestException as exc:  # connection errors and timeouts, retried
+            report.retries += max_retries
+            return unreachable(type(exc).__name__)
+        report.retries += _retries_taken(response)
+        status = response.status_code
+        if status in (200, 204):
+            stored = _stored_ids(response) if status == 200 else []
+            if stored is None:
+                # Stored or not, we cannot tell: nothing is marked sent (a resend is harmless,
+                # the ids are deterministic).
+                report.error = (
+                    "lrs_unreadable_answer",
+                    {"endpoint": endpoint, "detail": _excerpt(response)},
+                )
+                return False
+            report.sent += len(stored)
+            report.already_stored += len(items) - len(stored)
+            return True
+        if status in (401, 403):
+            report.error = ("lrs_refused_credentials", {"endpoint": endpoint, "status": status})
+            return False
+        if status == 409:
+            if len(items) == 1:
+                report.conflicts.append(items[0]["id"])
+                return True
+            # Which ones differ? Each alone; the others are stored.
+            return all(send([item]) for item in items)
+        if status in RETRY_STATUSES or status >= 500:
+            return unreachable(f"HTTP {status}")
+        report.error = (
+            "lrs_rejected",
+            {"endpoint": endpoint, "status": status, "detail": response.text[:500]},
         )
         return False
 

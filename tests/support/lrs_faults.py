@@ -17,8 +17,9 @@ from tests.support.figures import tally
 
 #: What a request meets. "pass": forwarded. "500": refused, Ralph never sees it.
 #: "500-after-store": forwarded (stored), then answered 500. "slow-after-store": forwarded
-#: (stored), then held past the client's timeout before the answer.
-FAULTS = ("pass", "500", "500-after-store", "slow-after-store")
+#: (stored), then held past the client's timeout before the answer. "429": too many requests,
+#: come back in a second (Retry-After: 1), Ralph never sees it.
+FAULTS = ("pass", "500", "500-after-store", "slow-after-store", "429")
 
 
 class FaultyLRS:
@@ -104,9 +105,13 @@ class FaultyLRS:
                     timeout=30,
                 )
 
-            def _answer(self, status: int, body: bytes, content_type: str = "application/json"):
+            def _answer(
+                self, status: int, body: bytes, content_type: str = "application/json", **more
+            ):
                 try:
                     self.send_response(status)
+                    for name, value in more.items():
+                        self.send_header(name.replace("_", "-"), value)
                     self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -121,6 +126,9 @@ class FaultyLRS:
                 if fault == "500":
                     self._answer(500, b'{"detail": "injected fault"}')
                     return
+                if fault == "429":
+                    self._answer(429, b'{"detail": "slow down"}', Retry_After="1")
+                    return
                 upstream = self._forward(body)
                 if "/statements" in self.path:
                     proxy._authorization = self.headers.get("Authorization", "")
@@ -134,5 +142,59 @@ class FaultyLRS:
                 self._answer(upstream.status_code, upstream.content, kind)
 
             do_GET = do_POST = do_PUT = _serve
+
+        return Handler
+
+
+class ScriptedLRS:
+    """An HTTP server on 127.0.0.1 answering each POST with the next of its `answers`:
+    (status, JSON body, headers, seconds to wait before answering); when they run out, 200
+    with the ids it was sent. It records when each request arrived."""
+
+    def __init__(self, *answers: tuple):
+        self.answers = list(answers)
+        self.arrivals: list[float] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/xAPI"
+
+    def __enter__(self) -> "ScriptedLRS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self):
+        lrs = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                lrs.arrivals.append(time.monotonic())
+                if lrs.answers:
+                    status, answer, headers, delay = lrs.answers.pop(0)
+                else:
+                    status, headers, delay = 200, {}, 0
+                    answer = [s["id"] for s in json.loads(body)]
+                time.sleep(delay)
+                data = json.dumps(answer).encode()
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out, as the test meant it to
 
         return Handler

@@ -1,12 +1,13 @@
-"""The push client's decisions, with a stand-in transport (the real LRS is in
-tests/integration): backoff on 5xx and timeouts, giving up clearly, never marking unsent
-statements as sent."""
+"""The push client's decisions: retries of 429, 5xx and timeouts against a real HTTP server
+(urllib3's Retry, honouring Retry-After within a bound), giving up clearly, never marking
+unsent statements as sent; the decisions after an answer with a stand-in transport (the real
+LRS is in tests/integration)."""
 
 import json
-
-import requests
+import time
 
 from credit_export.lrs import MemoryCheckpoint, push_statements
+from tests.support.lrs_faults import ScriptedLRS
 
 
 class Answer:
@@ -36,8 +37,7 @@ def statements(n):
 
 
 def push(n, transport, checkpoint=None, **options):
-    """Push n statements through `transport`, never really waiting between retries."""
-    options.setdefault("sleep", lambda s: None)
+    """Push n statements through `transport` (a stand-in that answers in order)."""
     return push_statements(
         statements(n),
         endpoint="http://lrs",
@@ -48,20 +48,54 @@ def push(n, transport, checkpoint=None, **options):
     )
 
 
-def test_server_errors_and_timeouts_are_retried_with_growing_waits():
-    waits = []
-    transport = Transport(Answer(503), requests.Timeout(), Answer(200, ["id-0", "id-1"]))
-    report = push(2, transport, sleep=waits.append, backoff=(1.0, 2.0, 3.0))
+def send_to(lrs: ScriptedLRS, n: int, checkpoint=None, **options):
+    options = {"backoff": (0.01, 0.05), "timeout": 2.0, **options}
+    return push_statements(
+        statements(n),
+        endpoint=lrs.url,
+        auth=("lrs", "secret"),
+        checkpoint=checkpoint if checkpoint is not None else MemoryCheckpoint(),
+        **options,
+    )
+
+
+def test_server_errors_and_timeouts_are_retried_and_the_statements_stored():
+    with ScriptedLRS((503, {}, {}, 0), (200, [], {}, 1.0)) as lrs:  # the second one times out
+        report = send_to(lrs, 2, timeout=0.3)
     assert report.ok and report.sent == 2 and report.retries == 2
-    assert waits == [1.0, 2.0]
+    assert len(lrs.arrivals) == 3
+
+
+def test_too_many_requests_waits_as_long_as_the_lrs_asks_then_sends():
+    with ScriptedLRS((429, {"detail": "slow down"}, {"Retry-After": "1"}, 0)) as lrs:
+        report = send_to(lrs, 2)
+    assert report.ok and report.sent == 2 and report.retries == 1
+    assert lrs.arrivals[1] - lrs.arrivals[0] >= 0.95
+
+
+def test_a_retry_after_of_an_hour_is_cut_to_the_bound():
+    with ScriptedLRS((429, {}, {"Retry-After": "3600"}, 0)) as lrs:
+        started = time.monotonic()
+        report = send_to(lrs, 1, retry_after_cap=0.2)
+    assert report.ok and time.monotonic() - started < 5
 
 
 def test_after_the_last_retry_the_push_stops_and_the_checkpoint_stays_behind():
     checkpoint = MemoryCheckpoint()
-    transport = Transport(Answer(200, ["id-0", "id-1"]), *[Answer(500)] * 3)
-    report = push(4, transport, checkpoint, batch_size=2, max_retries=2)
+    with ScriptedLRS((200, ["id-0", "id-1"], {}, 0), *[(500, {}, {}, 0)] * 3) as lrs:
+        report = send_to(lrs, 4, checkpoint, batch_size=2, max_retries=2)
     assert report.error[0] == "lrs_unreachable" and report.error[1]["attempts"] == 3
+    assert report.error[1]["problem"] == "HTTP 500"
     assert checkpoint.load() == {"count": 2, "last_id": "id-1"}
+
+
+def test_an_lrs_that_keeps_asking_for_patience_stops_the_push_saying_so():
+    with ScriptedLRS(*[(429, {}, {"Retry-After": "0"}, 0)] * 3) as lrs:
+        report = send_to(lrs, 1, max_retries=2)
+    assert report.error == (
+        "lrs_unreachable",
+        {"endpoint": lrs.url, "attempts": 3, "problem": "HTTP 429"},
+    )
 
 
 def test_a_changed_stream_starts_over_instead_of_skipping_the_wrong_statements():
