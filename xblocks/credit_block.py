@@ -235,12 +235,15 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         )
 
     def validate(self):
-        """Studio's check of the block: a credit that nothing can earn is flagged."""
+        """Studio's check of the block: a credit that nothing can earn is flagged, and so are
+        settings the province's policy refuses (saved before, or under another policy)."""
         from xblock.validation import ValidationMessage
 
         validation = super().validate()
         if not self.rule().components:
             validation.add(ValidationMessage(ValidationMessage.WARNING, self._no_assessment_text()))
+        for problem in self._policy_problems(self.settings):
+            validation.add(ValidationMessage(ValidationMessage.ERROR, problem["message"]))
         return validation
 
     # ---- the learner ------------------------------------------------------------------------

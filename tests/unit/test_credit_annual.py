@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from credit_export import (
     BOM,
@@ -66,6 +68,25 @@ def test_the_classes_are_not_interchangeable(class_i, class_ii, counted, met):
     records = [credit(class_i, "I", "national")] + ([credit(class_ii)] if class_ii != "0" else [])
     year = summary(*records)
     assert year.counted == Decimal(counted) and year.met is met
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value="0.25", max_value="25", places=2),
+            st.sampled_from(["I", "II"]),
+        ),
+        max_size=12,
+    )
+)
+def test_the_year_is_met_only_when_each_class_reaches_its_minimum_and_the_counted_total_25(
+    awards,
+):
+    year = summary(*(credit(str(c), k, "national" if k == "I" else "hospital") for c, k in awards))
+    class_i = sum((c for c, k in awards if k == "I"), Decimal(0))
+    class_ii = sum((c for c, k in awards if k == "II"), Decimal(0))
+    assert year.counted == min(class_i, 10) + min(class_ii, 20) <= class_i + class_ii
+    assert year.met == (class_i >= 5 and class_ii >= 15 and year.counted >= 25)
 
 
 def test_only_awarded_credits_of_the_year_in_the_offices_zone_count():

@@ -1364,3 +1364,18 @@ def test_staff_download_the_annual_summary_of_this_activitys_learners(workbench,
     call_command("export_cme_credits", format="summary", year=year, output=str(out), stderr=errors)
     assert out.read_bytes().decode("utf-8") == text
     assert "2 learner(s) summarised" in errors.getvalue()
+
+
+def test_studio_flags_a_block_saved_before_that_the_policy_refuses(workbench, module):
+    """Saved before the policy was checked (or under another one): Studio's check of the
+    block says what to change; its learners keep what it awards until an author saves."""
+    from django.test import override_settings
+
+    _, children = module
+    credit = children["cme_credit"]
+    with override_settings(CME_CREDIT_POLICY="municipal-class-i"):
+        assert studio(workbench, credit, edited_settings(level="municipal"))[0] == 200
+        assert not workbench.block(credit, "staff").validate().messages
+    (message,) = workbench.block(credit, "staff").validate().messages
+    assert message.type == "error"
+    assert "a municipal activity gives Class II credit" in message.text
