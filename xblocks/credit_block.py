@@ -161,11 +161,13 @@ class StudioRequest(StudioSaveRequest):
 
 
 def read_settings_source(source: str) -> CreditSettings:
-    """Author input from Studio: `<cme-credit>` XML, or the JSON of exported settings."""
+    """Author input from Studio: `<cme-credit>` XML (`<hours>` without `per-credit` at the
+    level's rate of the province's policy), or the JSON of exported settings; the policy's
+    refusals come after (`CreditBlock._policy_problems`), each marking its field."""
     text = source.strip()
     if text.startswith("{"):
         return CreditSettings.model_validate_json(text)
-    return settings_from_xml(text)
+    return settings_from_xml(text, policy=credit_policy(), check=False)
 
 
 @XBlock.needs("i18n")

@@ -179,6 +179,24 @@ def test_the_import_of_a_hospital_class_i_activity_stops_on_the_line_of_the_fiel
     assert caught.value.params["error_code"] == "policy_class_i_level"
 
 
+@pytest.mark.parametrize(("level", "credits"), [("national", "3"), ("provincial", "1.5")])
+def test_hours_without_a_rate_take_the_levels_rate_and_the_activity_keeps_the_number(
+    level, credits
+):
+    source = activity_to_xml(activity(level=level, hours=Decimal(9))).replace(' per-credit="6"', "")
+    assert "per-credit" not in source
+    settings = settings_from_xml(f"<cme-credit>{source}</cme-credit>", policy=NATIONAL)
+    assert settings.activity.awarded_credits == Decimal(credits)
+    assert 'per-credit="' in activity_to_xml(settings.activity)  # stored: a later policy
+    with pytest.raises(CreditError, match="hours_per_credit"):  # never changes the award
+        settings_from_xml(f"<cme-credit>{source}</cme-credit>")  # no policy: required
+    hospital = source.replace(f'level="{level}"', 'level="hospital"').replace(
+        'class="I"', 'class="II"'
+    )
+    with pytest.raises(CreditError, match="hours_per_credit"):  # no rate for the level
+        settings_from_xml(f"<cme-credit>{hospital}</cme-credit>", policy=NATIONAL)
+
+
 def test_the_import_names_the_cap_on_the_hours_line():
     conversion = HoursConversion(hours_per_credit=Decimal(6), cap=Decimal(30))
     source = activity_to_xml(activity(hours=Decimal(300), conversion=conversion))

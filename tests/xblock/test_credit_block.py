@@ -1379,3 +1379,12 @@ def test_studio_flags_a_block_saved_before_that_the_policy_refuses(workbench, mo
     (message,) = workbench.block(credit, "staff").validate().messages
     assert message.type == "error"
     assert "a municipal activity gives Class II credit" in message.text
+
+
+def test_an_author_who_leaves_out_the_hours_per_credit_gets_the_levels_rate(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    source = edited_settings(level="national", hours=Decimal(9)).replace(' per-credit="6"', "")
+    status, body = studio(workbench, credit, source)
+    assert status == 200 and body["message"].startswith("Saved: 3 Class I credit(s)")
+    assert workbench.block(credit, "staff").activity.conversion.hours_per_credit == 3
