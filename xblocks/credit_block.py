@@ -391,6 +391,25 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             tier=profile.tier if profile else None,
             zone=zone,
         )
+        return {
+            "heading": _("This year ({year}): {counted} of {total} credits").format(
+                year=summary.year,
+                counted=number(summary.counted),
+                total=number(summary.requirement.total),
+            ),
+            "lines": self._annual_lines(summary),
+            "met": summary.met,
+            "verdict": _("The annual requirement is met.")
+            if summary.met
+            else _(
+                "The annual requirement is not met yet: each class needs its own minimum, and "
+                "credits of one class never make up for the other."
+            ),
+        }
+
+    def _annual_lines(self, summary) -> list[str]:
+        """Each class against its range, the credits by level, the national-project years."""
+        _ = self.gettext
         lines = [self._class_line("I", summary.class_i), self._class_line("II", summary.class_ii)]
         levels = [
             _("{level}: {credits}").format(level=_(LEVELS[level]), credits=number(credits))
@@ -401,21 +420,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             lines.append(_("By level: {levels}").format(levels=_(LIST_SEPARATOR).join(levels)))
         if summary.national is not None:
             lines.append(self._national_line(summary.national))
-        return {
-            "heading": _("This year ({year}): {counted} of {total} credits").format(
-                year=summary.year,
-                counted=number(summary.counted),
-                total=number(summary.requirement.total),
-            ),
-            "lines": lines,
-            "met": summary.met,
-            "verdict": _("The annual requirement is met.")
-            if summary.met
-            else _(
-                "The annual requirement is not met yet: each class needs its own minimum, and "
-                "credits of one class never make up for the other."
-            ),
-        }
+        return lines
 
     def _class_line(self, credit_class: str, tally) -> str:
         _ = self.gettext

@@ -1306,7 +1306,7 @@ def another_course_award(learner: str, credits: str, credit_class: str, level: s
 def test_the_learner_reads_this_years_credits_of_every_course_against_the_requirement(
     workbench, module
 ):
-    _, children = module
+    scenario_id, children = module
     credit = children["cme_credit"]
     earn(workbench, children)
     year = datetime.now(cme_time_zone()).year
@@ -1331,6 +1331,16 @@ def test_the_learner_reads_this_years_credits_of_every_course_against_the_requir
     assert f"National projects {year - 4}-{year}: 12 of 10 credits" in page
     mobile = json.loads(workbench.handler(credit, "view_data", {}).content)
     assert mobile["annual"]["heading"] == f"This year ({year}): 25 of 25 credits"
+    # In Chinese, last: the request leaves its language active for this thread's renders.
+    chinese = workbench.client.get(
+        f"/scenario/{scenario_id}/student_view/", {"student": "student_1", "lang": "zh-cn"}
+    )
+    page = html.unescape(chinese.content.decode())
+    assert f"本年度（{year} 年）：已计入 25 分，应达 25 分" in page
+    assert "I 类学分：12.25 分（至少 5 分，最多计入 10 分）" in page
+    assert "按项目级别：国家级 12 分、省级 0.25 分、院级 15 分" in page
+    assert "本年度学分已达标。" in page
+    assert f"{year - 4}—{year} 年国家级项目学分：12 分，应达 10 分" in page
 
 
 def test_staff_download_the_annual_summary_of_this_activitys_learners(workbench, module, tmp_path):
