@@ -980,6 +980,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "display_name": self.display_name,
                 "fingerprint": self.content_fingerprint,
                 "settings_source": settings_to_xml(settings),
+                "policy_text": self._policy_text(credit_policy()),
                 "export_url": self.runtime.handler_url(self, "export_settings"),
                 "editor_config_json": script_json(editor_config(self.gettext)),
                 "editor_data_json": script_json(json.loads(settings.model_dump_json())),
@@ -994,6 +995,24 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         )
         fragment.initialize_js("CmeStudioInit")
         return fragment
+
+    def _policy_text(self, policy: CreditPolicy) -> str:
+        """What the province's policy asks of the settings, for the author before they type."""
+        _ = self.gettext
+        rates = _(LIST_SEPARATOR).join(
+            _("{level} {hours}").format(level=_(LEVELS[level]), hours=number(rate.hours_per_credit))
+            for level, rate in policy.rates.items()
+            if rate.hours_per_credit is not None
+        )
+        return _(
+            "Credit policy {policy}: Class I only from {levels} projects; hours per credit: "
+            "{rates}; at most {maximum} credits per project."
+        ).format(
+            policy=policy.id,
+            levels=_(LIST_SEPARATOR).join(_(LEVELS[level]) for level in policy.class_i_levels),
+            rates=rates,
+            maximum=number(policy.max_credits_per_project),
+        )
 
     @json_action(StudioRequest, author_only=True)
     def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:

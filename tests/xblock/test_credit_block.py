@@ -513,6 +513,10 @@ def test_studio_is_for_authors_and_shows_the_settings_as_a_form_and_as_xml(workb
     assert CreditSettings.model_validate_json(exported.content).activity == load_demo_activity()
 
     view = html.unescape(workbench.page_of(credit, "staff", "studio_view"))
+    assert (
+        "Credit policy national-2006: Class I only from national, provincial projects; hours "
+        "per credit: national 3, provincial 6; at most 25 credits per project."
+    ) in view
     assert '<cme-activity project-number="2026-05-01-003"' in view
     assert 'data-role="editor-config"' in view and '"hours_per_credit"' in view
 
