@@ -1402,3 +1402,25 @@ def test_an_author_who_leaves_out_the_hours_per_credit_gets_the_levels_rate(work
     status, body = studio(workbench, credit, source)
     assert status == 200 and body["message"].startswith("Saved: 3 Class I credit(s)")
     assert workbench.block(credit, "staff").activity.conversion.hours_per_credit == 3
+
+
+def test_the_self_study_demo_is_awarded_on_its_test_score_alone(workbench, module):
+    """Its only component is a problem (the quiz stands for it): the demo asked 60 minutes of
+    study that a problem never records, so the credit could not be awarded to anyone."""
+    _, children = module
+    credit, quiz = children["cme_credit"], children["html_demo"]
+    demo = load_demo_rule("guideline_self_study")
+    rule = demo.model_copy(
+        update={"components": [demo.components[0].model_copy(update={"usage_id": quiz})]}
+    )
+    source = settings_to_xml(
+        CreditSettings(activity=load_demo_activity("guideline_self_study"), rule=rule)
+    )
+    assert studio(workbench, credit, source)[0] == 200
+    act(workbench, credit, "profile", **PROFILE)
+    block = workbench.block(quiz, "student_1")
+    block.runtime.publish(block, "grade", {"value": 4, "max_value": 5})  # 80 %, no evaluation
+    status, body = act(workbench, credit, "claim")
+    assert status == 200, body
+    (award,) = CreditAward.objects.filter(learner_id="student_1")
+    assert (str(award.credits), award.credit_class) == ("0.50", "II")
