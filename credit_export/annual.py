@@ -12,13 +12,16 @@ before it.
 from collections.abc import Iterable, Iterator
 from datetime import UTC, tzinfo
 from decimal import Decimal
+from typing import get_args
 
 from pydantic import BaseModel, ConfigDict
 
 from .policy import AnnualRequirement, ClassRange, CreditPolicy
+from .schema import Level
 from .stored import ExportRecord, StoredProfile, as_stored
 
-LEVELS = ("national", "provincial", "municipal", "hospital")
+#: The levels a project is registered at, in the schema's order (national first).
+LEVELS: tuple[str, ...] = get_args(Level)
 
 
 class ClassTally(BaseModel):

@@ -30,7 +30,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import TextIO
 
-from .annual import AnnualSummary
+from .annual import LEVELS, AnnualSummary
 from .messages import N_
 from .stored import ExportRecord, StoredProfile
 
@@ -236,10 +236,7 @@ def _summary_row(
         str(summary.year),
         _number(summary.class_i.earned),
         _number(summary.class_ii.earned),
-        *(
-            _number(summary.by_level[level])
-            for level in ("national", "provincial", "municipal", "hospital")
-        ),
+        *(_number(summary.by_level[level]) for level in LEVELS),
         _number(summary.counted),
         _number(requirement.total),
         _share(requirement.class_i.minimum, requirement.class_i.maximum),
