@@ -114,18 +114,21 @@ def db(records_database):
         yield records_database
 
 
-def at_once(db: str, work, n: int = 2) -> list:
+def at_once(db: str, work, n: int = 2, *, meet_after_reads: bool = False) -> list:
     """`work(i)` in n threads at once, each in a transaction of its own connection (as n
-    simultaneous requests of a handler run); their results."""
+    simultaneous requests of a handler run); their results. `meet_after_reads`: `work(i,
+    meet)` is given a `meet()` that returns once every thread has called it (after their
+    reads, before their writes), so the interleaving is forced, not left to the scheduler."""
     from django.db import connections, transaction
 
     barrier = threading.Barrier(n, timeout=30)
+    reads_done = threading.Barrier(n, timeout=30)
 
     def run(i):
         try:
             with transaction.atomic(using=db):
                 barrier.wait()
-                return work(i)
+                return work(i, reads_done.wait) if meet_after_reads else work(i)
         finally:
             connections[db].close()
 
@@ -409,10 +412,11 @@ def test_simultaneous_claims_give_one_award_that_both_read(db):
 
     (mine,) = records(1)
 
-    def claim(i):
+    def claim(i, meet):
         # The handler looks for an award first: under REPEATABLE READ, a plain read after this
         # one would not see the other request's row (hence the ledger's locking read).
         assert ledger.award_of(mine.learner_id, mine.project_number) is None
+        meet()  # both have read "no award" before either writes
         row, created = ledger.claim(
             mine, anonymous_id=f"anon-{i}", course_id=COURSE, usage_id=BLOCK
         )
@@ -426,7 +430,7 @@ def test_simultaneous_claims_give_one_award_that_both_read(db):
         if level:
             options["isolation_level"] = level  # read when the threads connect
         try:
-            results = at_once(db, claim)
+            results = at_once(db, claim, meet_after_reads=True)
         finally:
             options.pop("isolation_level", None)
         assert sorted(created for *_, created in results) == [False, True], level
