@@ -18,10 +18,17 @@ handler uses it::
     open_badge(record, activity, issuer)    # Open Badges 3.0 credential, unsigned
     credit_report(records) -> report_csv_rows / report_to_svg   # the CME office's report
 
+    policy = load_policy("national-2006")   # a province's policy (schemas/policies/*.json)
+    activity_problems(activity, policy)     # what the policy refuses: class, rate, cap
+    rule_problems(rule, kind_of, timed)     # a minimum study time on untimed components
+    annual_summary(records, policy, year, title=.., tier=..)   # a learner's year
+    iter_summary_csv(learner_summaries(records, policy, year))  # one row per learner
+
 Errors: `CreditError(code, **params)` and pydantic errors with codes from
 `messages.MESSAGES`; translate by code.
 """
 
+from .annual import AnnualSummary, annual_summary, learner_summaries
 from .badges import IssuerProfile, open_badge
 from .catalog import (
     DEMO_ACTIVITIES,
@@ -30,8 +37,26 @@ from .catalog import (
     load_demo_activity,
     load_demo_rule,
 )
-from .csv_export import BOM, COLUMNS, FORMULA_STARTS, iter_csv, safe_cell, write_csv
+from .csv_export import (
+    BOM,
+    COLUMNS,
+    FORMULA_STARTS,
+    iter_csv,
+    iter_summary_csv,
+    safe_cell,
+    write_csv,
+)
 from .messages import MESSAGES, CreditError
+from .policy import (
+    DEFAULT_POLICY_ID,
+    CreditPolicy,
+    PolicyProblem,
+    activity_problems,
+    load_policy,
+    rule_problems,
+    shipped_policies,
+    speaker_credits,
+)
 from .report import CreditReport, Group, credit_report, report_csv_rows, report_to_svg
 from .rules import Missing, RuleResult, award, evaluate_rule, revoke, study_minutes
 from .schema import (
@@ -61,13 +86,16 @@ from .xml_mapping import (
 __all__ = [
     "BOM",
     "COLUMNS",
+    "DEFAULT_POLICY_ID",
     "DEMO_ACTIVITIES",
     "FORMULA_STARTS",
     "MESSAGES",
     "ActivityEvaluation",
+    "AnnualSummary",
     "ComponentRequirement",
     "CreditActivity",
     "CreditError",
+    "CreditPolicy",
     "CreditRecord",
     "CreditReport",
     "CreditRule",
@@ -78,9 +106,12 @@ __all__ = [
     "LearnerProfile",
     "Missing",
     "Outcome",
+    "PolicyProblem",
     "RuleResult",
     "activity_from_xml",
+    "activity_problems",
     "activity_to_xml",
+    "annual_summary",
     "award",
     "clean_text",
     "credit_report",
@@ -90,18 +121,24 @@ __all__ = [
     "evaluate_rule",
     "iter_csv",
     "iter_statements",
+    "iter_summary_csv",
     "iter_xml",
+    "learner_summaries",
     "load_demo_activity",
     "load_demo_rule",
+    "load_policy",
     "open_badge",
     "report_csv_rows",
     "report_to_svg",
     "revoke",
     "rule_from_xml",
+    "rule_problems",
     "rule_to_xml",
     "safe_cell",
     "settings_from_xml",
     "settings_to_xml",
+    "shipped_policies",
+    "speaker_credits",
     "statement_for",
     "statement_id",
     "statements_for",

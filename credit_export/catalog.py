@@ -1,10 +1,12 @@
 """The demo activities and rules shipped in `demo/` (readable XML; the rules also as JSON).
 
-- `hypertension_referral`: the consortium module's provincial Class I project, 6 hours at
-  1 credit per 6 hours (capped at 2): 1 credit. Its rule needs the unit's case and referral
-  exercise at 60% and the evaluation.
+- `hypertension_referral`: the consortium module's provincial Class I project, a case and a
+  referral exercise registered as the 1.5 hours they take, at the provincial 1 credit per 6
+  hours in quarter credits: 0.25 credit. Its rule needs the unit's case and referral exercise
+  at 60% and the evaluation.
 - `guideline_self_study`: a member hospital's Class II self-study, a fixed 0.5 credit; its rule
-  needs 80% in the test and 60 minutes of study, no evaluation.
+  needs 80% in the test (a problem), no evaluation, and no minimum study time (a problem
+  records when it was graded, not how long the guideline was read).
 """
 
 from importlib import resources

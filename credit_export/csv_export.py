@@ -26,11 +26,13 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, tzinfo
+from decimal import Decimal
 from itertools import islice
 from typing import TextIO
 
+from .annual import LEVELS, AnnualSummary
 from .messages import N_
-from .stored import ExportRecord
+from .stored import ExportRecord, StoredProfile
 
 BOM = "\ufeff"
 CHUNK_ROWS = 500
@@ -59,7 +61,36 @@ VALUE_NAMES = {
     "provincial": N_("provincial"),
     "municipal": N_("municipal"),
     "hospital": N_("hospital"),
+    "primary": N_("primary care"),
+    "secondary": N_("secondary hospital"),
+    "tertiary": N_("tertiary hospital"),
+    "yes": N_("yes"),
+    "no": N_("no"),
 }
+#: The annual summary's columns, one row per learner and year (`iter_summary_csv`).
+SUMMARY_COLUMNS = (
+    ("name", N_("Name")),
+    ("licence_number", N_("Licence number")),
+    ("title", N_("Professional title")),
+    ("institution", N_("Institution")),
+    ("tier", N_("Institution level")),
+    ("year", N_("Year")),
+    ("class_i", N_("Class I credits")),
+    ("class_ii", N_("Class II credits")),
+    ("national", N_("National-project credits")),
+    ("provincial", N_("Provincial-project credits")),
+    ("municipal", N_("Municipal-project credits")),
+    ("hospital", N_("Hospital-level credits")),
+    ("counted", N_("Credits counted")),
+    ("required", N_("Credits required")),
+    ("class_i_required", N_("Class I required")),
+    ("class_ii_required", N_("Class II required")),
+    ("met", N_("Annual requirement met")),
+    ("national_years", N_("National-project years")),
+    ("national_earned", N_("National-project credits in those years")),
+    ("national_required", N_("National-project credits required")),
+    ("national_met", N_("National-project requirement met")),
+)
 #: What a spreadsheet treats as the start of a formula, full-width forms included.
 FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠")
 
@@ -75,14 +106,14 @@ def safe_cell(value: str) -> str:
     return value
 
 
-def header(labels: Labels = None) -> list[str]:
+def header(labels: Labels = None, columns: tuple = COLUMNS) -> list[str]:
     """The header row: English, translated by a gettext callable, or from a key -> label map."""
     if labels is None:
-        texts = [label for _, label in COLUMNS]
+        texts = [label for _, label in columns]
     elif callable(labels):
-        texts = [labels(label) for _, label in COLUMNS]
+        texts = [labels(label) for _, label in columns]
     else:
-        texts = [labels.get(key, label) for key, label in COLUMNS]
+        texts = [labels.get(key, label) for key, label in columns]
     return [safe_cell(text) for text in texts]
 
 
@@ -141,11 +172,15 @@ def iter_csv(
     """The file in chunks of text: BOM and header first, then the awarded records. An empty
     export is the header alone (a valid file). `labels` translate the header, `values` the
     title and level cells (pass the same gettext for both: one language per file)."""
+    return _chunks(header(labels), _rows(records, zone, values))
+
+
+def _chunks(first: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
+    """BOM and the header row, then the rows, as text in chunks of CHUNK_ROWS rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
-    writer.writerow(header(labels))
-    rows = _rows(records, zone, values)
+    writer.writerow(first)
     while True:
         writer.writerows(islice(rows, CHUNK_ROWS))
         chunk = buffer.getvalue()
@@ -173,3 +208,56 @@ def write_csv(
         writer.writerow(row)
         count += 1
     return count
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _share(minimum: Decimal, maximum: Decimal | None) -> str:
+    """A class's required range as a CME office writes it: "5-10", or "≥5" without a top."""
+    return (
+        f"{_number(minimum)}-{_number(maximum)}" if maximum is not None else f"≥{_number(minimum)}"
+    )
+
+
+def _summary_row(
+    profile: StoredProfile, summary: AnnualSummary, names: dict[str, str]
+) -> list[str]:
+    cell = safe_cell
+    national = summary.national
+    requirement = summary.requirement
+    return [
+        cell(profile.name),
+        cell(profile.licence_number),
+        names.get(profile.title) or cell(profile.title),
+        cell(profile.institution),
+        names.get(profile.tier) or cell(profile.tier),
+        str(summary.year),
+        _number(summary.class_i.earned),
+        _number(summary.class_ii.earned),
+        *(_number(summary.by_level[level]) for level in LEVELS),
+        _number(summary.counted),
+        _number(requirement.total),
+        _share(requirement.class_i.minimum, requirement.class_i.maximum),
+        _share(requirement.class_ii.minimum, requirement.class_ii.maximum),
+        names["yes" if summary.met else "no"],
+        f"{national.first_year}-{national.last_year}" if national else "",
+        _number(national.earned) if national else "",
+        _number(national.required) if national else "",
+        (names["yes" if national.met else "no"]) if national else "",
+    ]
+
+
+def iter_summary_csv(
+    summaries: Iterable[tuple[StoredProfile, AnnualSummary]],
+    labels: Labels = None,
+    *,
+    values: Labels = None,
+) -> Iterator[str]:
+    """The annual summary, one row per learner (`annual.learner_summaries`), as the CME
+    office's yearly check reads it: BOM, header, rows; the national-project cells empty for a
+    learner the multi-year requirement does not concern."""
+    names = value_names(values)
+    rows = (_summary_row(profile, summary, names) for profile, summary in summaries)
+    return _chunks(header(labels, SUMMARY_COLUMNS), rows)

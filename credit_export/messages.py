@@ -40,6 +40,30 @@ MESSAGES: dict[str, str] = {
     "rule_duplicate_component": N_(
         'The credit rule names the component "{usage_id}" more than once.'
     ),
+    # ---- the provincial policy (policy.py) ---------------------------------------------------
+    "policy_class_i_level": N_(
+        "a {level} activity gives Class II credit: under the credit policy {policy}, Class I "
+        "comes only from {allowed} projects. Set the class to II, or the level at which the "
+        "project is registered."
+    ),
+    "policy_hours_per_credit": N_(
+        "{level} projects give 1 credit per {required} hours under the credit policy "
+        "{policy}, not per {given}."
+    ),
+    "policy_project_cap": N_(
+        "a project gives at most {maximum} credits under the credit policy {policy}; {credits} "
+        "is more."
+    ),
+    "policy_project_cap_missing": N_(
+        "the hours give {credits} credits, and a project gives at most {maximum} under the "
+        "credit policy {policy}: set a cap of at most {maximum}."
+    ),
+    "rule_minutes_untimed": N_(
+        "{components}: no study time is recorded there (only case and referral exercises "
+        "record each step; a problem's score says when it was graded, not how long it was "
+        "studied), so this minimum could never be met. Remove the minimum, or name only case "
+        "and referral exercises."
+    ),
     # ---- award and revocation ----------------------------------------------------------------
     "rule_not_met": N_("The credit cannot be awarded yet: {missing}"),
     "already_revoked": N_("This credit was already revoked on {when}."),

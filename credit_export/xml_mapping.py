@@ -30,6 +30,7 @@ from lxml import etree
 from pydantic import BaseModel, ValidationError
 
 from .messages import CreditError
+from .policy import CreditPolicy, PolicyProblem, activity_problems
 from .schema import CreditActivity, CreditRule, CreditSettings
 
 ACTIVITY_ROOT = "cme-activity"
@@ -230,8 +231,41 @@ def _validate(model: type[Model], data: dict[str, Any], reader: "_Reader", root)
         ) from exc
 
 
-def activity_from_xml(text: "str | bytes | etree._Element") -> CreditActivity:
-    """Parse and validate activity XML; CreditError names the line and field at fault."""
+def _refuse_by_policy(problem: PolicyProblem, reader: "_Reader", root) -> None:
+    """A policy's refusal as an import error on the line of the field at fault."""
+    loc = tuple(problem.field.split(".")[1:])  # "activity.conversion.cap" -> conversion, cap
+    line = next(
+        (reader.lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in reader.lines),
+        root.sourceline,
+    )
+    raise CreditError(
+        "xml_invalid",
+        line=line,
+        field=".".join(loc),
+        problem=str(CreditError(problem.code, **problem.params)),
+        error_code=problem.code,
+        problem_params=problem.params,
+    )
+
+
+def _default_rate(data: dict[str, Any], policy: CreditPolicy | None) -> None:
+    """`<hours>` without `per-credit` takes the policy's rate for the level, when it has one
+    (the stored activity then holds the number, so a later policy never changes an award)."""
+    conversion = data.get("conversion")
+    if policy is None or conversion is None or "hours_per_credit" in conversion:
+        return
+    rate = policy.hours_per_credit(str(data.get("level", "")))
+    if rate is not None:
+        conversion["hours_per_credit"] = str(rate)
+
+
+def activity_from_xml(
+    text: "str | bytes | etree._Element", policy: CreditPolicy | None = None, *, check: bool = True
+) -> CreditActivity:
+    """Parse and validate activity XML, and check it against `policy` when given (the
+    class its level may give, its hours per credit, the project cap; `<hours>` without
+    `per-credit` takes the level's rate; `check=False`: that default only, the caller checks);
+    CreditError names the line and field at fault."""
     root = _root(text, ACTIVITY_ROOT)
     reader = _Reader()
     data: dict[str, Any] = reader.attrs(
@@ -264,7 +298,11 @@ def activity_from_xml(text: "str | bytes | etree._Element") -> CreditActivity:
             data[child.tag] = reader.text(child, (child.tag,))
     if translations:
         data["name_translations"] = translations
-    return _validate(CreditActivity, data, reader, root)
+    _default_rate(data, policy)
+    activity = _validate(CreditActivity, data, reader, root)
+    for problem in activity_problems(activity, policy) if policy and check else []:
+        _refuse_by_policy(problem, reader, root)
+    return activity
 
 
 def rule_from_xml(text: "str | bytes | etree._Element") -> CreditRule:
@@ -289,10 +327,15 @@ def rule_from_xml(text: "str | bytes | etree._Element") -> CreditRule:
 
 
 def settings_from_xml(
-    text: "str | bytes | etree._Element", root_tag: str | None = SETTINGS_ROOT
+    text: "str | bytes | etree._Element",
+    root_tag: str | None = SETTINGS_ROOT,
+    policy: CreditPolicy | None = None,
+    *,
+    check: bool = True,
 ) -> CreditSettings:
     """Activity and rule from `<cme-credit>` text, or from a block's OLX element
-    (`root_tag=None`). The activity is required; without a rule, the default rule applies.
+    (`root_tag=None`), the activity checked against `policy` when given (`activity_from_xml`).
+    The activity is required; without a rule, the default rule applies.
     `<cme-credit>` has no attributes (one is refused, as on every other element); a block's
     element carries the runtime's (display_name, url_name, ...), which are not ours to check.
     CreditError names the line and field at fault."""
@@ -307,7 +350,7 @@ def settings_from_xml(
         part = "activity" if child.tag == ACTIVITY_ROOT else "rule"
         try:
             if part == "activity":
-                activity = activity_from_xml(child)
+                activity = activity_from_xml(child, policy, check=check)
             else:
                 rule = rule_from_xml(child)
         except CreditError as exc:

@@ -28,21 +28,30 @@ from xblock.core import XBlock
 from xblock.fields import Scope, String
 
 from credit_export import (
+    DEFAULT_POLICY_ID,
     ActivityEvaluation,
     ComponentRequirement,
     CreditActivity,
     CreditError,
+    CreditPolicy,
     CreditRecord,
     CreditRule,
     CreditSettings,
     LearnerProfile,
     Missing,
     Outcome,
+    PolicyProblem,
+    activity_problems,
+    annual_summary,
     award,
     clean_text,
     demo_activity,
     evaluate_rule,
     iter_csv,
+    iter_summary_csv,
+    learner_summaries,
+    load_policy,
+    rule_problems,
     settings_from_xml,
     settings_to_xml,
     study_minutes,
@@ -61,7 +70,13 @@ from .base import (
 )
 from .credit_editor import editor_config
 from .exercise import StrictRequest, StudioSaveRequest, ViewDataRequest
-from .messages import N_, translate_code, translate_domain_error, translate_validation_error
+from .messages import (
+    N_,
+    describe_field,
+    translate_code,
+    translate_domain_error,
+    translate_validation_error,
+)
 from .olx import read_runtime_settings, write_runtime_settings
 from .templates_engine import render_template
 
@@ -80,6 +95,8 @@ LEVELS = {
     "municipal": N_("municipal"),
     "hospital": N_("hospital"),
 }
+#: Between the names of levels in a sentence ("national, provincial").
+LIST_SEPARATOR = N_(", ")
 TITLES = {"junior": N_("junior"), "intermediate": N_("intermediate"), "senior": N_("senior")}
 TIERS = {
     "primary": N_("primary care"),
@@ -144,11 +161,13 @@ class StudioRequest(StudioSaveRequest):
 
 
 def read_settings_source(source: str) -> CreditSettings:
-    """Author input from Studio: `<cme-credit>` XML, or the JSON of exported settings."""
+    """Author input from Studio: `<cme-credit>` XML (`<hours>` without `per-credit` at the
+    level's rate of the province's policy), or the JSON of exported settings; the policy's
+    refusals come after (`CreditBlock._policy_problems`), each marking its field."""
     text = source.strip()
     if text.startswith("{"):
         return CreditSettings.model_validate_json(text)
-    return settings_from_xml(text)
+    return settings_from_xml(text, policy=credit_policy(), check=False)
 
 
 @XBlock.needs("i18n")
@@ -218,12 +237,15 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         )
 
     def validate(self):
-        """Studio's check of the block: a credit that nothing can earn is flagged."""
+        """Studio's check of the block: a credit that nothing can earn is flagged, and so are
+        settings the province's policy refuses (saved before, or under another policy)."""
         from xblock.validation import ValidationMessage
 
         validation = super().validate()
         if not self.rule().components:
             validation.add(ValidationMessage(ValidationMessage.WARNING, self._no_assessment_text()))
+        for problem in self._policy_problems(self.settings):
+            validation.add(ValidationMessage(ValidationMessage.ERROR, problem["message"]))
         return validation
 
     # ---- the learner ------------------------------------------------------------------------
@@ -351,7 +373,82 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             ),
             "certificate": certificate,
             "badge_url": self.runtime.handler_url(self, "badge") if certificate else "",
+            "annual": self._annual_view(profile),
         }
+
+    def _annual_view(self, profile: LearnerProfile | None) -> dict[str, Any]:
+        """The learner's credits of this year (every course) against the province's annual
+        requirement for their title and institution tier, as sentences."""
+        from .records.ledger import learner_records
+
+        _ = self.gettext
+        zone = cme_time_zone()
+        summary = annual_summary(
+            learner_records(self.learner_id),
+            credit_policy(),
+            datetime.now(zone).year,
+            title=profile.title if profile else None,
+            tier=profile.tier if profile else None,
+            zone=zone,
+        )
+        return {
+            "heading": _("This year ({year}): {counted} of {total} credits").format(
+                year=summary.year,
+                counted=number(summary.counted),
+                total=number(summary.requirement.total),
+            ),
+            "lines": self._annual_lines(summary),
+            "met": summary.met,
+            "verdict": _("The annual requirement is met.")
+            if summary.met
+            else _(
+                "The annual requirement is not met yet: each class needs its own minimum, and "
+                "credits of one class never make up for the other."
+            ),
+        }
+
+    def _annual_lines(self, summary) -> list[str]:
+        """Each class against its range, the credits by level, the national-project years."""
+        _ = self.gettext
+        lines = [self._class_line("I", summary.class_i), self._class_line("II", summary.class_ii)]
+        levels = [
+            _("{level}: {credits}").format(level=_(LEVELS[level]), credits=number(credits))
+            for level, credits in summary.by_level.items()
+            if credits
+        ]
+        if levels:
+            lines.append(_("By level: {levels}").format(levels=_(LIST_SEPARATOR).join(levels)))
+        if summary.national is not None:
+            lines.append(self._national_line(summary.national))
+        return lines
+
+    def _class_line(self, credit_class: str, tally) -> str:
+        _ = self.gettext
+        if tally.maximum is None:
+            return _("Class {credit_class}: {earned} (at least {minimum})").format(
+                credit_class=credit_class,
+                earned=number(tally.earned),
+                minimum=number(tally.minimum),
+            )
+        return _(
+            "Class {credit_class}: {earned} (at least {minimum}; up to {maximum} count)"
+        ).format(
+            credit_class=credit_class,
+            earned=number(tally.earned),
+            minimum=number(tally.minimum),
+            maximum=number(tally.maximum),
+        )
+
+    def _national_line(self, national) -> str:
+        return self.gettext(
+            "National projects {first}-{last}: {earned} of {required} credits (asked of "
+            "staff at your institution's level)"
+        ).format(
+            first=national.first_year,
+            last=national.last_year,
+            earned=number(national.earned),
+            required=number(national.required),
+        )
 
     def _study_time(self, rule: CreditRule, result) -> dict[str, Any] | None:
         """The rule's minimum study time against what is recorded, as the learner reads it."""
@@ -393,6 +490,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         view["staff"] = self.user_is_staff
         view["csv_url"] = self.runtime.handler_url(self, "export_csv")
         view["xml_url"] = self.runtime.handler_url(self, "export_xml")
+        view["summary_url"] = self.runtime.handler_url(self, "export_summary_csv")
         view["last_push"] = self._last_push() if view["staff"] else ""
         view["no_assessment"] = (
             self._no_assessment_text() if view["staff"] and not view["components"] else ""
@@ -429,7 +527,10 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         awarded_now = self._award_when_met(state)
         view = self._context(state)
         return {
-            **{k: view[k] for k in ("activity", "components", "evaluation_done", "certificate")},
+            **{
+                k: view[k]
+                for k in ("activity", "components", "evaluation_done", "certificate", "annual")
+            },
             "announce": self._announcement("claim") if awarded_now else "",
         }
 
@@ -768,6 +869,29 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         response.content_disposition = f'attachment; filename="{name}"'
         return response
 
+    @XBlock.handler
+    def export_summary_csv(self, request, suffix: str = "") -> Response:
+        """The annual summary (staff only) of every learner awarded this activity's credit:
+        their credits of the year in every course, by class and level, against the annual
+        requirement; `?year=YYYY`, by default this year."""
+        from .records.ledger import records_of_learners
+
+        if not self.user_is_staff:
+            return json_response({"error": self.gettext(STAFF_ONLY)}, 403)
+        zone = cme_time_zone()
+        year = summary_year(request.GET.get("year", ""), datetime.now(zone).year)
+        summaries = learner_summaries(
+            records_of_learners(self.activity.project_number), credit_policy(), year, zone=zone
+        )
+        response = Response(content_type="text/csv", charset="utf8")
+        response.app_iter = (
+            chunk.encode("utf-8")
+            for chunk in iter_summary_csv(summaries, self.gettext, values=self.gettext)
+        )
+        name = f"cme-annual-summary-{year}-{self.activity.project_number}.csv"
+        response.content_disposition = f'attachment; filename="{name}"'
+        return response
+
     @staticmethod
     def _language_tag() -> str:
         """The request's language as an RFC 5646 tag of a locale we ship ("zh-CN", "en")."""
@@ -856,6 +980,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "display_name": self.display_name,
                 "fingerprint": self.content_fingerprint,
                 "settings_source": settings_to_xml(settings),
+                "policy_text": self._policy_text(credit_policy()),
                 "export_url": self.runtime.handler_url(self, "export_settings"),
                 "editor_config_json": script_json(editor_config(self.gettext)),
                 "editor_data_json": script_json(json.loads(settings.model_dump_json())),
@@ -871,6 +996,24 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         fragment.initialize_js("CmeStudioInit")
         return fragment
 
+    def _policy_text(self, policy: CreditPolicy) -> str:
+        """What the province's policy asks of the settings, for the author before they type."""
+        _ = self.gettext
+        rates = _(LIST_SEPARATOR).join(
+            _("{level} {hours}").format(level=_(LEVELS[level]), hours=number(rate.hours_per_credit))
+            for level, rate in policy.rates.items()
+            if rate.hours_per_credit is not None
+        )
+        return _(
+            "Credit policy {policy}: Class I only from {levels} projects; hours per credit: "
+            "{rates}; at most {maximum} credits per project."
+        ).format(
+            policy=policy.id,
+            levels=_(LIST_SEPARATOR).join(_(LEVELS[level]) for level in policy.class_i_levels),
+            rates=rates,
+            maximum=number(policy.max_credits_per_project),
+        )
+
     @json_action(StudioRequest, author_only=True)
     def studio_submit(self, data: StudioRequest, suffix: str = "") -> Response | dict[str, Any]:
         """Validate (and on "save" store) the activity and rule, given as `<cme-credit>` XML or
@@ -883,7 +1026,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         except CreditError as exc:
             problems = [{"field": "", "message": translate_domain_error(_, exc)}]
         else:
-            problems = self._ledger_key_problems(settings.activity)
+            problems = self._ledger_key_problems(settings.activity) + self._policy_problems(
+                settings
+            )
         if problems:
             return json_response(
                 {
@@ -922,6 +1067,39 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "message": _("Saved: {summary}").format(summary=summary),
             "fingerprint": self.content_fingerprint,
         }
+
+    def _policy_problems(self, settings: CreditSettings) -> list[dict[str, str]]:
+        """What the province's policy (CME_CREDIT_POLICY) refuses in the activity, and a
+        minimum study time over components that record none, as the editor lists problems."""
+        found = activity_problems(settings.activity, credit_policy())
+        found += rule_problems(settings.rule, self.component_kind, EXERCISE_TYPES)
+        return [self._problem_entry(problem) for problem in found]
+
+    def _problem_entry(self, problem: PolicyProblem) -> dict[str, str]:
+        """One policy problem as the editor shows it: the field's path, its label, and the
+        sentence naming the field as the form labels it."""
+        _ = self.gettext
+        label = describe_field(_, problem.field.split("."), "credit_export")
+        params = level_names(_, problem.params)
+        message = translate_code(_, problem.code, params, MESSAGES[problem.code], "credit_export")
+        return {"field": problem.field, "label": label, "message": f"{label}: {message}"}
+
+    def component_kind(self, usage_id: str) -> str | None:
+        """The block type of a rule's component: from its usage key (LMS, Studio), else from
+        the runtime (the workbench's ids); None when neither knows it."""
+        from opaque_keys import InvalidKeyError
+        from opaque_keys.edx.keys import UsageKey
+        from xblock.exceptions import NoSuchDefinition, NoSuchUsage
+
+        try:
+            return UsageKey.from_string(usage_id).block_type
+        except InvalidKeyError:
+            pass
+        try:
+            reader = self.runtime.id_reader
+            return reader.get_block_type(reader.get_definition_id(usage_id))
+        except (NoSuchUsage, NoSuchDefinition, AttributeError, NotImplementedError):
+            return None
 
     def _ledger_key_problems(self, activity: CreditActivity) -> list[dict[str, str]]:
         """The ledger keys each credit by learner and project number: once credits are
@@ -976,11 +1154,50 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 value = model.model_validate_json(child.text or "{}").model_dump_json()
                 setattr(block, f"{child.tag}_json", value)
         elif len(node):
-            settings = settings_from_xml(node, root_tag=None)
+            settings = block._settings_from_olx(node)
             block.activity_json = settings.activity.model_dump_json()
             block.rule_json = settings.rule.model_dump_json()
+        block._refuse_by_policy(node)
         block._refuse_a_new_ledger_key(node)
         return block
+
+    def _settings_from_olx(self, node) -> CreditSettings:
+        """The block's settings from its OLX children, the activity checked against the
+        province's policy on the line of the field at fault (levels named in the author's
+        language)."""
+        try:
+            return settings_from_xml(node, root_tag=None, policy=credit_policy())
+        except CreditError as exc:
+            if str(exc.params.get("error_code", "")).startswith("policy_"):
+                named = level_names(self.gettext, exc.params["problem_params"])
+                exc.params["problem_params"] = named
+            raise
+
+    def _refuse_by_policy(self, node) -> None:
+        """At a course import, what a Studio save refuses: the policy's class, rate and cap
+        (older JSON children), and a minimum study time over components that record none;
+        the import of the block stops on the line of the activity or the rule."""
+        settings = self.settings
+        found = [
+            *((p, "activity") for p in activity_problems(settings.activity, credit_policy())),
+            *(
+                (p, "rule")
+                for p in rule_problems(settings.rule, self.component_kind, EXERCISE_TYPES)
+            ),
+        ]
+        if not found:
+            return
+        problem, part = found[0]
+        tags = ("cme-activity", "activity") if part == "activity" else ("cme-credit-rule", "rule")
+        element = next((child for child in node if child.tag in tags), node)
+        raise CreditError(
+            "xml_invalid",
+            line=element.sourceline or 1,
+            field=problem.field,
+            problem=str(CreditError(problem.code, **problem.params)),
+            error_code=problem.code,
+            problem_params=level_names(self.gettext, problem.params),
+        )
 
     def _refuse_a_new_ledger_key(self, node) -> None:
         """A course import may not change the project number under which this block has
@@ -1028,6 +1245,51 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             ("Consortium module: hypertension from the township to the county", module_olx()),
             ("Credit: a CME credit alone (its rule names no component)", "<cme_credit/>"),
         ]
+
+
+def credit_policy() -> CreditPolicy:
+    """CME_CREDIT_POLICY: the province's credit policy, a shipped policy's id (default
+    `national-2006`, the 2006 national measures; `municipal-class-i`) or the path of a JSON
+    file in the same format. A name that cannot be loaded falls back to the default, with an
+    error in the log (the refusals name the policy they apply)."""
+    from django.conf import settings
+
+    return _policy(str(getattr(settings, "CME_CREDIT_POLICY", "") or DEFAULT_POLICY_ID))
+
+
+@lru_cache(maxsize=8)
+def _policy(name: str) -> CreditPolicy:
+    try:
+        return load_policy(name)
+    except (KeyError, OSError, ValidationError) as exc:
+        log.error(
+            "CME_CREDIT_POLICY %r cannot be loaded (%s): the national-2006 policy applies",
+            name,
+            exc,
+        )
+        return load_policy(DEFAULT_POLICY_ID)
+
+
+def number(value) -> str:
+    """A credit figure as a form writes it: 1.50 -> "1.5", 25 -> "25"."""
+    return format(value.normalize(), "f")
+
+
+def summary_year(text: str, default: int) -> int:
+    """The year an annual summary asks for (`?year=`), or `default` when none or not a year."""
+    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else default
+
+
+def level_names(gettext, params: dict) -> dict:
+    """A policy problem's params with its level codes as words of the reader's language."""
+    named = dict(params)
+    level = named.get("level")
+    if level in LEVELS:
+        named["level"] = gettext(LEVELS[level])
+    if "allowed" in named:
+        levels = str(named["allowed"]).split(", ")
+        named["allowed"] = gettext(LIST_SEPARATOR).join(gettext(LEVELS[lv]) for lv in levels)
+    return named
 
 
 def cme_time_zone() -> tzinfo:

@@ -380,6 +380,29 @@ def test_a_second_claim_reads_the_first_award_and_the_ledger_reads_back(db):
     assert len(statements) == 3  # two awards and one revocation
 
 
+def test_a_learners_credits_of_every_course_are_read_for_the_annual_summary(db):
+    """The learner's own rows (the annual summary in the credit block) and the rows of every
+    learner awarded one activity (the summary download: a subquery on the ledger itself)."""
+    from tests.unit.test_credit_rules import records
+    from xblocks.records import ledger
+
+    mine, others = list(records(2))
+    elsewhere = mine.model_copy(update={"project_number": "2026-09-OTHER"})
+    for record, course in ((mine, COURSE), (others, COURSE), (elsewhere, COURSE_2)):
+        ledger.claim(record, anonymous_id="anon", course_id=course, usage_id=BLOCK)
+    own = ledger.learner_records(mine.learner_id)
+    assert [r.project_number for r in own] == [mine.project_number, "2026-09-OTHER"]
+    assert ledger.learner_records("nobody") == []
+    of_learners = list(ledger.records_of_learners(mine.project_number))
+    assert [(r.learner_id, r.project_number) for r in of_learners] == [
+        (mine.learner_id, mine.project_number),
+        (mine.learner_id, "2026-09-OTHER"),
+        (others.learner_id, mine.project_number),
+    ]
+    assert len(list(ledger.records_of_learners("2026-09-OTHER"))) == 2
+    assert len(list(ledger.records_of_learners())) == 3
+
+
 def test_simultaneous_claims_give_one_award_that_both_read(db):
     from django.db import connections
 

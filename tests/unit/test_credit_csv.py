@@ -58,7 +58,7 @@ def test_the_csv_has_a_bom_the_registration_columns_and_chinese_intact():
         "Community management of hypertension and graded referral",
         "provincial",
         "I",
-        "1",
+        "0.25",
         "2026-11-22",
         "85",
     ]

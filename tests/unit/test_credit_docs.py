@@ -5,7 +5,13 @@ from decimal import Decimal
 
 from lxml import etree
 
-from credit_export import settings_from_xml, settings_to_xml
+from credit_export import (
+    activity_problems,
+    load_policy,
+    rule_problems,
+    settings_from_xml,
+    settings_to_xml,
+)
 from tests.conftest import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "olx-cme-credit.md"
@@ -35,3 +41,37 @@ def test_the_documented_error_is_the_one_the_importer_gives():
     else:
         raise AssertionError("a wrong level was accepted")
     assert message.startswith("Line 3, activity.level:")
+
+
+def documented_settings():
+    (block,) = re.findall(r"```xml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    return block
+
+
+def test_the_documented_example_is_one_the_default_policy_accepts_and_its_minimum_measurable():
+    """Its minimum study time named a problem before, which records no study time."""
+    settings = settings_from_xml(
+        etree.fromstring(documented_settings().encode("utf-8"), SAFE),
+        root_tag=None,
+        policy=load_policy(),
+    )
+    assert activity_problems(settings.activity, load_policy()) == []
+
+    def kind_of(usage_id: str) -> str:
+        return usage_id.split("type@")[1].split("+")[0]
+
+    assert rule_problems(settings.rule, kind_of, ("cme_case", "cme_referral")) == []
+
+
+def test_the_documented_policy_error_is_the_one_the_importer_gives():
+    text = DOC.read_text(encoding="utf-8")
+    broken = documented_settings().replace('level="provincial"', 'level="hospital"')
+    node = etree.fromstring(broken.encode("utf-8"), SAFE)
+    try:
+        settings_from_xml(node, root_tag=None, policy=load_policy())
+    except Exception as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a hospital-level Class I activity was accepted")
+    documented = re.search(r"`(Line 3,\s+activity\.credit_class: [^`]*?) …`", text)[1]
+    assert message.startswith(" ".join(documented.split()))

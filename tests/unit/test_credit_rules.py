@@ -286,7 +286,7 @@ def test_an_award_carries_the_activity_the_credits_the_profile_and_the_evidence(
         "2026-05-01-003",
         "provincial",
         "I",
-        Decimal("1"),
+        Decimal("0.25"),
     )
     assert record.activity_name_translations["zh-CN"] == "高血压社区管理与分级转诊"
     assert record.profile.name == "王晓梅" and record.status == "awarded"

@@ -27,7 +27,7 @@ def test_settings_survive_the_round_trip_with_their_chinese_name_and_conversion(
     assert text.startswith("<cme-credit>")
     assert 'xml:lang="zh-CN">高血压社区管理与分级转诊</name>' in text
     assert settings_from_xml(text) == DEMO
-    assert settings_from_xml(text).activity.awarded_credits == Decimal("1")
+    assert settings_from_xml(text).activity.awarded_credits == Decimal("0.25")
 
 
 @settings(max_examples=60, deadline=None)

@@ -48,7 +48,7 @@ def test_a_stored_record_is_read_back_light_with_every_exported_field_as_validat
         if field != "profile":
             assert getattr(stored, field) == getattr(record, field), field
     assert stored.profile._asdict() == record.profile.model_dump()
-    assert stored.awarded_at.utcoffset() == timedelta(0) and stored.credits == Decimal(1)
+    assert stored.awarded_at.utcoffset() == timedelta(0) and stored.credits == Decimal("0.25")
 
 
 TYPED = st.text(min_size=1, max_size=30)
@@ -95,7 +95,7 @@ def test_a_row_stored_by_an_earlier_version_or_in_another_form_is_validated_afte
     older = {k: v for k, v in data.items() if k not in ("evaluation_done", "minutes_spent")}
     assert isinstance(stored_record(older), StoredRecord)  # what the exports read is there
     for other in (
-        data | {"credits": 1},  # a number, not the decimal text: validated
+        data | {"credits": 0.25},  # a number, not the decimal text: validated
         data | {"score_percent": "85"},
         {k: v for k, v in data.items() if k != "status"},
     ):

@@ -63,7 +63,7 @@ def test_an_award_is_an_earned_statement_valid_for_ralph_that_carries_the_credit
         "completion": True,
         "extensions": {
             f"{EXTENSIONS}/credit-class": "I",
-            f"{EXTENSIONS}/credits": 1.0,
+            f"{EXTENSIONS}/credits": 0.25,
             f"{EXTENSIONS}/project-number": "2026-05-01-003",
             f"{EXTENSIONS}/activity-level": "provincial",
         },

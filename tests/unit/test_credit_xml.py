@@ -41,7 +41,7 @@ def test_an_export_validates_and_carries_every_registration_field_in_chinese():
     assert [
         first.findtext(f"c:{tag}", namespaces=NS) for tag in ("credits", "awarded", "score")
     ] == [
-        "1",
+        "0.25",
         "2026-11-22",
         "85",
     ]

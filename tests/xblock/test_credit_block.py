@@ -114,7 +114,7 @@ def test_a_learner_meets_the_rule_and_gets_one_credit_and_a_certificate(workbenc
     assert "2026-05-01-003" in certificate
     assert act(workbench, credit, "claim")[0] == 200  # a replayed claim
     award = CreditAward.objects.get()
-    assert (award.learner_id, str(award.credits), award.credit_class) == ("student_1", "1.00", "I")
+    assert (award.learner_id, str(award.credits), award.credit_class) == ("student_1", "0.25", "I")
     assert award.record["evidence"][0]["usage_id"] in (
         children["cme_case"],
         children["cme_referral"],
@@ -415,8 +415,8 @@ def test_a_learner_downloads_their_award_as_an_open_badge_and_nobody_elses(workb
     badge = json.loads(workbench.client.get(f"/handler/{credit}/badge/?student=student_1").content)
     assert "OpenBadgeCredential" in badge["type"]
     subject = badge["credentialSubject"]
-    assert subject["creditsEarned"] == 1.0 and subject["licenseNumber"] == "110440100001234"
-    assert subject["achievement"]["creditsAvailable"] == 1.0
+    assert subject["creditsEarned"] == 0.25 and subject["licenseNumber"] == "110440100001234"
+    assert subject["achievement"]["creditsAvailable"] == 0.25
     # OB 3.0 types the activity dates as date-times: the first day from midnight, in the CME
     # office's zone (the workbench's TIME_ZONE, Asia/Shanghai).
     assert subject["activityStartDate"] == "2026-09-01T00:00:00+08:00"
@@ -471,12 +471,12 @@ def test_the_cme_office_reads_credits_by_title_level_discipline_and_month(workbe
     assert workbench.handler(credit, "report", {"action": "report"}).status_code == 403
     response = workbench.handler(credit, "report", {"action": "report"}, student="staff")
     panel = html.unescape(json.loads(response.content)["html"])
-    assert "2 awards, 2 credits, 2 learners." in panel
+    assert "2 awards, 0.5 credits, 2 learners." in panel
     assert panel.count("<svg") == 4 and "senior" in panel and "intermediate" in panel
     text = workbench.client.get(f"/handler/{credit}/report_csv/?student=staff").content.decode()
     rows = list(csv.reader(io.StringIO(text[1:])))
     by_title = {row[1]: row for row in rows if row[0] == "Professional title"}
-    assert by_title["senior"][4] == "1" and by_title["intermediate"][2] == "1"
+    assert by_title["senior"][4] == "0.25" and by_title["intermediate"][2] == "1"
 
 
 # ---- Studio and OLX -------------------------------------------------------------------------
@@ -513,6 +513,10 @@ def test_studio_is_for_authors_and_shows_the_settings_as_a_form_and_as_xml(workb
     assert CreditSettings.model_validate_json(exported.content).activity == load_demo_activity()
 
     view = html.unescape(workbench.page_of(credit, "staff", "studio_view"))
+    assert (
+        "Credit policy national-2006: Class I only from national, provincial projects; hours "
+        "per credit: national 3, provincial 6; at most 25 credits per project."
+    ) in view
     assert '<cme-activity project-number="2026-05-01-003"' in view
     assert 'data-role="editor-config"' in view and '"hours_per_credit"' in view
 
@@ -1125,3 +1129,298 @@ def test_an_evaluation_comment_reaches_the_csv_guarded_and_without_its_author(wo
     text = workbench.client.get(f"/handler/{credit}/evaluation_csv/?student=staff").content.decode()
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert ["Comment", "'=Too fast", ""] in rows and "student_1" not in text
+
+
+# ---- the province's policy, study time that can be measured, the annual summary ------------
+
+
+def problems_text(body) -> str:
+    return " ".join(f"{p['field']} {p['message']}" for p in body["problems"])
+
+
+def test_a_hospital_level_class_i_activity_is_refused_in_studio_naming_the_class(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    status, body = studio(workbench, credit, edited_settings(level="hospital"))
+    assert status == 400, body
+    (problem,) = body["problems"]
+    assert problem["field"] == "activity.credit_class"
+    assert problem["message"] == (
+        "CME activity, as registered with the CME office › Class: a hospital activity gives "
+        "Class II credit: under the credit policy national-2006, Class I comes only from "
+        "national, provincial projects. Set the class to II, or the level at which the "
+        "project is registered."
+    )
+    assert workbench.block(credit, "staff").activity_json == ""
+    status, body = studio(workbench, credit, edited_settings(level="hospital", credit_class="II"))
+    assert status == 200, body
+
+
+def test_the_refusal_reads_chinese_to_a_chinese_administrator(workbench, module):
+    _, children = module
+    payload = {
+        "mode": "validate",
+        "display_name": "学分",
+        "settings_source": edited_settings(level="hospital"),
+    }
+    response = workbench.client.post(
+        f"/handler/{children['cme_credit']}/studio_submit/?student=staff&lang=zh-cn",
+        data=json.dumps(payload),
+        content_type="application/json",
+    )
+    (problem,) = json.loads(response.content)["problems"]
+    assert "院级活动只能授予 II 类学分" in problem["message"]
+    assert "国家级、省级项目" in problem["message"] and "hospital" not in problem["message"]
+
+
+@pytest.mark.parametrize(
+    ("activity", "field", "words"),
+    [
+        (
+            {"credits": Decimal("26"), "hours": None, "conversion": None},
+            "activity.credits",
+            "a project gives at most 25 credits",
+        ),
+        (
+            {"level": "national"},  # the demo's 6 hours per credit is the provincial rate
+            "activity.conversion.hours_per_credit",
+            "national projects give 1 credit per 3 hours",
+        ),
+    ],
+)
+def test_studio_refuses_what_the_province_does_not_grant(workbench, module, activity, field, words):
+    _, children = module
+    status, body = studio(workbench, children["cme_credit"], edited_settings(**activity))
+    assert status == 400 and [p["field"] for p in body["problems"]] == [field]
+    assert words in problems_text(body)
+
+
+def test_a_minimum_study_time_over_a_block_that_records_none_is_refused_at_save(workbench, module):
+    """The quiz stands for a problem: its score says when it was graded, never how long it
+    was studied, so its minimum time could never be met (the self-study demo's fault)."""
+    _, children = module
+    credit = children["cme_credit"]
+    quiz = ComponentRequirement(usage_id=children["html_demo"], label="Guideline quiz")
+    case = ComponentRequirement(usage_id=children["cme_case"], label="Case")
+    status, body = studio(
+        workbench, credit, edited_settings(CreditRule(components=[case, quiz], min_minutes=60))
+    )
+    assert status == 400
+    (problem,) = body["problems"]
+    assert problem["field"] == "rule.min_minutes"
+    assert problem["message"].startswith(
+        "Credit rule: what a learner must do › Minimum minutes of study: Guideline quiz: no "
+        "study time is recorded there"
+    )
+    timed = CreditRule(components=[case], min_minutes=60)
+    assert studio(workbench, credit, edited_settings(timed))[0] == 200
+    untimed = CreditRule(components=[case, quiz])  # no minimum: any graded block
+    assert studio(workbench, credit, edited_settings(untimed))[0] == 200
+
+
+def olx_of(settings_xml: str) -> str:
+    children = etree.fromstring(settings_xml)
+    return (
+        '<cme_credit display_name="Module 3 credit">\n'
+        + "".join(etree.tostring(child, encoding="unicode") for child in children)
+        + "</cme_credit>"
+    )
+
+
+def test_a_course_import_refuses_a_hospital_class_i_activity_and_an_untimed_minimum(
+    workbench, module
+):
+    from xblocks.messages import translate_domain_error
+
+    _, children = module
+    block = workbench.block(children["cme_credit"], "staff")
+    with pytest.raises(CreditError) as caught:
+        CreditBlock.parse_xml(
+            etree.fromstring(olx_of(edited_settings(level="hospital"))),
+            block.runtime,
+            block.scope_ids,
+        )
+    message = translate_domain_error(block.gettext, caught.value)
+    assert message.startswith("Line 2, activity.credit_class: a hospital activity gives Class II")
+
+    quiz = ComponentRequirement(usage_id=children["html_demo"], label="Guideline quiz")
+    source = olx_of(edited_settings(CreditRule(components=[quiz], min_minutes=60)))
+    line = next(n for n, t in enumerate(source.splitlines(), 1) if "<cme-credit-rule" in t)
+    with pytest.raises(CreditError) as caught:
+        CreditBlock.parse_xml(etree.fromstring(source), block.runtime, block.scope_ids)
+    message = translate_domain_error(block.gettext, caught.value)
+    assert message.startswith(f"Line {line}, rule.min_minutes: Guideline quiz: no study time")
+
+    legacy = load_demo_activity().model_copy(update={"level": "hospital"})
+    olx = f"<cme_credit><activity>{legacy.model_dump_json()}</activity></cme_credit>"
+    with pytest.raises(CreditError, match=r"activity\.credit_class"):
+        CreditBlock.parse_xml(etree.fromstring(olx), block.runtime, block.scope_ids)
+
+
+def test_the_operator_names_the_provinces_policy_in_a_setting(workbench, module, tmp_path, caplog):
+    from django.test import override_settings
+
+    from credit_export import load_policy
+
+    _, children = module
+    credit = children["cme_credit"]
+    municipal = edited_settings(level="municipal")
+    assert studio(workbench, credit, municipal, mode="validate")[0] == 400
+    with override_settings(CME_CREDIT_POLICY="municipal-class-i"):
+        assert studio(workbench, credit, municipal, mode="validate")[0] == 200
+    own = load_policy().model_dump(mode="json") | {"id": "qingshan-2026"}
+    own["max_credits_per_project"] = "10"
+    path = tmp_path / "qingshan.json"
+    path.write_text(json.dumps(own), encoding="utf-8")
+    eleven = edited_settings(credits=Decimal("11"), hours=None, conversion=None)
+    assert studio(workbench, credit, eleven, mode="validate")[0] == 200
+    with override_settings(CME_CREDIT_POLICY=str(path)):
+        status, body = studio(workbench, credit, eleven, mode="validate")
+        assert status == 400 and "at most 10 credits under the credit policy qingshan-2026" in (
+            problems_text(body)
+        )
+    with override_settings(CME_CREDIT_POLICY="atlantis"):
+        status, body = studio(workbench, credit, edited_settings(level="hospital"), mode="validate")
+        assert status == 400 and "national-2006" in problems_text(body)
+    assert "CME_CREDIT_POLICY 'atlantis' cannot be loaded" in caplog.text
+
+
+def another_course_award(learner: str, credits: str, credit_class: str, level: str) -> None:
+    """A credit the learner earned in another course (its own project and block)."""
+    template = CreditAward.objects.filter(learner_id=learner).first()
+    number = f"2026-OTHER-{CreditAward.objects.count()}"
+    record = dict(template.record) | {
+        "project_number": number,
+        "credits": credits,
+        "credit_class": credit_class,
+        "level": level,
+    }
+    CreditAward.objects.create(
+        learner_id=learner,
+        project_number=number,
+        course_id="course-v1:Other+CME+2026",
+        usage_id=f"other.cme_credit.{number}",
+        credit_class=credit_class,
+        credits=Decimal(credits),
+        awarded_at=template.awarded_at,
+        record=record,
+    )
+
+
+def test_the_learner_reads_this_years_credits_of_every_course_against_the_requirement(
+    workbench, module
+):
+    scenario_id, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    year = datetime.now(cme_time_zone()).year
+    page = html.unescape(workbench.page_of(credit, "student_1"))
+    assert f"This year ({year}): 0.25 of 25 credits" in page
+    assert "Class I: 0.25 (at least 5; up to 10 count)" in page
+    assert "Class II: 0 (at least 15; up to 20 count)" in page
+    assert "By level: provincial: 0.25" in page
+    assert "The annual requirement is not met yet" in page
+    assert "National projects" not in page  # a township doctor
+
+    another_course_award("student_1", "12", "I", "national")
+    another_course_award("student_1", "15", "II", "hospital")
+    page = html.unescape(workbench.page_of(credit, "student_1"))
+    assert f"This year ({year}): 25 of 25 credits" in page  # Class I counts up to 10
+    assert "Class I: 12.25 (at least 5; up to 10 count)" in page
+    assert "By level: national: 12, provincial: 0.25, hospital: 15" in page
+    assert "The annual requirement is met." in page
+    # The same learner as tertiary-hospital staff: 10 national-project credits in 5 years too.
+    act(workbench, credit, "profile", **(PROFILE | {"tier": "tertiary"}))
+    page = html.unescape(workbench.page_of(credit, "student_1"))
+    assert f"National projects {year - 4}-{year}: 12 of 10 credits" in page
+    mobile = json.loads(workbench.handler(credit, "view_data", {}).content)
+    assert mobile["annual"]["heading"] == f"This year ({year}): 25 of 25 credits"
+    # In Chinese, last: the request leaves its language active for this thread's renders.
+    chinese = workbench.client.get(
+        f"/scenario/{scenario_id}/student_view/", {"student": "student_1", "lang": "zh-cn"}
+    )
+    page = html.unescape(chinese.content.decode())
+    assert f"本年度（{year} 年）：已计入 25 分，应达 25 分" in page
+    assert "I 类学分：12.25 分（至少 5 分，最多计入 10 分）" in page
+    assert "按项目级别：国家级 12 分、省级 0.25 分、院级 15 分" in page
+    assert "本年度学分已达标。" in page
+    assert f"{year - 4}—{year} 年国家级项目学分：12 分，应达 10 分" in page
+
+
+def test_staff_download_the_annual_summary_of_this_activitys_learners(workbench, module, tmp_path):
+    from django.core.management import call_command
+
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    earn(workbench, children, student="student_2", name="李强", licence_number="220440100005678")
+    another_course_award("student_1", "19", "II", "hospital")
+    url = f"/handler/{credit}/export_summary_csv/"
+    assert workbench.client.get(url, {"student": "student_1"}).status_code == 403
+    response = workbench.client.get(url, {"student": "staff"})
+    year = datetime.now(cme_time_zone()).year
+    assert f"cme-annual-summary-{year}-2026-05-01-003.csv" in response["Content-Disposition"]
+    text = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    ).decode("utf-8")
+    header, *rows = list(csv.reader(io.StringIO(text[1:])))
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert set(by_name) == {"王晓梅", "李强"}
+    assert by_name["王晓梅"]["Class II credits"] == "19"  # another course's credit counts
+    assert by_name["王晓梅"]["Credits counted"] == "19.25"
+    assert by_name["李强"]["Class I credits"] == "0.25"
+    assert by_name["李强"]["Annual requirement met"] == "no"
+    page = html.unescape(workbench.page_of(credit, "staff"))
+    assert "Download this year's summary per learner (CSV)" in page
+
+    out = tmp_path / "summary.csv"
+    errors = io.StringIO()
+    call_command("export_cme_credits", format="summary", year=year, output=str(out), stderr=errors)
+    assert out.read_bytes().decode("utf-8") == text
+    assert "2 learner(s) summarised" in errors.getvalue()
+
+
+def test_studio_flags_a_block_saved_before_that_the_policy_refuses(workbench, module):
+    """Saved before the policy was checked (or under another one): Studio's check of the
+    block says what to change; its learners keep what it awards until an author saves."""
+    from django.test import override_settings
+
+    _, children = module
+    credit = children["cme_credit"]
+    with override_settings(CME_CREDIT_POLICY="municipal-class-i"):
+        assert studio(workbench, credit, edited_settings(level="municipal"))[0] == 200
+        assert not workbench.block(credit, "staff").validate().messages
+    (message,) = workbench.block(credit, "staff").validate().messages
+    assert message.type == "error"
+    assert "a municipal activity gives Class II credit" in message.text
+
+
+def test_an_author_who_leaves_out_the_hours_per_credit_gets_the_levels_rate(workbench, module):
+    _, children = module
+    credit = children["cme_credit"]
+    source = edited_settings(level="national", hours=Decimal(9)).replace(' per-credit="6"', "")
+    status, body = studio(workbench, credit, source)
+    assert status == 200 and body["message"].startswith("Saved: 3 Class I credit(s)")
+    assert workbench.block(credit, "staff").activity.conversion.hours_per_credit == 3
+
+
+def test_the_self_study_demo_is_awarded_on_its_test_score_alone(workbench, module):
+    """Its only component is a problem (the quiz stands for it): the demo asked 60 minutes of
+    study that a problem never records, so the credit could not be awarded to anyone."""
+    _, children = module
+    credit, quiz = children["cme_credit"], children["html_demo"]
+    demo = load_demo_rule("guideline_self_study")
+    rule = demo.model_copy(
+        update={"components": [demo.components[0].model_copy(update={"usage_id": quiz})]}
+    )
+    source = settings_to_xml(
+        CreditSettings(activity=load_demo_activity("guideline_self_study"), rule=rule)
+    )
+    assert studio(workbench, credit, source)[0] == 200
+    act(workbench, credit, "profile", **PROFILE)
+    block = workbench.block(quiz, "student_1")
+    block.runtime.publish(block, "grade", {"value": 4, "max_value": 5})  # 80 %, no evaluation
+    status, body = act(workbench, credit, "claim")
+    assert status == 200, body
+    (award,) = CreditAward.objects.filter(learner_id="student_1")
+    assert (str(award.credits), award.credit_class) == ("0.50", "II")

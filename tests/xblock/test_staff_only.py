@@ -37,6 +37,7 @@ STAFF_ONLY = {
     ("cme_credit", "evaluation_csv"),
     ("cme_credit", "export_csv"),
     ("cme_credit", "export_settings"),
+    ("cme_credit", "export_summary_csv"),
     ("cme_credit", "export_xml"),
     ("cme_credit", "push_lrs"),
     ("cme_credit", "report"),

@@ -130,6 +130,25 @@ def activity_records(
         yield read(data)
 
 
+def learner_records(learner_id: str) -> list[ExportRecord]:
+    """Every credit of one learner, in every course, awarded or revoked, oldest first: what
+    the learner's annual summary counts (a few dozen rows a year, read without validating)."""
+    rows = CreditAward.objects.filter(learner_id=learner_id).order_by("awarded_at", "id")
+    return [stored_record(data) for data in rows.values_list("record", flat=True)]
+
+
+def records_of_learners(project_number: str | None = None) -> Iterator[ExportRecord]:
+    """Every credit (all courses) of each learner awarded one of this activity (of any
+    activity, without a number), grouped by learner, oldest first: what the annual summary
+    export reads, streamed."""
+    rows = CreditAward.objects.order_by("learner_id", "awarded_at", "id")
+    if project_number:
+        awarded = CreditAward.objects.filter(project_number=project_number, status="awarded")
+        rows = rows.filter(learner_id__in=awarded.values("learner_id"))
+    for data in rows.values_list("record", flat=True).iterator(chunk_size=2000):
+        yield stored_record(data)
+
+
 def study_idle_cap() -> timedelta:
     """CME_STUDY_IDLE_MINUTES (settings or environment, 1 to 240, default 30): a pause between
     two recorded actions longer than this is not counted as study time."""

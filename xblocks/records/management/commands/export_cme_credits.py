@@ -7,6 +7,11 @@ The CSV is the staff panel's download: the same columns and cells, in `--languag
 the platform's LANGUAGE_CODE). The XML is validated against the shipped XSD before it is
 handed over: an invalid export is an error (exit status 1), never a file.
 
+`--format summary` writes the annual summary, one row per learner: their credits of `--year`
+(default this year, in CME_TIME_ZONE) in every course, by class and level, against the annual
+requirement of the province's policy (CME_CREDIT_POLICY); `--activity` keeps the learners awarded
+that activity (all their credits still count). In `--language` like the CSV.
+
 `--format xapi` pushes to the configured LRS and says what it stored; it exits 1 when the push
 stopped (LRS unreachable, credentials refused: it resumes from its checkpoint next time) and 3
 when it went through but statements conflict with the LRS's copies (409: the report lists
@@ -22,11 +27,17 @@ from datetime import datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from credit_export import CreditError, iter_csv, write_valid_xml
-from xblocks.credit_block import cme_time_zone
+from credit_export import (
+    CreditError,
+    iter_csv,
+    iter_summary_csv,
+    learner_summaries,
+    write_valid_xml,
+)
+from xblocks.credit_block import cme_time_zone, credit_policy
 from xblocks.i18n import catalog, to_locale
 
-from ...ledger import activity_records
+from ...ledger import activity_records, records_of_learners
 
 #: The exit status of an xAPI push that went through with statements in conflict.
 CONFLICTS_STATUS = 3
@@ -39,7 +50,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--format", choices=["csv", "xml", "xapi"], default="csv")
+        parser.add_argument("--format", choices=["csv", "xml", "xapi", "summary"], default="csv")
+        parser.add_argument(
+            "--year", type=int, help="The summary's year (default: this year, in CME_TIME_ZONE)."
+        )
         parser.add_argument("--activity", help="Only this project number.")
         parser.add_argument(
             "--since",
@@ -65,6 +79,9 @@ class Command(BaseCommand):
         if options["format"] == "xapi":
             self._push(options)
             return
+        if options["format"] == "summary":
+            self._summary(options)
+            return
         zone = cme_time_zone()  # the CME office's calendar: award days, --since
         records = (
             r
@@ -83,17 +100,44 @@ class Command(BaseCommand):
         if options["format"] == "xml":
             self._write_xml(counted(), options["output"], zone)
         else:
-            gettext = catalog(to_locale(options["language"] or settings.LANGUAGE_CODE)).gettext
-            chunks = iter_csv(counted(), gettext, values=gettext, zone=zone)
-            if options["output"]:
-                with open(options["output"], "w", encoding="utf-8", newline="") as out:
-                    out.writelines(chunks)
-            else:
-                sys.stdout.writelines(chunks)
+            gettext = self._gettext(options)
+            self._write_text(
+                iter_csv(counted(), gettext, values=gettext, zone=zone), options["output"]
+            )
         message = f"{count} credit record(s) exported."
         if not count:
             message += " There are no awarded credits to export: the file is valid and empty."
         self.stderr.write(message)
+
+    def _summary(self, options) -> None:
+        """The annual summary per learner (see the module), written like the CSV."""
+        zone = cme_time_zone()
+        year = options["year"] or datetime.now(zone).year
+        count = 0
+
+        def counted():
+            nonlocal count
+            for row in learner_summaries(
+                records_of_learners(options["activity"]), credit_policy(), year, zone=zone
+            ):
+                count += 1
+                yield row
+
+        gettext = self._gettext(options)
+        self._write_text(iter_summary_csv(counted(), gettext, values=gettext), options["output"])
+        self.stderr.write(f"{count} learner(s) summarised for {year}.")
+
+    @staticmethod
+    def _gettext(options):
+        return catalog(to_locale(options["language"] or settings.LANGUAGE_CODE)).gettext
+
+    @staticmethod
+    def _write_text(chunks, output: str | None) -> None:
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                out.writelines(chunks)
+        else:
+            sys.stdout.writelines(chunks)
 
     @staticmethod
     def _write_xml(records, output: str | None, zone) -> None:
