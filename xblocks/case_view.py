@@ -288,7 +288,7 @@ class CaseViewModel:
             ),
             "options": question.get("options", []),
             "hypothesis": question.get("hypothesis", ""),
-            "new_information": question.get("new_information", ""),
+            "new_information": mark_safe(question.get("new_information", "")),  # noqa: S308
             "unit": question.get("unit", ""),
             "min_chars": question.get("min_chars", 0),
             "max_chars": question.get("max_chars", 0),

@@ -284,3 +284,16 @@ def test_the_studio_form_draws_numeric_questions_and_computed_scores(clean_page)
     with page.expect_response(re.compile(r"/studio_submit/")) as response:
         page.get_by_role("button", name="Check", exact=True).click()
     assert response.value.status == 200
+
+
+def test_a_gp_reads_the_new_information_of_a_script_concordance_question_as_text(clean_page):
+    """The author's HTML of "and then you find:" is shown as formatted text, not as markup."""
+    page = clean_page
+    case = load_demo_case("chest_pain_gp")
+    question = next(q for q in case.start_stage.questions if q.kind == "script_concordance")
+    page.goto(scenario_path(page, case.title, "bt_doctor_sct"))
+    form = page.locator(f'[data-question="{question.id}"] form')
+    found = form.locator(".cme-case-new-information")
+    expect(found).to_contain_text("The first episode came on while carrying a heavy load")
+    assert "<p>" not in found.inner_text()
+    assert found.locator("p", has_text="carrying a heavy load upstairs").count() == 1
