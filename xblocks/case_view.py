@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.safestring import mark_safe
 
 from .messages import N_
+from .numbers import count_text, points_text
 
 RELEVANCE = {
     "essential": N_("Essential"),
@@ -140,9 +141,7 @@ class CaseViewModel:
 
     # ---- pieces -----------------------------------------------------------------------------
     def _points(self, earned: float, possible: float) -> str:
-        return self._("{earned} of {possible} points").format(
-            earned=_number(earned), possible=_number(possible)
-        )
+        return points_text(self.ngettext, earned, possible)
 
     def _spent(self, minutes: int, money: float, currency: str) -> str:
         if not minutes and not money:
@@ -233,7 +232,9 @@ class CaseViewModel:
                 measured += " " + self._("(normal: {range})").format(range=finding["normal_range"])
         penalty = ""
         if finding["penalty"]:
-            penalty = self._("Penalty: {points} points").format(points=_number(finding["penalty"]))
+            penalty = self._("Penalty: {points}").format(
+                points=count_text(self.ngettext, finding["penalty"])
+            )
         return {
             "id": finding["id"],
             "label": finding["label"],
@@ -278,11 +279,7 @@ class CaseViewModel:
             "prompt": mark_safe(question["prompt"]),  # noqa: S308 (sanitized by the schema)
             "hint": hint,
             "required": question["required"],
-            "points": self.ngettext(
-                "{count} point", "{count} points", int(question["points"])
-            ).format(count=_number(question["points"]))
-            if question["points"]
-            else "",
+            "points": count_text(self.ngettext, question["points"]) if question["points"] else "",
             "input": {"single_choice": "radio", "script_concordance": "radio"}.get(
                 kind, "checkbox"
             ),

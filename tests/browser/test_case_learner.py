@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from case_teaching import expert_route, load_demo_case
+from case_teaching import expert_route, load_demo_case, max_score
 
 pytestmark = pytest.mark.browser
 
@@ -297,3 +297,27 @@ def test_a_gp_reads_the_new_information_of_a_script_concordance_question_as_text
     expect(found).to_contain_text("The first episode came on while carrying a heavy load")
     assert "<p>" not in found.inner_text()
     assert found.locator("p", has_text="carrying a heavy load upstairs").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("student", "lang", "earned", "so_far"),
+    [
+        ("bt_doctor_round", "", "You earned 0.5 of 1 point.", "0.5 of {max} points"),
+        ("bt_doctor_round_zh", "&lang=zh-cn", "0.5 分（满分 1 分）", "0.5 分（满分 {max} 分）"),
+    ],
+)
+def test_a_gp_reads_a_partial_score_rounded_and_worded_in_their_language(
+    clean_page, student, lang, earned, so_far
+):
+    """An expert-panel answer worth 5/11 of a point reads 0.5, not 0.454545."""
+    page = clean_page
+    case = load_demo_case("chest_pain_gp")
+    question = next(q for q in case.start_stage.questions if q.kind == "script_concordance")
+    page.goto(scenario_path(page, case.title, student) + lang)
+    form = page.locator(f'[data-question="{question.id}"] form')
+    form.locator('input[value="less"]').check()
+    act(page, lambda: form.locator('button[type="submit"]').click())
+    feedback = page.locator(f'[data-question="{question.id}"] .cme-feedback').first
+    expect(feedback).to_contain_text(earned)
+    score = page.locator('[data-role="score"]').inner_text()
+    assert so_far.format(max=f"{max_score(case):g}") in score
