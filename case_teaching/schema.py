@@ -199,13 +199,29 @@ class _Authored(BaseModel):
 
 
 class PatientProfile(_Authored):
-    """The de-identified patient: age, sex and where they present."""
+    """The de-identified patient: age, sex and where they present. A child's age may be given
+    in months alone (`age_months=14`): whole years are carried into `age_years`."""
 
-    age_years: int = Field(ge=0, le=120)
+    age_years: int = Field(default=0, ge=0, le=120)
     age_months: int = Field(default=0, ge=0, le=11)
     sex: Literal["female", "male"]
     weight_kg: float | None = Field(default=None, gt=0, le=400)
     setting: PlainText
+
+    @model_validator(mode="before")
+    @classmethod
+    def _carry_whole_years(cls, data: Any) -> Any:
+        """14 months -> 1 year and 2 months (left alone when not whole numbers: the fields
+        say what is wrong)."""
+        if not isinstance(data, dict):
+            return data
+        try:
+            years, months = int(data.get("age_years", 0)), int(data.get("age_months", 0))
+        except (TypeError, ValueError):
+            return data
+        if months < 12:
+            return data
+        return {**data, "age_years": years + months // 12, "age_months": months % 12}
 
     @property
     def age(self) -> float:

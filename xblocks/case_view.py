@@ -160,12 +160,7 @@ class CaseViewModel:
 
     def _header(self, case: dict[str, Any]) -> dict[str, Any]:
         patient = case["patient"]
-        if patient["age_years"] == 0:
-            age = self._("{months} months old").format(months=patient["age_months"])
-        else:
-            age = self.ngettext(
-                "{years} year old", "{years} years old", patient["age_years"]
-            ).format(years=patient["age_years"])
+        age = self._age(patient["age_years"], patient["age_months"])
         if patient.get("weight_kg"):
             age += ", " + self._("{weight} kg").format(weight=_number(patient["weight_kg"]))
         return {
@@ -185,6 +180,22 @@ class CaseViewModel:
             "authors": ", ".join(case["authors"]),
             "guidelines": case["guidelines"],
         }
+
+    def _age(self, years: int, months: int) -> str:
+        """Under two in months ("14 months old", as a paediatrician says), else in years and
+        any months given."""
+        if years < 2:
+            total = years * 12 + months
+            return self.ngettext("{count} month old", "{count} months old", total).format(
+                count=total
+            )
+        if months:
+            return self.ngettext(
+                "{years} years and {months} month old",
+                "{years} years and {months} months old",
+                months,
+            ).format(years=years, months=months)
+        return self.ngettext("{years} year old", "{years} years old", years).format(years=years)
 
     def _stage(self, stage: dict[str, Any], currency: str) -> dict[str, Any]:
         obtained = [self._finding(f, currency) for f in stage["findings_obtained"]]

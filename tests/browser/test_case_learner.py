@@ -321,3 +321,28 @@ def test_a_gp_reads_a_partial_score_rounded_and_worded_in_their_language(
     expect(feedback).to_contain_text(earned)
     score = page.locator('[data-role="score"]').inner_text()
     assert so_far.format(max=f"{max_score(case):g}") in score
+
+
+def set_patient_age(page, case, years: int, months: int) -> None:
+    """In the Studio form, as the author types it, then saved."""
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view") + "&lang=en")
+    form = page.locator('[data-role="form-editor"]')
+    form.locator('[data-path="patient.age_years"]').fill(str(years))
+    form.locator('[data-path="patient.age_months"]').fill(str(months))
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert response.value.status == 200, response.value.text()
+    page.get_by_text(re.compile("^Saved:")).wait_for()
+
+
+def test_an_author_gives_a_toddlers_age_in_months_and_the_learner_reads_14_months(clean_page):
+    page = clean_page
+    case = load_demo_case("child_pneumonia")
+    set_patient_age(page, case, 0, 14)
+    try:
+        page.goto(scenario_path(page, case.title, "bt_doctor_toddler"))
+        expect(page.locator(".cme-case-view header")).to_contain_text("Patient: 14 months old")
+        page.goto(scenario_path(page, case.title, "bt_doctor_toddler_zh") + "&lang=zh-cn")
+        expect(page.locator(".cme-case-view header")).to_contain_text("14 个月")
+    finally:
+        set_patient_age(page, case, case.patient.age_years, case.patient.age_months)
