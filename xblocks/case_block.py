@@ -261,6 +261,10 @@ class CaseBlock(ExerciseMixin, XBlock):
         progress, notice = self._load_progress(check_reset=True)
         view_context = self._view_context(progress, notice)
         view_context["staff"] = self.user_is_staff
+        # Names this block's staff region: a page of several blocks has one of each.
+        view_context["staff_title"] = self.gettext("Staff tools: {name}").format(
+            name=self.display_name
+        )
         html = render_template("case/student.html", view_context, self.i18n)
         fragment = Fragment(html)
         add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
