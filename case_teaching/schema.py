@@ -109,11 +109,16 @@ def sanitize_html(html: str) -> str:
     return cleaned.strip()
 
 
+def plain_text(html: str) -> str:
+    """Author HTML as one line of plain text (tags dropped, entities read)."""
+    text = html_lib.unescape(nh3.clean(html, tags=set(), clean_content_tags={"script", "style"}))
+    return " ".join(text.split())
+
+
 def text_excerpt(html: str, width: int = 60) -> str:
     """Author HTML as one line of plain text, cut at about `width` columns with "…" (a CJK
     character counts as two columns, as it is about twice as wide on screen)."""
-    text = html_lib.unescape(nh3.clean(html, tags=set(), clean_content_tags={"script", "style"}))
-    text = " ".join(text.split())
+    text = plain_text(html)
     used = 0
     for index, char in enumerate(text):
         used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

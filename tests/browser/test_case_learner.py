@@ -346,3 +346,24 @@ def test_an_author_gives_a_toddlers_age_in_months_and_the_learner_reads_14_month
         expect(page.locator(".cme-case-view header")).to_contain_text("14 个月")
     finally:
         set_patient_age(page, case, case.patient.age_years, case.patient.age_months)
+
+
+def test_an_author_is_warned_that_the_summary_gives_the_answer_away(clean_page):
+    """A warning, not a refusal: the case stays valid and savable."""
+    page = clean_page
+    case = load_demo_case("child_pneumonia")
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    summary = page.locator('[data-role="form-editor"] [data-path="summary"]')
+    summary.fill("<p>No general danger signs, no chest indrawing: treat him at home.</p>")
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Check", exact=True).click()
+    assert response.value.status == 200
+    warnings = page.locator('[data-role="warnings"]')
+    expect(warnings).to_be_visible()
+    expect(warnings).to_contain_text('Summary (HTML) uses "chest", "indrawing"')
+    expect(warnings).to_contain_text("may give the answer away")
+    expect(page.locator('[data-role="problems"]')).to_be_hidden()
+    summary.fill(case.summary)
+    with page.expect_response(re.compile(r"/studio_submit/")):
+        page.get_by_role("button", name="Check", exact=True).click()
+    expect(warnings).not_to_contain_text("Summary (HTML)")
