@@ -367,3 +367,31 @@ def test_an_author_is_warned_that_the_summary_gives_the_answer_away(clean_page):
     with page.expect_response(re.compile(r"/studio_submit/")):
         page.get_by_role("button", name="Check", exact=True).click()
     expect(warnings).not_to_contain_text("Summary (HTML)")
+
+
+def test_on_a_phone_a_findings_result_uses_the_width_of_the_screen(clean_page):
+    """Findings sit flat in their stage, not in a card in a card in a list: on a 360 px phone
+    the result's text is as wide as the stage's own text, and nothing sticks out."""
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    case = load_demo_case("sulfonylurea_hypoglycaemia")
+    page.goto(scenario_path(page, case.title, "bt_doctor_phone_findings"))
+    stage = case.start_stage
+    finding = stage.findings[0]
+    act(page, page.locator(".cme-case-request-list button", has_text=finding.label).click)
+    result = page.locator(f'[data-finding="{finding.id}"]')
+    expect(result).to_be_visible()
+    widths = page.evaluate(
+        """(id) => {
+          const item = document.querySelector(`[data-finding="${id}"]`);
+          const text = item.querySelector('.cme-case-finding-result') || item;
+          const content = document.querySelector('.cme-case-stage h3');
+          return {text: text.getBoundingClientRect().width,
+                  stage: content.getBoundingClientRect().width,
+                  cards: item.parentElement.closest('.cme-card') && item.matches('.cme-card')};
+        }""",
+        finding.id,
+    )
+    assert widths["text"] >= widths["stage"] - 8, widths
+    assert not widths["cards"], "a finding is a card inside the stage's card"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
