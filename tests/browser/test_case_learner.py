@@ -395,3 +395,34 @@ def test_on_a_phone_a_findings_result_uses_the_width_of_the_screen(clean_page):
     assert widths["text"] >= widths["stage"] - 8, widths
     assert not widths["cards"], "a finding is a card inside the stage's card"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+CHART_TEXT = """() => Array.from(document.querySelectorAll('[data-region="cohort"] svg text'))
+  .map((el) => ({
+    size: parseFloat(getComputedStyle(el).fontSize) * el.getScreenCTM().a,
+    text: Array.from(el.querySelectorAll('tspan')).map((s) => s.textContent).join(''),
+  }))"""
+
+
+def test_a_teacher_reads_the_cohort_charts_on_a_phone(clean_page):
+    """Each decision's label is wrapped, not cut at 40 characters, and no chart text is
+    smaller than 12 px on a 360 px phone."""
+    page = clean_page
+    case = load_demo_case("sulfonylurea_hypoglycaemia")
+    page.goto(scenario_path(page, case.title, "bt_doctor_cohort"))
+    play(page, case, decisions={})
+    page.set_viewport_size(PHONE)
+    page.goto(scenario_path(page, case.title, "staff"))
+    page.get_by_text("How the cohort went through this case").click()
+    with page.expect_response(re.compile(r"/handler/.*/cohort/")):
+        page.get_by_role("button", name="Show the cohort's results").click()
+    page.locator('[data-region="cohort"] svg').first.wait_for()
+    for summary in page.locator('[data-region="cohort"] details summary').all():
+        summary.click()
+    texts = page.evaluate(CHART_TEXT)
+    assert texts and min(t["size"] for t in texts) >= 12, sorted(t["size"] for t in texts)[:3]
+    ranking = next(q for s in case.stages for q in s.questions if q.kind == "ranking")
+    prompt = re.sub(r"<[^>]+>", "", ranking.prompt)
+    assert any(t["text"].endswith(prompt) for t in texts), [t["text"] for t in texts][:8]
+    assert not [t["text"] for t in texts if t["text"].endswith("…")]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
