@@ -816,7 +816,8 @@ def test_staff_see_how_the_cohort_went_and_learners_cannot(workbench, usages):
     # Chart rows name the question, so the two decisions of one stage differ.
     management = next(s for s in case.stages if len(s.questions) > 1)
     chart = re.search(r"<svg.*?</svg>", panel, flags=re.S).group(0)
-    rows = re.findall(r'<text x="8" y="\d+">(\d+\. [^<]*)<title>', chart)
+    labels = re.findall(r'<text x="8" y="[\d.]+">((?:<tspan[^>]*>[^<]*</tspan>)+)<title>', chart)
+    rows = [" ".join(re.findall(r">([^<]*)</tspan>", label)) for label in labels]
     assert len(rows) == len(set(rows)) >= 2
     for question in management.questions:
         assert any(text_excerpt(question.prompt, 20).rstrip("…") in row for row in rows)
