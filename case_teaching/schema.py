@@ -755,6 +755,8 @@ class Case(_Authored):
     version: str = Field(default="1", min_length=1, max_length=40)
     title: PlainText
     summary: Html = ""
+    #: The summary and objectives give answers away: learners read them only at the end.
+    summary_after_case: bool = False
     discipline: PlainText
     target_tiers: list[Tier] = Field(default_factory=lambda: ["primary", "secondary", "tertiary"])
     target_titles: list[ProfessionalTitle] = Field(

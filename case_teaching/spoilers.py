@@ -76,7 +76,10 @@ def _later_findings(case: Case, shown: set[str]) -> Iterator[tuple[set[str], dic
 
 
 def spoiler_warnings(case: Case) -> list[SpoilerWarning]:
-    """What the summary and each objective give away, one warning per text and secret."""
+    """What the summary and each objective give away, one warning per text and secret (none
+    when the author keeps them for the end)."""
+    if case.summary_after_case:
+        return []
     places: list[tuple[tuple[str | int, ...], str]] = [(("summary",), plain_text(case.summary))]
     places += [(("learning_objectives", i), t) for i, t in enumerate(case.learning_objectives)]
     shown = _shown_at_start(case)

@@ -176,6 +176,7 @@ class CaseViewModel:
                 titles=", ".join(self._label(TITLES, t) for t in case["target_titles"]),
             ),
             "objectives": case["learning_objectives"],
+            "summary_at_end": case["summary_after_case"],
             "competencies": case["competencies"],
             "authors": ", ".join(case["authors"]),
             "guidelines": case["guidelines"],

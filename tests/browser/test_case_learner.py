@@ -426,3 +426,27 @@ def test_a_teacher_reads_the_cohort_charts_on_a_phone(clean_page):
     assert any(t["text"].endswith(prompt) for t in texts), [t["text"] for t in texts][:8]
     assert not [t["text"] for t in texts if t["text"].endswith("…")]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def keep_summary_for_the_end(page, case, keep: bool) -> None:
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    box = page.locator('[data-role="form-editor"] [data-path="summary_after_case"]')
+    box.set_checked(keep)
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert response.value.status == 200, response.value.text()
+    page.get_by_text(re.compile("^Saved:")).wait_for()
+
+
+def test_an_author_keeps_the_summary_for_the_end_and_learners_do_not_read_it_first(clean_page):
+    page = clean_page
+    case = load_demo_case("hypertensive_emergency")
+    opening = re.sub(r"<[^>]+>", "", case.summary)[:40]
+    keep_summary_for_the_end(page, case, True)
+    try:
+        page.goto(scenario_path(page, case.title, "bt_doctor_no_spoiler"))
+        expect(page.locator(".cme-case-stage h3")).to_have_text(case.start_stage.title)
+        assert opening not in page.locator(".cme-case-view").inner_text()
+        assert case.learning_objectives[0] not in page.locator(".cme-case-view").text_content()
+    finally:
+        keep_summary_for_the_end(page, case, False)

@@ -1,7 +1,15 @@
 """The spoiler guard: an author is warned (never refused) when the summary or an objective, read
 before the case starts, uses the words of an answer marked correct or of a later result."""
 
-from case_teaching import load_demo_case, spoiler_warnings
+from case_teaching import (
+    case_from_xml,
+    case_overview,
+    case_to_xml,
+    learner_view,
+    load_demo_case,
+    spoiler_warnings,
+    start,
+)
 from case_teaching.schema import plain_text
 
 
@@ -55,3 +63,18 @@ def test_a_summary_that_only_sets_the_scene_is_not_warned_about():
 def test_one_common_word_shared_with_an_answer_is_not_a_spoiler():
     case = with_summary("child_pneumonia", "<p>A boy whose mother worries about his breathing.</p>")
     assert not [w for w in spoiler_warnings(case) if w.loc == ("summary",)]
+
+
+def test_an_author_who_keeps_the_summary_for_the_end_is_not_warned_and_learners_read_it_last():
+    spoiling = "<p>No general danger signs, no chest indrawing: treat at home.</p>"
+    case = with_summary("child_pneumonia", spoiling)
+    kept = case_from_xml(
+        case_to_xml(case).replace("<cme_case ", '<cme_case summary-after-case="true" ', 1)
+    )
+    assert kept.summary_after_case and spoiler_warnings(kept) == []
+    header = case_overview(kept)["case"]
+    assert header["summary"] == "" and header["learning_objectives"] == []
+    progress = start(kept).progress
+    assert learner_view(kept, progress)["case"]["summary"] == ""
+    done = progress.model_copy(update={"completed": True})
+    assert learner_view(kept, done)["case"]["summary"] == kept.summary
