@@ -323,16 +323,22 @@ def test_a_gp_reads_a_partial_score_rounded_and_worded_in_their_language(
     assert so_far.format(max=f"{max_score(case):g}") in score
 
 
-def set_patient_age(page, case, years: int, months: int) -> None:
-    """In the Studio form, as the author types it, then saved."""
+def save_in_studio_form(page, case, edit) -> None:
+    """Open the case's Studio form (in English), `edit(form)` as the author types, save."""
     page.goto(scenario_path(page, case.title, "staff", view="studio_view") + "&lang=en")
-    form = page.locator('[data-role="form-editor"]')
-    form.locator('[data-path="patient.age_years"]').fill(str(years))
-    form.locator('[data-path="patient.age_months"]').fill(str(months))
+    edit(page.locator('[data-role="form-editor"]'))
     with page.expect_response(re.compile(r"/studio_submit/")) as response:
         page.get_by_role("button", name="Save", exact=True).click()
     assert response.value.status == 200, response.value.text()
     page.get_by_text(re.compile("^Saved:")).wait_for()
+
+
+def set_patient_age(page, case, years: int, months: int) -> None:
+    def edit(form) -> None:
+        form.locator('[data-path="patient.age_years"]').fill(str(years))
+        form.locator('[data-path="patient.age_months"]').fill(str(months))
+
+    save_in_studio_form(page, case, edit)
 
 
 def test_an_author_gives_a_toddlers_age_in_months_and_the_learner_reads_14_months(clean_page):
@@ -429,13 +435,10 @@ def test_a_teacher_reads_the_cohort_charts_on_a_phone(clean_page):
 
 
 def keep_summary_for_the_end(page, case, keep: bool) -> None:
-    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
-    box = page.locator('[data-role="form-editor"] [data-path="summary_after_case"]')
-    box.set_checked(keep)
-    with page.expect_response(re.compile(r"/studio_submit/")) as response:
-        page.get_by_role("button", name="Save", exact=True).click()
-    assert response.value.status == 200, response.value.text()
-    page.get_by_text(re.compile("^Saved:")).wait_for()
+    def edit(form) -> None:
+        form.locator('[data-path="summary_after_case"]').set_checked(keep)
+
+    save_in_studio_form(page, case, edit)
 
 
 def test_an_author_keeps_the_summary_for_the_end_and_learners_do_not_read_it_first(clean_page):
