@@ -24,7 +24,7 @@ COMMON_WORDS = frozenset(
     """about after again also been before being between both could does down each from have
     having here into just more most much must only other over same should some such than that
     their them then there these they this those through under very what when where which while
-    with would your patient patients case learner learners their doctor treatment history
+    with would your patient patients case learner learners doctor treatment history
     examination""".split()
 )
 
