@@ -42,7 +42,8 @@ scoring policy allows).
 
 Authoring: `default_stages()` for a new case; `sanitize_html()` is applied to every author HTML
 field on validation; `case_to_xml` / `case_from_xml` (OLX, CaseError naming line and field);
-`demo_case_names()` / `load_demo_case(name)` / `demo_case_xml(name)` for the five demo cases.
+`demo_case_names()` / `load_demo_case(name)` / `demo_case_xml(name)` for the five demo cases;
+`spoiler_warnings(case)`: where the summary or objectives may give an answer away (warnings).
 Staff: free-text reflections are in `progress.answers` (kind "reflection"); the expert path is
 `expert_route(case)`.
 
@@ -94,6 +95,7 @@ from .schema import (
     sanitize_html,
 )
 from .scoring import AnswerGiven, ExpertStep, answer_credit, expert_route, max_score
+from .spoilers import SpoilerWarning, spoiler_warnings
 from .xml_mapping import case_from_xml, case_to_element, case_to_xml
 
 __all__ = [
@@ -130,6 +132,7 @@ __all__ = [
     "ScoringPolicy",
     "ScriptConcordanceQuestion",
     "SingleChoiceQuestion",
+    "SpoilerWarning",
     "Stage",
     "SubmitAnswer",
     "answer_credit",
@@ -149,5 +152,6 @@ __all__ = [
     "parse_action",
     "reconcile",
     "sanitize_html",
+    "spoiler_warnings",
     "start",
 ]

@@ -41,7 +41,7 @@ def learner_view(case: Case, progress: "CaseProgress") -> dict[str, Any]:
     visited = progress.path if progress.completed else progress.path[:-1]
     current = None if progress.completed else case.stage(progress.current_stage)
     return {
-        "case": _header(case),
+        "case": _header(case, revealed=progress.completed),
         "step": progress.step,
         "progress": _indicator(case, progress),
         "history": [_stage_view(case, progress, case.stage(s), current=False) for s in visited],
@@ -56,23 +56,27 @@ def case_overview(case: Case) -> dict[str, Any]:
     many stages a learner meets at least, and the step a new learner starts at (0; the
     learner's own view, from the block's `view_data` handler, says where they are)."""
     return {
-        "case": _header(case),
+        "case": _header(case, revealed=False),
         "first_stage": {"id": case.start_stage.id, "title": case.start_stage.title},
         "stages_at_least": 1 + _stages_to_ending(case, case.start_stage.id),
     }
 
 
-def _header(case: Case) -> dict[str, Any]:
+def _header(case: Case, revealed: bool) -> dict[str, Any]:
+    """The case's header; the summary and objectives only once `revealed` (the case is done)
+    when the author keeps them for the end."""
     patient = case.patient
+    hidden = case.summary_after_case and not revealed
     return {
         "id": case.id,
         "version": case.version,
         "title": case.title,
-        "summary": case.summary,
+        "summary": "" if hidden else case.summary,
+        "summary_after_case": case.summary_after_case,
         "discipline": case.discipline,
         "target_tiers": list(case.target_tiers),
         "target_titles": list(case.target_titles),
-        "learning_objectives": list(case.learning_objectives),
+        "learning_objectives": [] if hidden else list(case.learning_objectives),
         "competencies": list(case.competencies),
         "estimated_minutes": case.estimated_minutes,
         "authors": list(case.authors),

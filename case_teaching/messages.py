@@ -255,6 +255,15 @@ MESSAGES: dict[str, str] = {
         "The author has changed this case since you started, and your earlier answers no longer "
         "fit it; the case starts again from the beginning."
     ),
+    # ---- spoiler guard (warnings: the case is saved all the same) -----------------------
+    "spoiler_correct_option": N_(
+        '{field} uses {words}, words of the answer "{option}" marked correct in question '
+        '"{question}": learners read it before they start, so it may give the answer away.'
+    ),
+    "spoiler_later_finding": N_(
+        '{field} uses {words}, words of the result of "{finding}" in stage "{stage}": learners '
+        "read it before they start, so it may give the finding away."
+    ),
     # ---- demo content -------------------------------------------------------------------
     "demo_unknown": N_('There is no demo case "{name}".'),
     # ---- XML ----------------------------------------------------------------------------

@@ -109,11 +109,16 @@ def sanitize_html(html: str) -> str:
     return cleaned.strip()
 
 
+def plain_text(html: str) -> str:
+    """Author HTML as one line of plain text (tags dropped, entities read)."""
+    text = html_lib.unescape(nh3.clean(html, tags=set(), clean_content_tags={"script", "style"}))
+    return " ".join(text.split())
+
+
 def text_excerpt(html: str, width: int = 60) -> str:
     """Author HTML as one line of plain text, cut at about `width` columns with "…" (a CJK
     character counts as two columns, as it is about twice as wide on screen)."""
-    text = html_lib.unescape(nh3.clean(html, tags=set(), clean_content_tags={"script", "style"}))
-    text = " ".join(text.split())
+    text = plain_text(html)
     used = 0
     for index, char in enumerate(text):
         used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
@@ -199,13 +204,29 @@ class _Authored(BaseModel):
 
 
 class PatientProfile(_Authored):
-    """The de-identified patient: age, sex and where they present."""
+    """The de-identified patient: age, sex and where they present. A child's age may be given
+    in months alone (`age_months=14`): whole years are carried into `age_years`."""
 
-    age_years: int = Field(ge=0, le=120)
+    age_years: int = Field(default=0, ge=0, le=120)
     age_months: int = Field(default=0, ge=0, le=11)
     sex: Literal["female", "male"]
     weight_kg: float | None = Field(default=None, gt=0, le=400)
     setting: PlainText
+
+    @model_validator(mode="before")
+    @classmethod
+    def _carry_whole_years(cls, data: Any) -> Any:
+        """14 months -> 1 year and 2 months (left alone when not whole numbers: the fields
+        say what is wrong)."""
+        if not isinstance(data, dict):
+            return data
+        try:
+            years, months = int(data.get("age_years", 0)), int(data.get("age_months", 0))
+        except (TypeError, ValueError):
+            return data
+        if months < 12:
+            return data
+        return {**data, "age_years": years + months // 12, "age_months": months % 12}
 
     @property
     def age(self) -> float:
@@ -734,6 +755,8 @@ class Case(_Authored):
     version: str = Field(default="1", min_length=1, max_length=40)
     title: PlainText
     summary: Html = ""
+    #: The summary and objectives give answers away: learners read them only at the end.
+    summary_after_case: bool = False
     discipline: PlainText
     target_tiers: list[Tier] = Field(default_factory=lambda: ["primary", "secondary", "tertiary"])
     target_titles: list[ProfessionalTitle] = Field(

@@ -9,19 +9,21 @@ Attempts made on another version of the case count only where their stages, ques
 options still exist; how many there were is reported.
 """
 
+import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import Case, ReflectionQuestion, question_points, text_excerpt
+from .schema import Case, ReflectionQuestion, plain_text, question_points, text_excerpt
 from .scoring import expert_route
 
 TOP_PATHS = 5
 REFLECTIONS_SHOWN = 200
-#: Columns of a chart row's label (a CJK character counts two): what fits left of the bars.
-LABEL_WIDTH = 40
+#: Columns of a decision's label (a CJK character counts two): a few lines of the chart.
+LABEL_WIDTH = 160
 
 
 @dataclass
@@ -210,15 +212,45 @@ class CohortChartLabels:
     )
 
 
-ROW = 34
-LEFT = 300
-WIDTH = 760
+#: The charts are drawn for a phone: WIDTH px wide at FONT px (scaled down to the screen's
+#: width, text stays at 12 px or more on a 360 px phone), labels wrapped at LINE columns.
+WIDTH = 320
+FONT = 14
+LINE_HEIGHT = 18
+LINE = 40
+MARGIN = 8
+NUMBERS = 84  # room right of a bar for "12 answered"
 SEGMENTS = (("full", "#0b6e4f", ""), ("partial", "#c98a00", "4 2"), ("none", "#a4161a", "1 2"))
+
+
+def wrap(text: str, columns: int = LINE) -> list[str]:
+    """Text in lines of at most `columns` (a CJK character counts two), broken at spaces where
+    there are any, anywhere in Chinese."""
+    lines: list[str] = []
+    line, used = "", 0
+    for word in re.findall(r"\S+\s*|\s+", text) if " " in text else list(text):
+        width = sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in word)
+        if line and used + width > columns:
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + word, used + width
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
 
 
 def _text(parent: ET.Element, tag: str, text: str, attrs: dict | None = None) -> ET.Element:
     element = ET.SubElement(parent, tag, attrs or {})
     element.text = text
+    return element
+
+
+def _lines(parent: ET.Element, text: str, y: float, attrs: dict | None = None) -> ET.Element:
+    """`text` wrapped into lines (tspans) from baseline `y`; returns the text element."""
+    element = ET.SubElement(parent, "text", {"x": str(MARGIN), "y": f"{y}", **(attrs or {})})
+    for number, line in enumerate(wrap(text)):
+        span = {"x": str(MARGIN), "dy": str(LINE_HEIGHT) if number else "0"}
+        _text(element, "tspan", line, span)
     return element
 
 
@@ -229,79 +261,91 @@ def _svg_root(height: int, id_prefix: str) -> ET.Element:
         {
             "xmlns": "http://www.w3.org/2000/svg",
             "viewBox": f"0 0 {WIDTH} {height}",
-            "width": "100%",
+            "width": str(WIDTH),
             "role": "img",
             "aria-labelledby": f"{id_prefix}-title {id_prefix}-desc",
             "font-family": "sans-serif",
-            "font-size": "12",
+            "font-size": str(FONT),
         },
     )
 
 
+def _bar(svg: ET.Element, x: float, y: float, width: float, style: tuple, title: str) -> None:
+    """A bar segment: colour and a dash pattern (it reads without colour too), its numbers in
+    its <title>."""
+    colour, dash = style
+    attrs = {"x": f"{x:.1f}", "y": f"{y}", "width": f"{width:.1f}", "height": "16"}
+    attrs |= {"fill": colour, "stroke": "#1d2733"}
+    if dash:
+        attrs["stroke-dasharray"] = dash
+    _text(ET.SubElement(svg, "rect", attrs), "title", title)
+
+
+def _legend(svg: ET.Element, labels: "CohortChartLabels", y: float) -> float:
+    """The three segments' meanings, one a line (they fit a phone); returns the next y."""
+    for key, colour, dash in SEGMENTS:
+        attrs = {"x": str(MARGIN), "y": f"{y}", "width": "14", "height": "14", "fill": colour}
+        if dash:
+            attrs |= {"stroke": "#1d2733", "stroke-dasharray": dash}
+        ET.SubElement(svg, "rect", attrs)
+        _text(svg, "text", getattr(labels, key), {"x": str(MARGIN + 20), "y": f"{y + 12}"})
+        y += LINE_HEIGHT + 2
+    return y
+
+
+def _decision_row(
+    svg: ET.Element, number: int, decision: DecisionSummary, labels: "CohortChartLabels", y: float
+) -> float:
+    """A decision's label (wrapped, the full prompt in its <title>) over its bar, split into
+    full, partial and no credit; returns the next row's top."""
+    name = f"{number}. {decision.label}"
+    label = _lines(svg, name, y + FONT)
+    _text(label, "title", f"{decision.stage_title}: {plain_text(decision.prompt)}")
+    y += FONT + LINE_HEIGHT * (len(wrap(name)) - 1) + 6
+    plot, x = WIDTH - 2 * MARGIN - NUMBERS, float(MARGIN)
+    for key, colour, dash in SEGMENTS:
+        count = getattr(decision, key)
+        width = plot * count / decision.answered if decision.answered else 0
+        if width > 0:
+            _bar(svg, x, y, width, (colour, dash), f"{name}: {getattr(labels, key)} {count}")
+            x += width
+    answered = labels.answered.format(count=decision.answered)
+    _text(svg, "text", answered, {"x": f"{MARGIN + plot + 6}", "y": f"{y + 13}"})
+    return y + 16 + 14
+
+
 def cohort_to_svg(
-    report: CohortReport, case: Case, labels: CohortChartLabels, id_prefix: str = "cc"
+    report: CohortReport, case: Case, labels: "CohortChartLabels", id_prefix: str = "cc"
 ) -> str:
-    """Per graded decision, one bar split into full, partial and no credit (colour and a
-    dash pattern, so the split reads without colour too), its numbers written beside it, and a
-    <title>/<desc> that a screen reader reads out. Self-contained; every text escaped."""
+    """Per graded decision, its label (wrapped, never cut short) over one bar split into full,
+    partial and no credit (colour and a dash pattern, so the split reads without colour too),
+    its numbers beside it, and a <title>/<desc> that a screen reader reads out in full. Drawn
+    for a phone; self-contained; every text escaped."""
     rows = graded_decisions(report, case) if report.completed else []
-    height = 60 + ROW * max(1, len(rows)) + 40
-    svg = _svg_root(height, id_prefix)
+    svg = _svg_root(0, id_prefix)
     _text(svg, "title", labels.title, {"id": f"{id_prefix}-title"})
     lines = [
-        f"{index + 1}. {d.stage_title}, {d.label}: {labels.full} {d.full}, "
+        f"{index + 1}. {d.stage_title}, {plain_text(d.prompt)}: {labels.full} {d.full}, "
         f"{labels.partial} {d.partial}, {labels.none} {d.none}"
         for index, d in enumerate(rows)
     ]
     _text(svg, "desc", "; ".join(lines) or labels.no_data, {"id": f"{id_prefix}-desc"})
-    _text(svg, "text", labels.title, {"x": "8", "y": "20", "font-size": "15"})
+    _lines(svg, labels.title, FONT + 4, {"font-weight": "bold"})
+    y = FONT + 4 + LINE_HEIGHT * len(wrap(labels.title)) + 4
     if not rows:
-        _text(svg, "text", labels.no_data, {"x": "8", "y": "60"})
-        return ET.tostring(svg, encoding="unicode")
-    plot = WIDTH - LEFT - 90
+        _lines(svg, labels.no_data, y + FONT)
+        return _sized(svg, y + FONT + LINE_HEIGHT * len(wrap(labels.no_data)))
     for index, decision in enumerate(rows):
-        y = 40 + index * ROW
-        name = f"{index + 1}. {decision.label}"
-        label = _text(svg, "text", name, {"x": "8", "y": f"{y + 15}"})
-        _text(label, "title", f"{decision.stage_title}: {text_excerpt(decision.prompt, 400)}")
-        x = float(LEFT)
-        for key, colour, dash in SEGMENTS:
-            count = getattr(decision, key)
-            width = plot * count / decision.answered if decision.answered else 0
-            if width <= 0:
-                continue
-            attrs = {
-                "x": f"{x:.1f}",
-                "y": str(y),
-                "width": f"{width:.1f}",
-                "height": "20",
-                "fill": colour,
-                "stroke": "#1d2733",
-            }
-            if dash:
-                attrs["stroke-dasharray"] = dash
-            bar = ET.SubElement(svg, "rect", attrs)
-            _text(bar, "title", f"{name}: {getattr(labels, key)} {count}")
-            x += width
-        _text(
-            svg,
-            "text",
-            labels.answered.format(count=decision.answered),
-            {"x": f"{LEFT + plot + 6}", "y": f"{y + 15}"},
-        )
-    legend_y = 40 + ROW * len(rows) + 10
-    for index, (key, colour, dash) in enumerate(SEGMENTS):
-        x = 8 + index * 200
-        attrs = {"x": str(x), "y": str(legend_y), "width": "14", "height": "14", "fill": colour}
-        if dash:
-            attrs |= {"stroke": "#1d2733", "stroke-dasharray": dash}
-        ET.SubElement(svg, "rect", attrs)
-        _text(svg, "text", getattr(labels, key), {"x": str(x + 20), "y": str(legend_y + 12)})
+        y = _decision_row(svg, index + 1, decision, labels, y)
+    return _sized(svg, _legend(svg, labels, y))
+
+
+def _sized(svg: ET.Element, height: float) -> str:
+    """The chart as text, its height what was drawn."""
+    svg.set("viewBox", f"0 0 {WIDTH} {round(height) + 4}")
     return ET.tostring(svg, encoding="unicode")
 
 
-OPTION_ROW = 26
-OPTION_LEFT = 300
 #: The answer key's marks on an option's bar: colour and dash, so it reads without colour too.
 KEY_STYLE = {
     "correct": ("#0b6e4f", ""),
@@ -311,16 +355,20 @@ KEY_STYLE = {
 
 
 def options_to_svg(
-    decision: DecisionSummary, labels: CohortChartLabels, id_prefix: str = "co"
+    decision: DecisionSummary, labels: "CohortChartLabels", id_prefix: str = "co"
 ) -> str:
-    """One decision's answer distribution: a bar per option, as long as the share of the
-    learners who answered that chose it, its numbers beside it; <title>/<desc> give the same
-    as text for a screen reader. Self-contained; every text escaped."""
+    """One decision's answer distribution: per option, its text (wrapped), its numbers and a
+    bar as long as the share of the learners who answered that chose it; <title>/<desc> give
+    the same as text for a screen reader. Drawn for a phone; self-contained; every text
+    escaped."""
     options = decision.options
-    height = 34 + OPTION_ROW * max(1, len(options)) + 8
-    title = labels.options_title.format(label=decision.label)
-    svg = _svg_root(height, id_prefix)
-    _text(svg, "title", title, {"id": f"{id_prefix}-title"})
+    svg = _svg_root(0, id_prefix)
+    _text(
+        svg,
+        "title",
+        labels.options_title.format(label=decision.label),
+        {"id": f"{id_prefix}-title"},
+    )
 
     def numbers(option: OptionShare) -> str:
         text = labels.chosen.format(count=option.count, percent=round(option.share * 100))
@@ -330,21 +378,15 @@ def options_to_svg(
     desc = "; ".join(f"{o.text}: {numbers(o)}" for o in options) or labels.no_data
     _text(svg, "desc", desc, {"id": f"{id_prefix}-desc"})
     _text(svg, "text", labels.answered.format(count=decision.answered), {"x": "8", "y": "18"})
-    plot = WIDTH - OPTION_LEFT - 90
-    for index, option in enumerate(options):
-        y = 30 + index * OPTION_ROW
-        name = _text(
-            svg, "text", text_excerpt(option.text, LABEL_WIDTH), {"x": "8", "y": f"{y + 13}"}
-        )
+    y, plot = 30.0, WIDTH - 2 * MARGIN
+    for option in options:
+        name = _lines(svg, f"{option.text}: {numbers(option)}", y + FONT)
         _text(name, "title", option.text)
-        frame = {"x": str(OPTION_LEFT), "y": str(y), "width": str(plot), "height": "16"}
+        y += FONT + LINE_HEIGHT * (len(wrap(f"{option.text}: {numbers(option)}")) - 1) + 6
+        frame = {"x": str(MARGIN), "y": f"{y}", "width": str(plot), "height": "16"}
         ET.SubElement(svg, "rect", frame | {"fill": "none", "stroke": "#c5ccd3"})
-        colour, dash = KEY_STYLE.get(option.keyed or "", ("#1f5f8b", ""))
         if option.count:
-            attrs = frame | {"width": f"{plot * option.share:.1f}", "fill": colour}
-            if dash:
-                attrs |= {"stroke": "#1d2733", "stroke-dasharray": dash}
-            bar = ET.SubElement(svg, "rect", attrs)
-            _text(bar, "title", f"{option.text}: {numbers(option)}")
-        _text(svg, "text", numbers(option), {"x": f"{OPTION_LEFT + plot + 6}", "y": f"{y + 13}"})
-    return ET.tostring(svg, encoding="unicode")
+            style = KEY_STYLE.get(option.keyed or "", ("#1f5f8b", ""))
+            _bar(svg, MARGIN, y, plot * option.share, style, f"{option.text}: {numbers(option)}")
+        y += 16 + 12
+    return _sized(svg, y)

@@ -34,6 +34,7 @@ from case_teaching import (
     max_score,
     new_progress,
     reconcile,
+    spoiler_warnings,
     start,
 )
 from case_teaching.teaching_report import (
@@ -48,7 +49,14 @@ from .base import STAFF_ONLY, add_assets, json_action, json_response, script_jso
 from .case_editor import editor_config
 from .case_view import CaseViewModel
 from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest, ViewDataRequest
-from .messages import N_, translate_domain_error, translate_validation_error
+from .messages import (
+    N_,
+    describe_field,
+    field_label,
+    translate_code,
+    translate_domain_error,
+    translate_validation_error,
+)
 from .olx import parse_safely
 from .templates_engine import render_template
 
@@ -261,6 +269,10 @@ class CaseBlock(ExerciseMixin, XBlock):
         progress, notice = self._load_progress(check_reset=True)
         view_context = self._view_context(progress, notice)
         view_context["staff"] = self.user_is_staff
+        # Names this block's staff region: a page of several blocks has one of each.
+        view_context["staff_title"] = self.gettext("Staff tools: {name}").format(
+            name=self.display_name
+        )
         html = render_template("case/student.html", view_context, self.i18n)
         fragment = Fragment(html)
         add_assets(fragment, css=("css/cme_common.css",), js=("js/cme_common.js",))
@@ -533,9 +545,11 @@ class CaseBlock(ExerciseMixin, XBlock):
         summary = _("{stages} stages, up to {points} points.").format(
             stages=len(case.stages), points=f"{max_score(case):g}"
         )
+        warnings = self._spoiler_warnings(case)
         if data.mode == "validate":  # the editor carries the case between form and XML
             return {
                 "message": _("The case is valid: {summary}").format(summary=summary),
+                "warnings": warnings,
                 "data": json.loads(case.model_dump_json()),
                 "source": case_to_xml(case),
             }
@@ -553,8 +567,23 @@ class CaseBlock(ExerciseMixin, XBlock):
         self.case_json = case.model_dump_json()
         return {
             "message": _("Saved: {summary}").format(summary=summary),
+            "warnings": warnings,
             "fingerprint": case.fingerprint,
         }
+
+    def _spoiler_warnings(self, case: Case) -> list[dict[str, str]]:
+        """Where the summary or objectives may give an answer away, as the form names them."""
+        found = []
+        for warning in spoiler_warnings(case):
+            label = describe_field(self.gettext, warning.loc, "case_teaching")
+            # Translators: a word quoted in a list of words ("chest", "indrawing").
+            quoted = [self.gettext('"{word}"').format(word=word) for word in warning.words]
+            # Translators: what separates the items of a list of words.
+            words = self.gettext(", ").join(quoted)
+            params = {**warning.params, "field": label, "words": words}
+            message = translate_code(self.gettext, warning.code, params, "", "case_teaching")
+            found.append({"field": field_label(warning.loc), "label": label, "message": message})
+        return found
 
     @XBlock.handler
     def export_case(self, request, suffix: str = "") -> Response:

@@ -17,6 +17,9 @@ FIELD_LABELS = {
     "version": N_("Version"),
     "title": N_("Title"),
     "summary": N_("Summary (HTML)"),
+    "summary_after_case": N_(
+        "Show the summary and objectives only at the end (they give answers away)"
+    ),
     "discipline": N_("Discipline"),
     "target_tiers": N_("For institutions of tier"),
     "target_titles": N_("For professional titles"),

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.safestring import mark_safe
 
 from .messages import N_
+from .numbers import count_text, points_text
 
 RELEVANCE = {
     "essential": N_("Essential"),
@@ -140,9 +141,7 @@ class CaseViewModel:
 
     # ---- pieces -----------------------------------------------------------------------------
     def _points(self, earned: float, possible: float) -> str:
-        return self._("{earned} of {possible} points").format(
-            earned=_number(earned), possible=_number(possible)
-        )
+        return points_text(self.ngettext, earned, possible)
 
     def _spent(self, minutes: int, money: float, currency: str) -> str:
         if not minutes and not money:
@@ -161,12 +160,7 @@ class CaseViewModel:
 
     def _header(self, case: dict[str, Any]) -> dict[str, Any]:
         patient = case["patient"]
-        if patient["age_years"] == 0:
-            age = self._("{months} months old").format(months=patient["age_months"])
-        else:
-            age = self.ngettext(
-                "{years} year old", "{years} years old", patient["age_years"]
-            ).format(years=patient["age_years"])
+        age = self._age(patient["age_years"], patient["age_months"])
         if patient.get("weight_kg"):
             age += ", " + self._("{weight} kg").format(weight=_number(patient["weight_kg"]))
         return {
@@ -182,10 +176,27 @@ class CaseViewModel:
                 titles=", ".join(self._label(TITLES, t) for t in case["target_titles"]),
             ),
             "objectives": case["learning_objectives"],
+            "summary_at_end": case["summary_after_case"],
             "competencies": case["competencies"],
             "authors": ", ".join(case["authors"]),
             "guidelines": case["guidelines"],
         }
+
+    def _age(self, years: int, months: int) -> str:
+        """Under two in months ("14 months old", as a paediatrician says), else in years and
+        any months given."""
+        if years < 2:
+            total = years * 12 + months
+            return self.ngettext("{count} month old", "{count} months old", total).format(
+                count=total
+            )
+        if months:
+            return self.ngettext(
+                "{years} years and {months} month old",
+                "{years} years and {months} months old",
+                months,
+            ).format(years=years, months=months)
+        return self.ngettext("{years} year old", "{years} years old", years).format(years=years)
 
     def _stage(self, stage: dict[str, Any], currency: str) -> dict[str, Any]:
         obtained = [self._finding(f, currency) for f in stage["findings_obtained"]]
@@ -233,7 +244,9 @@ class CaseViewModel:
                 measured += " " + self._("(normal: {range})").format(range=finding["normal_range"])
         penalty = ""
         if finding["penalty"]:
-            penalty = self._("Penalty: {points} points").format(points=_number(finding["penalty"]))
+            penalty = self._("Penalty: {points}").format(
+                points=count_text(self.ngettext, finding["penalty"])
+            )
         return {
             "id": finding["id"],
             "label": finding["label"],
@@ -278,17 +291,13 @@ class CaseViewModel:
             "prompt": mark_safe(question["prompt"]),  # noqa: S308 (sanitized by the schema)
             "hint": hint,
             "required": question["required"],
-            "points": self.ngettext(
-                "{count} point", "{count} points", int(question["points"])
-            ).format(count=_number(question["points"]))
-            if question["points"]
-            else "",
+            "points": count_text(self.ngettext, question["points"]) if question["points"] else "",
             "input": {"single_choice": "radio", "script_concordance": "radio"}.get(
                 kind, "checkbox"
             ),
             "options": question.get("options", []),
             "hypothesis": question.get("hypothesis", ""),
-            "new_information": question.get("new_information", ""),
+            "new_information": mark_safe(question.get("new_information", "")),  # noqa: S308
             "unit": question.get("unit", ""),
             "min_chars": question.get("min_chars", 0),
             "max_chars": question.get("max_chars", 0),

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from case_teaching import expert_route, load_demo_case
+from case_teaching import expert_route, load_demo_case, max_score
 
 pytestmark = pytest.mark.browser
 
@@ -284,3 +284,172 @@ def test_the_studio_form_draws_numeric_questions_and_computed_scores(clean_page)
     with page.expect_response(re.compile(r"/studio_submit/")) as response:
         page.get_by_role("button", name="Check", exact=True).click()
     assert response.value.status == 200
+
+
+def test_a_gp_reads_the_new_information_of_a_script_concordance_question_as_text(clean_page):
+    """The author's HTML of "and then you find:" is shown as formatted text, not as markup."""
+    page = clean_page
+    case = load_demo_case("chest_pain_gp")
+    question = next(q for q in case.start_stage.questions if q.kind == "script_concordance")
+    page.goto(scenario_path(page, case.title, "bt_doctor_sct"))
+    form = page.locator(f'[data-question="{question.id}"] form')
+    found = form.locator(".cme-case-new-information")
+    expect(found).to_contain_text("The first episode came on while carrying a heavy load")
+    assert "<p>" not in found.inner_text()
+    assert found.locator("p", has_text="carrying a heavy load upstairs").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("student", "lang", "earned", "so_far"),
+    [
+        ("bt_doctor_round", "", "You earned 0.5 of 1 point.", "0.5 of {max} points"),
+        ("bt_doctor_round_zh", "&lang=zh-cn", "0.5 分（满分 1 分）", "0.5 分（满分 {max} 分）"),
+    ],
+)
+def test_a_gp_reads_a_partial_score_rounded_and_worded_in_their_language(
+    clean_page, student, lang, earned, so_far
+):
+    """An expert-panel answer worth 5/11 of a point reads 0.5, not 0.454545."""
+    page = clean_page
+    case = load_demo_case("chest_pain_gp")
+    question = next(q for q in case.start_stage.questions if q.kind == "script_concordance")
+    page.goto(scenario_path(page, case.title, student) + lang)
+    form = page.locator(f'[data-question="{question.id}"] form')
+    form.locator('input[value="less"]').check()
+    act(page, lambda: form.locator('button[type="submit"]').click())
+    feedback = page.locator(f'[data-question="{question.id}"] .cme-feedback').first
+    expect(feedback).to_contain_text(earned)
+    score = page.locator('[data-role="score"]').inner_text()
+    assert so_far.format(max=f"{max_score(case):g}") in score
+
+
+def save_in_studio_form(page, case, edit) -> None:
+    """Open the case's Studio form (in English), `edit(form)` as the author types, save."""
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view") + "&lang=en")
+    edit(page.locator('[data-role="form-editor"]'))
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert response.value.status == 200, response.value.text()
+    page.get_by_text(re.compile("^Saved:")).wait_for()
+
+
+def set_patient_age(page, case, years: int, months: int) -> None:
+    def edit(form) -> None:
+        form.locator('[data-path="patient.age_years"]').fill(str(years))
+        form.locator('[data-path="patient.age_months"]').fill(str(months))
+
+    save_in_studio_form(page, case, edit)
+
+
+def test_an_author_gives_a_toddlers_age_in_months_and_the_learner_reads_14_months(clean_page):
+    page = clean_page
+    case = load_demo_case("child_pneumonia")
+    set_patient_age(page, case, 0, 14)
+    try:
+        page.goto(scenario_path(page, case.title, "bt_doctor_toddler"))
+        expect(page.locator(".cme-case-view header")).to_contain_text("Patient: 14 months old")
+        page.goto(scenario_path(page, case.title, "bt_doctor_toddler_zh") + "&lang=zh-cn")
+        expect(page.locator(".cme-case-view header")).to_contain_text("14 个月")
+    finally:
+        set_patient_age(page, case, case.patient.age_years, case.patient.age_months)
+
+
+def test_an_author_is_warned_that_the_summary_gives_the_answer_away(clean_page):
+    """A warning, not a refusal: the case stays valid and savable."""
+    page = clean_page
+    case = load_demo_case("child_pneumonia")
+    page.goto(scenario_path(page, case.title, "staff", view="studio_view"))
+    summary = page.locator('[data-role="form-editor"] [data-path="summary"]')
+    summary.fill("<p>No general danger signs, no chest indrawing: treat him at home.</p>")
+    with page.expect_response(re.compile(r"/studio_submit/")) as response:
+        page.get_by_role("button", name="Check", exact=True).click()
+    assert response.value.status == 200
+    warnings = page.locator('[data-role="warnings"]')
+    expect(warnings).to_be_visible()
+    expect(warnings).to_contain_text('Summary (HTML) uses "chest", "indrawing"')
+    expect(warnings).to_contain_text("may give the answer away")
+    expect(page.locator('[data-role="problems"]')).to_be_hidden()
+    summary.fill(case.summary)
+    with page.expect_response(re.compile(r"/studio_submit/")):
+        page.get_by_role("button", name="Check", exact=True).click()
+    expect(warnings).not_to_contain_text("Summary (HTML)")
+
+
+def test_on_a_phone_a_findings_result_uses_the_width_of_the_screen(clean_page):
+    """Findings sit flat in their stage, not in a card in a card in a list: on a 360 px phone
+    the result's text is as wide as the stage's own text, and nothing sticks out."""
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    case = load_demo_case("sulfonylurea_hypoglycaemia")
+    page.goto(scenario_path(page, case.title, "bt_doctor_phone_findings"))
+    stage = case.start_stage
+    finding = stage.findings[0]
+    act(page, page.locator(".cme-case-request-list button", has_text=finding.label).click)
+    result = page.locator(f'[data-finding="{finding.id}"]')
+    expect(result).to_be_visible()
+    widths = page.evaluate(
+        """(id) => {
+          const item = document.querySelector(`[data-finding="${id}"]`);
+          const text = item.querySelector('.cme-case-finding-result') || item;
+          const content = document.querySelector('.cme-case-stage h3');
+          return {text: text.getBoundingClientRect().width,
+                  stage: content.getBoundingClientRect().width,
+                  cards: item.parentElement.closest('.cme-card') && item.matches('.cme-card')};
+        }""",
+        finding.id,
+    )
+    assert widths["text"] >= widths["stage"] - 8, widths
+    assert not widths["cards"], "a finding is a card inside the stage's card"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+CHART_TEXT = """() => Array.from(document.querySelectorAll('[data-region="cohort"] svg text'))
+  .map((el) => ({
+    size: parseFloat(getComputedStyle(el).fontSize) * el.getScreenCTM().a,
+    text: Array.from(el.querySelectorAll('tspan')).map((s) => s.textContent).join(''),
+  }))"""
+
+
+def test_a_teacher_reads_the_cohort_charts_on_a_phone(clean_page):
+    """Each decision's label is wrapped, not cut at 40 characters, and no chart text is
+    smaller than 12 px on a 360 px phone."""
+    page = clean_page
+    case = load_demo_case("sulfonylurea_hypoglycaemia")
+    page.goto(scenario_path(page, case.title, "bt_doctor_cohort"))
+    play(page, case, decisions={})
+    page.set_viewport_size(PHONE)
+    page.goto(scenario_path(page, case.title, "staff"))
+    page.get_by_text("How the cohort went through this case").click()
+    with page.expect_response(re.compile(r"/handler/.*/cohort/")):
+        page.get_by_role("button", name="Show the cohort's results").click()
+    page.locator('[data-region="cohort"] svg').first.wait_for()
+    for summary in page.locator('[data-region="cohort"] details summary').all():
+        summary.click()
+    texts = page.evaluate(CHART_TEXT)
+    assert texts and min(t["size"] for t in texts) >= 12, sorted(t["size"] for t in texts)[:3]
+    ranking = next(q for s in case.stages for q in s.questions if q.kind == "ranking")
+    prompt = re.sub(r"<[^>]+>", "", ranking.prompt)
+    assert any(t["text"].endswith(prompt) for t in texts), [t["text"] for t in texts][:8]
+    assert not [t["text"] for t in texts if t["text"].endswith("…")]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def keep_summary_for_the_end(page, case, keep: bool) -> None:
+    def edit(form) -> None:
+        form.locator('[data-path="summary_after_case"]').set_checked(keep)
+
+    save_in_studio_form(page, case, edit)
+
+
+def test_an_author_keeps_the_summary_for_the_end_and_learners_do_not_read_it_first(clean_page):
+    page = clean_page
+    case = load_demo_case("hypertensive_emergency")
+    opening = re.sub(r"<[^>]+>", "", case.summary)[:40]
+    keep_summary_for_the_end(page, case, True)
+    try:
+        page.goto(scenario_path(page, case.title, "bt_doctor_no_spoiler"))
+        expect(page.locator(".cme-case-stage h3")).to_have_text(case.start_stage.title)
+        assert opening not in page.locator(".cme-case-view").inner_text()
+        assert case.learning_objectives[0] not in page.locator(".cme-case-view").text_content()
+    finally:
+        keep_summary_for_the_end(page, case, False)

@@ -181,3 +181,21 @@ def test_the_staff_panel_shows_an_export_error_in_words_and_says_when_a_file_is_
         "this activity is awarded yet (revoked credits are not exported)."
     )
     expect(alert).to_be_hidden()
+
+
+REGION_NAMES = """() => Array.from(
+  document.querySelectorAll('section[aria-labelledby], [role=region]'))
+  .map((el) => (el.getAttribute('aria-labelledby') || '').split(' ')
+    .map((id) => (document.getElementById(id) || {}).textContent || '').join(' ').trim()
+    || el.getAttribute('aria-label') || '')"""
+
+
+def test_staff_tell_each_blocks_staff_tools_apart_by_their_names(clean_page):
+    """Two blocks on one page: each staff-tools landmark has a name of its own (axe's
+    landmark-unique), the case's naming the case."""
+    page = clean_page
+    page.goto(module_path(page, "staff"))
+    names = [name for name in page.evaluate(REGION_NAMES) if name]
+    assert len(names) == len(set(names)), names
+    staff = page.locator(".cme-case").get_by_role("region", name=re.compile("^Staff tools: .+"))
+    expect(staff).to_have_count(1)

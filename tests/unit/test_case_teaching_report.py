@@ -7,10 +7,12 @@ from lxml import etree
 
 from case_teaching import expert_route, load_demo_case
 from case_teaching.teaching_report import (
+    LABEL_WIDTH,
     CohortChartLabels,
     cohort_report,
     cohort_to_svg,
     options_to_svg,
+    wrap,
 )
 from tests.unit.test_case_learner_view import walk
 
@@ -125,13 +127,29 @@ def test_chart_rows_name_the_question_so_two_decisions_of_one_stage_differ():
     svg = cohort_to_svg(report, CASE, CohortChartLabels())
     root = etree.fromstring(svg.encode(), SAFE)
     ns = "{http://www.w3.org/2000/svg}"
-    rows = [t.text for t in root.findall(f"{ns}text") if t.find(f"{ns}title") is not None]
+    rows = [
+        " ".join(span.text for span in t.findall(f"{ns}tspan"))
+        for t in root.findall(f"{ns}text")
+        if t.find(f"{ns}title") is not None
+    ]
     management = [d.label for d in report.decisions if d.stage_title == "Management"]
     assert len(management) >= 2 and len(set(management)) == len(management)
     assert len(rows) == len(set(rows))
     for label in management:
         assert any(row.endswith(label) for row in rows)
-        assert "<" not in label and len(label) <= 41
+        assert "<" not in label and len(label) <= LABEL_WIDTH + 1
+
+
+def test_a_long_label_is_wrapped_for_a_phone_not_cut_at_forty_characters():
+    prompt = "Which of these findings makes you refer the child to the county hospital today?"
+    assert wrap(prompt) == [
+        "Which of these findings makes you refer",
+        "the child to the county hospital today?",
+    ]
+    assert wrap("您认为下一步最合适的处理是什么？请结合患者的血糖和意识状态作答。") == [
+        "您认为下一步最合适的处理是什么？请结合患",
+        "者的血糖和意识状态作答。",
+    ]
 
 
 def test_each_decision_has_a_bar_per_option_with_its_numbers_as_text():

@@ -147,3 +147,13 @@ def test_the_shipped_demo_files_are_already_in_canonical_form_apart_from_layout(
     for name in demo_case_names():
         assert "<!DOCTYPE" not in demo_case_xml(name)
         assert case_from_xml(demo_case_xml(name)) == load_demo_case(name)
+
+
+@pytest.mark.parametrize(
+    "patient", ['age-months="14"', 'age-years="1" age-months="2"', 'age-years="0" age-months="14"']
+)
+def test_a_toddler_of_14_months_keeps_the_months(patient):
+    xml = demo_case_xml("child_pneumonia").replace('age-years="3"', patient)
+    case = case_from_xml(xml)
+    assert (case.patient.age_years, case.patient.age_months) == (1, 2)
+    assert 'age-years="1" age-months="2"' in case_to_xml(case)

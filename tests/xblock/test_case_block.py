@@ -816,7 +816,8 @@ def test_staff_see_how_the_cohort_went_and_learners_cannot(workbench, usages):
     # Chart rows name the question, so the two decisions of one stage differ.
     management = next(s for s in case.stages if len(s.questions) > 1)
     chart = re.search(r"<svg.*?</svg>", panel, flags=re.S).group(0)
-    rows = re.findall(r'<text x="8" y="\d+">(\d+\. [^<]*)<title>', chart)
+    labels = re.findall(r'<text x="8" y="[\d.]+">((?:<tspan[^>]*>[^<]*</tspan>)+)<title>', chart)
+    rows = [" ".join(re.findall(r">([^<]*)</tspan>", label)) for label in labels]
     assert len(rows) == len(set(rows)) >= 2
     for question in management.questions:
         assert any(text_excerpt(question.prompt, 20).rstrip("…") in row for row in rows)
@@ -895,3 +896,20 @@ def test_studio_refuses_a_key_feature_limit_that_lets_everything_be_ticked(workb
     response = studio(workbench, usages["child_pneumonia"], broken)
     assert response.status_code == 400
     assert "ticking every one of them" in json.dumps(json.loads(response.content)["problems"])
+
+
+def test_studio_saves_a_summary_that_gives_the_answer_away_and_warns_in_the_authors_language(
+    workbench, usages
+):
+    case = load_demo_case("child_pneumonia")
+    edited = case.model_copy(update={"summary": "<p>No danger signs, no chest indrawing.</p>"})
+    response = studio(workbench, usages["child_pneumonia"], edited.model_dump_json())
+    assert response.status_code == 200, response.content
+    warnings = json.loads(response.content)["warnings"]
+    summary = [w for w in warnings if w["field"] == "summary"]
+    assert summary and {w["label"] for w in summary} == {"Summary (HTML)"}
+    assert any(
+        w["message"].startswith('Summary (HTML) uses "chest", "indrawing", words of the answer')
+        for w in summary
+    )
+    assert workbench.block(usages["child_pneumonia"], "student_1").case.summary == edited.summary

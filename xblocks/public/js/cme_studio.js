@@ -27,15 +27,28 @@
       return (source ? source[1] + ' › ' : '') + problem.message;
     }
 
-    function show(list, message) {
-      problems.innerHTML = '';
+    function fillList(target, list) {
+      target.innerHTML = '';
       list.forEach(function (problem) {
         var li = document.createElement('li');
         li.textContent = describe(problem);
-        problems.appendChild(li);
+        target.appendChild(li);
       });
+    }
+
+    function show(list, message) {
+      fillList(problems, list);
       problems.hidden = list.length === 0;
       status.textContent = message || '';
+    }
+
+    /* Warnings (the content is valid, and saved on a save): what the author may want to
+     * change, e.g. a summary that gives an answer away. */
+    var warnings = form.querySelector('[data-role="warnings"]');
+    function warn(list) {
+      if (!warnings) { return; }
+      fillList(warnings.querySelector('ul'), list || []);
+      warnings.hidden = !(list && list.length);
     }
 
     /* live: validation while typing; no notifications and no focus moves. Resolves to the
@@ -52,6 +65,7 @@
           if (mine !== sequence) { return null; }  // an older answer arriving late
           if (result.ok) {
             show([], result.body.message);
+            warn(result.body.warnings);
             var base = form.querySelector('[data-role="fingerprint"]');
             if (base && result.body.fingerprint) { base.value = result.body.fingerprint; }
             if (editor) { editor.mark([]); }
@@ -60,6 +74,7 @@
           }
           var list = result.body.problems || [{message: result.body.error || form.dataset.errorTitle}];
           show(list, result.body.error);
+          warn([]);
           if (editor) { editor.mark(list); }
           if (live) { return null; }
           if (runtime.notify) {
