@@ -7,17 +7,17 @@ call): `filter(...).aggregate(Max(...))` about 230 µs, `filter(...).first()` 31
 50 µs, a read through `Model.objects.raw` 70 µs (rows as model instances); the runtime floor's
 whole handler takes about 5 ms. So the reads and writes that every action of every learner runs
 are written here once: tables' and columns' names come from the models, quoted for the database
-in use, and conflicts are written the way Django writes them for that database (SQLite, MySQL
-and PostgreSQL alike). Each statement's text is built once per process. Only identifiers from the
-models' meta are put into a statement's text, every value goes as a parameter (hence each
-`noqa: S608`, the linter's warning about SQL built from strings). Everything else in the
+in use, and an upsert is written in each database's own documented syntax (`ON CONFLICT ... DO
+UPDATE` in SQLite and PostgreSQL, `ON DUPLICATE KEY UPDATE` in MariaDB and MySQL), not with
+Django's internal builders. Each statement's text is built once per process. Only identifiers
+from the models' meta are put into a statement's text, every value goes as a parameter (hence
+each `noqa: S608`, the linter's warning about SQL built from strings). Everything else in the
 plugin app uses the ORM.
 """
 
 from functools import lru_cache
 
 from django.db import connections, router
-from django.db.models.constants import OnConflict
 
 
 def quoted(model, *fields: str) -> tuple[str, list[str]]:
@@ -50,25 +50,37 @@ def _inserted_fields(model) -> list:
     return [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
 
 
+def _upsert_clause(connection, unique: list[str], update: list[str]) -> tuple[str, str]:
+    """What follows VALUES (...) so that a row that exists is updated: (alias, clause)."""
+    if connection.vendor == "mysql":
+        if getattr(connection, "mysql_is_mariadb", False):
+            sets = ", ".join(f"{c} = VALUES({c})" for c in update)
+            return "", f"ON DUPLICATE KEY UPDATE {sets}"
+        # MySQL 8.0.19 and later name the new row; VALUES() there is deprecated.
+        sets = ", ".join(f"{c} = new_row.{c}" for c in update)
+        return " AS new_row", f"ON DUPLICATE KEY UPDATE {sets}"
+    if connection.vendor in ("postgresql", "sqlite"):
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
+        return "", f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {sets}"
+    raise NotImplementedError(f"No upsert for the {connection.vendor} database")
+
+
 @lru_cache(maxsize=32)
 def _insert_sql(database: str, model, unique: tuple, update: tuple) -> str:
     connection = connections[database]
-    ops = connection.ops
+    quote = connection.ops.quote_name
     fields = _inserted_fields(model)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    statement = f"{ops.quote_name(model._meta.db_table)} ({columns}) VALUES "
+    columns = ", ".join(quote(f.column) for f in fields)
+    statement = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
     statement += "(" + ", ".join(["%s"] * len(fields)) + ")"
     if not update:
-        return f"{ops.insert_statement()} {statement}"
-    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; SQLite and PostgreSQL need one.
-    target = unique if connection.features.supports_update_conflicts_with_target else ()
-    suffix = ops.on_conflict_suffix_sql(
-        fields,
-        OnConflict.UPDATE,
-        [model._meta.get_field(f).column for f in update],
-        [model._meta.get_field(f).column for f in target],
+        return statement
+    alias, clause = _upsert_clause(
+        connection,
+        [quote(model._meta.get_field(f).column) for f in unique],
+        [quote(model._meta.get_field(f).column) for f in update],
     )
-    return f"{ops.insert_statement(on_conflict=OnConflict.UPDATE)} {statement} {suffix}"
+    return f"{statement}{alias} {clause}"
 
 
 def insert(row, unique: tuple[str, ...] = (), update: tuple[str, ...] = ()) -> None:
