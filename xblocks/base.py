@@ -18,7 +18,6 @@ from django.db import transaction
 from pydantic import BaseModel, ValidationError
 from webob import Response
 from xblock.core import XBlock
-from xblock.fields import NO_CACHE_VALUE
 
 from .messages import N_, translate_domain_error, translate_validation_error
 from .platform import library_can_edit, masquerading
@@ -119,28 +118,8 @@ class CmeBlockMixin:
 
     # ---- fields ------------------------------------------------------------------------------
     def _stored(self, name: str) -> str:
-        """The value of the String field `name`, read from the runtime's field data once.
-
-        XBlock's field access first asks the field data whether the field is set, then for its
-        value: for a set field, two reads of the same stored row (the workbench's key-value
-        store runs a query and parses the row's JSON each time; 27 KB for a 20-stage case).
-        `FieldData.get` raises KeyError for a field that is not set, so one `get` answers both.
-        The value (or the field's default) goes into the field's cache, where every later
-        access of the field in this block instance finds it; setting and saving the field work
-        as before. The value is cleaned of control characters as XBlock cleans it, once; later
-        calls answer from the cache without scanning the text again (XBlock's access scans it
-        on every read). For the fields every request reads: content, learner state, profile.
-        """
-        field = self.fields[name]
-        # pylint: disable=protected-access  # XBlock's own field cache, filled as __get__ does
-        value = field._get_cached_value(self)
-        if value is NO_CACHE_VALUE:
-            try:
-                value = field._sanitize(field.from_json(self._field_data.get(self, name)))
-            except KeyError:
-                value = field._get_default_value_to_cache(self)
-            field._set_cached_value(self, value)
-        return value
+        """The value of the String field `name` (XBlock's own field access)."""
+        return getattr(self, name)
 
     # ---- where the block is ---------------------------------------------------------------
     @property

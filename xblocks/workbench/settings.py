@@ -89,6 +89,8 @@ WORKBENCH = {
         # i18n service that reads our translations the way the LMS does.
         "user": "xblocks.workbench.services.WorkbenchUserService",
         "i18n": "xblocks.workbench.services.WorkbenchI18nService",
+        # One read per stored field per request, as the LMS's field data cache reads.
+        "field-data": "xblocks.workbench.services.OneReadFieldData",
     },
 }
 
