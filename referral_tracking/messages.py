@@ -293,6 +293,9 @@ MESSAGES: dict[str, str] = {
         'Line {line}: attribute "{attribute}" is not expected on <{element}>.'
     ),
     "xml_invalid": N_("Line {line}, {field}: {problem}"),
+    "olx_without_scenario": N_(
+        "Line {line}: the <cme_referral> holds no <referral-scenario>; put the scenario inside it."
+    ),
     "olx_json_syntax": N_("Line {line}: the JSON inside <{element}> cannot be read: {problem}."),
 }
 

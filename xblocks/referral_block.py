@@ -8,6 +8,7 @@ saves, publishes and renders. What the browser receives is always built from
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from xblock.scorable import Score
 
 from referral_tracking import (
     DEMO_SCENARIOS,
+    MAX_XML_BYTES,
     ChartLabels,
     Consortium,
     Exercise,
@@ -75,6 +77,8 @@ DEFAULT_SCENARIO = "hypertension_township"
 SCENARIO_TAG = "referral-scenario"
 RULESET_TAG = "ruleset"
 CONSORTIUM_TAG = "consortium"
+#: The whole block's OLX, as a course export writes it (an XML declaration may come first).
+BLOCK_OLX_START = re.compile(r"(<\?xml[^>]*\?>\s*)?<cme_referral[\s>/]")
 #: Learners listed one by one in the staff view (all of them are in the CSV).
 LEARNER_ROWS_SHOWN = 50
 #: Learners whose usernames one query looks up (a database bounds the parameters of one query).
@@ -260,31 +264,92 @@ def _validate(model: type[BaseModel], data: dict, what: str, gettext) -> Any:
         raise SourceProblem(problems) from exc
 
 
+def _scenario_source(text: str, gettext) -> ReferralScenario:
+    """The scenario box's `<referral-scenario>` XML or JSON (SourceProblem when unusable)."""
+    what = gettext("Scenario")
+    if text.startswith("{"):
+        return _validate(ReferralScenario, _json_object(text, what, gettext), what, gettext)
+    try:
+        return scenario_from_xml(text)
+    except ReferralError as exc:
+        raise SourceProblem([{"field": what, "message": _domain_message(gettext, exc)}]) from exc
+
+
+def _json_source(source: str, model: type[BaseModel], what: str, gettext) -> Any:
+    """A rule-set or consortium box: its JSON as `model`, None when empty."""
+    if not source.strip():
+        return None
+    return _validate(model, _json_object(source, what, gettext), what, gettext)
+
+
+def is_block_olx(text: str) -> bool:
+    """Whether an author pasted the whole `<cme_referral>` (as a course export writes it)."""
+    return BLOCK_OLX_START.match(text) is not None
+
+
+def block_olx_parts(text: str) -> tuple[ReferralScenario, RuleSet | None, Consortium | None]:
+    """The scenario, rule set and consortium of a whole `<cme_referral>` element; ReferralError
+    names the line (counted in the whole text) and the element at fault."""
+    raw = text.encode("utf-8")
+    if len(raw) > MAX_XML_BYTES:
+        raise ReferralError("xml_too_large", size=len(raw), limit=MAX_XML_BYTES)
+    try:
+        node = parse_safely(raw)
+    except etree.XMLSyntaxError as exc:
+        raise ReferralError("xml_syntax", line=exc.lineno or 0, problem=exc.msg) from exc
+    docinfo = node.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ReferralError("xml_doctype_forbidden")
+    child = node.find(SCENARIO_TAG)
+    if child is None:
+        raise ReferralError("olx_without_scenario", line=node.sourceline or 1)
+    try:
+        scenario = scenario_from_xml(etree.tostring(child, encoding="utf-8"))
+    except ReferralError as exc:
+        raise _shift_line(exc, (child.sourceline or 1) - 1) from exc
+    ruleset = _json_child(node, RULESET_TAG, RuleSet)
+    return scenario, ruleset, _json_child(node, CONSORTIUM_TAG, Consortium)
+
+
+def _block_source(
+    text: str, ruleset_source: str, consortium_source: str, gettext
+) -> tuple[ReferralScenario, RuleSet | None, Consortium | None]:
+    """A pasted `<cme_referral>`: its parts, refused when a separate box says it again."""
+    what = gettext("Scenario")
+    try:
+        scenario, ruleset, consortium = block_olx_parts(text)
+    except ReferralError as exc:
+        raise SourceProblem([{"field": what, "message": _domain_message(gettext, exc)}]) from exc
+    for own, box, name in (
+        (ruleset, ruleset_source, gettext("Rule set")),
+        (consortium, consortium_source, gettext("Consortium")),
+    ):
+        if own is not None and box.strip():
+            message = gettext(
+                "The pasted <cme_referral> has its own <{element}>, and the box below holds one "
+                "too: keep one of them (empty the box, or delete the element)."
+            ).format(element=RULESET_TAG if own is ruleset else CONSORTIUM_TAG)
+            raise SourceProblem([{"field": name, "message": message}])
+    return scenario, ruleset, consortium
+
+
 def read_sources(
     scenario_source: str, ruleset_source: str, consortium_source: str, gettext
 ) -> tuple[ReferralScenario, RuleSet | None, Consortium | None, Exercise]:
-    """Author input from Studio: the scenario as readable XML or JSON; optionally their own
-    rule set and consortium as JSON (None: the shipped ones). Raises SourceProblem."""
-    scenario_what = gettext("Scenario")
+    """Author input from Studio: the scenario as readable XML or JSON, and optionally their own
+    rule set and consortium as JSON (None: the shipped ones); or the whole `<cme_referral>` OLX
+    holding all three. Raises SourceProblem."""
     text = scenario_source.strip()
-    if text.startswith("{"):
-        data = _json_object(text, scenario_what, gettext)
-        scenario = _validate(ReferralScenario, data, scenario_what, gettext)
-    else:
-        try:
-            scenario = scenario_from_xml(text)
-        except ReferralError as exc:
-            message = _domain_message(gettext, exc)
-            raise SourceProblem([{"field": scenario_what, "message": message}]) from exc
-    ruleset = consortium = None
-    if ruleset_source.strip():
-        what = gettext("Rule set")
-        ruleset = _validate(RuleSet, _json_object(ruleset_source, what, gettext), what, gettext)
-    if consortium_source.strip():
-        what = gettext("Consortium")
-        consortium = _validate(
-            Consortium, _json_object(consortium_source, what, gettext), what, gettext
+    if is_block_olx(text):
+        scenario, own_ruleset, own_consortium = _block_source(
+            text, ruleset_source, consortium_source, gettext
         )
+    else:
+        scenario, own_ruleset, own_consortium = _scenario_source(text, gettext), None, None
+    ruleset = own_ruleset or _json_source(ruleset_source, RuleSet, gettext("Rule set"), gettext)
+    consortium = own_consortium or _json_source(
+        consortium_source, Consortium, gettext("Consortium"), gettext
+    )
     try:
         exercise = fit(StoredContent(scenario=scenario, ruleset=ruleset, consortium=consortium))
     except ReferralError as exc:
@@ -1108,6 +1173,13 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 "source": scenario_to_xml(scenario),
                 # The rule set's version it is played with (a save pins a shipped one).
                 "ruleset_version": exercise.ruleset.version,
+                # A pasted `<cme_referral>`'s own rule set and consortium, for their boxes.
+                "boxes": {
+                    "ruleset_source": _pretty(ruleset),
+                    "consortium_source": _pretty(consortium),
+                }
+                if is_block_olx(data.scenario_source.strip())
+                else {},
             }
         refused = self._refuse_stale_save(
             data.base_fingerprint,
