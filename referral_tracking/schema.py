@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from .conditions import Condition, Interval
 from .messages import MESSAGES, ReferralError
+from .vocabulary import nearest, require_known
 
 Tier = Literal["primary", "secondary", "tertiary"]
 TIERS: tuple[Tier, ...] = ("primary", "secondary", "tertiary")
@@ -168,13 +169,23 @@ class Institution(Authored):
     @model_validator(mode="after")
     def _known_codes(self) -> "Institution":
         for capability in sorted(self.capabilities):
-            if capability not in CAPABILITIES:
-                raise problem("unknown_capability", institution=self.id, capability=capability)
+            require_known(
+                capability,
+                CAPABILITIES,
+                problem,
+                "unknown_capability",
+                institution=self.id,
+                capability=capability,
+            )
         for department in sorted(self.departments):
-            if department not in DEPARTMENTS:
-                raise problem(
-                    "institution_unknown_department", institution=self.id, department=department
-                )
+            require_known(
+                department,
+                DEPARTMENTS,
+                problem,
+                "institution_unknown_department",
+                institution=self.id,
+                department=department,
+            )
         return self
 
 
@@ -604,17 +615,27 @@ def _check_criterion(criterion: Criterion, codes: set[str], measures: set[str]) 
         raise problem("rule_without_trigger", rule=rule)
     for code in [*criterion.findings_all, *criterion.findings_any]:
         if code not in codes:
-            raise problem("rule_unknown_finding", rule=rule, code=code)
+            raise problem(
+                "rule_unknown_finding", rule=rule, code=code, nearest=nearest(code, codes)
+            )
     for threshold in criterion.thresholds:
         if threshold.measure not in measures:
-            raise problem("rule_unknown_measure", rule=rule, measure=threshold.measure)
+            raise problem(
+                "rule_unknown_measure",
+                rule=rule,
+                measure=threshold.measure,
+                nearest=nearest(threshold.measure, measures),
+            )
     for box in criterion.regions():
         for measure, interval in box.items():
             if interval.is_empty():
                 raise problem("rule_unreachable_threshold", rule=rule, measure=measure)
     if criterion.required_capability and criterion.required_capability not in CAPABILITIES:
         raise problem(
-            "rule_unknown_capability", rule=rule, capability=criterion.required_capability
+            "rule_unknown_capability",
+            rule=rule,
+            capability=criterion.required_capability,
+            nearest=nearest(criterion.required_capability, CAPABILITIES),
         )
     if action.kind == "manage_locally":
         if action.tier or action.department or criterion.required_capability:
@@ -625,7 +646,12 @@ def _check_criterion(criterion: Criterion, codes: set[str], measures: set[str]) 
     if action.tier == "primary":
         raise problem("rule_refers_to_primary", rule=rule)
     if action.department and action.department not in DEPARTMENTS:
-        raise problem("rule_unknown_department", department=action.department, rule=rule)
+        raise problem(
+            "rule_unknown_department",
+            department=action.department,
+            rule=rule,
+            nearest=nearest(action.department, DEPARTMENTS),
+        )
     if action.kind == "emergency_transfer" and criterion.priority != "emergency":
         raise problem("rule_transfer_not_emergency", rule=rule)
 
@@ -796,7 +822,11 @@ class ReferralScenario(Authored):
             if requirement.letter_item == "key_findings":
                 for code in requirement.accepts:
                     if code not in self.finding_ids:
-                        raise problem("letter_requirement_unknown_finding", finding=code)
+                        raise problem(
+                            "letter_requirement_unknown_finding",
+                            finding=code,
+                            nearest=nearest(code, self.finding_ids),
+                        )
         for previous, visit in zip(self.visits, self.visits[1:], strict=False):
             if visit.day <= previous.day:
                 raise problem("visits_out_of_order", day=visit.day, previous=previous.day)

@@ -46,3 +46,19 @@ def test_the_documented_cme_referral_pasted_whole_validates_and_fills_the_boxes(
     expect(page.locator('[data-path="title"]')).to_have_value(re.compile("^Severe headache"))
     box = page.locator('textarea[name="consortium_source"]')
     expect(box).to_have_value(re.compile(load_demo_consortium().id))
+
+
+def test_a_misspelt_finding_is_refused_in_the_editor_with_the_code_it_nearly_is(
+    clean_page, page_problems
+):
+    page = clean_page
+    page_problems.expect(400, r"/studio_submit/")
+    open_editor(page)
+    to_source(page)
+    misspelt = DOCUMENTED.replace('id="severe_headache"', 'id="sever_headache"')
+    with page.expect_response(re.compile(r"/studio_submit/")) as answer:
+        paste(page.locator('textarea[name="scenario_source"]'), misspelt)
+    assert answer.value.status == 400
+    problem = page.locator('[data-role="problems"] li').first
+    expect(problem).to_contain_text('"sever_headache"')
+    expect(problem).to_contain_text('nearly "severe_headache"')

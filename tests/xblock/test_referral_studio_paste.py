@@ -77,3 +77,10 @@ def test_a_cme_referral_without_a_scenario_is_refused_saying_where_it_goes(workb
 
 def test_the_documented_example_is_valid_xml_with_the_scenario_inside():
     assert etree.fromstring(WHOLE.encode()).find("referral-scenario") is not None
+
+
+def test_a_misspelt_red_flag_pasted_in_studio_is_refused_naming_the_code(workbench, scenarios):
+    misspelt = WHOLE.replace('id="severe_headache"', 'id="sever_headache"')
+    status, body, _usage = studio(workbench, scenarios, misspelt)
+    assert status == 400  # it was "valid ... Manage here" once
+    assert 'nearly "severe_headache"' in body["problems"][0]["message"]
