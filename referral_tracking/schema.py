@@ -81,6 +81,7 @@ CAPABILITIES: dict[str, str] = {
     "picu": "Paediatric intensive care",
     "nicu": "Neonatal intensive care",
     "icu": "Adult intensive care",
+    "nebuliser": "Nebulised bronchodilators",
 }
 
 #: Departments a referral can name. Institutions list the ones they have.

@@ -69,7 +69,7 @@ from .messages import (
     translate_validation_error,
 )
 from .olx import parse_safely
-from .referral_editor import editor_config
+from .referral_editor import editor_config, suggestions
 from .referral_view import DISPOSITIONS, PRIORITY_SHORT, TIERS, ReferralViewModel
 from .templates_engine import render_template
 
@@ -1090,13 +1090,30 @@ class ReferralBlock(ExerciseMixin, XBlock):
                     "consortium_source": sources["consortium"],
                     "ruleset_help": self._ruleset_help(sources["ruleset_id"], version),
                     "export_url": self.runtime.handler_url(self, "export_scenario"),
-                    "editor_config_json": script_json(editor_config(self.gettext)),
+                    "editor_config_json": script_json(
+                        editor_config(self.gettext, self._suggestions())
+                    ),
                     "editor_data_json": script_json(sources["data"]),
                 },
                 self.i18n,
             )
 
         return self._studio_fragment(render)
+
+    def _suggestions(self) -> dict[str, Any]:
+        """The codes the Studio form offers, from the stored consortium and rule set (the demo
+        consortium and no rule set's codes when the stored content cannot be read)."""
+        try:
+            stored = stored_content(self.content_json)
+        except ValidationError:
+            return suggestions(load_demo_consortium(), None, self.gettext, self.chinese)
+        scenario = stored.scenario
+        try:
+            ruleset = stored.ruleset or load_ruleset(scenario.ruleset_id, scenario.ruleset_version)
+        except ReferralError:
+            ruleset = None
+        consortium = stored.consortium or load_demo_consortium()
+        return suggestions(consortium, ruleset, self.gettext, self.chinese)
 
     def _ruleset_warning(self, ruleset) -> str:
         """For learners: the answers follow a version withdrawn for safety (never silently)."""

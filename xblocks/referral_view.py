@@ -34,7 +34,7 @@ PRIORITIES = {
 }
 PRIORITY_SHORT = {"routine": N_("routine"), "urgent": N_("urgent"), "emergency": N_("emergency")}
 TIERS = {
-    "primary": N_("primary care (township or community)"),
+    "primary": N_("primary care (village clinic, township or community)"),
     "secondary": N_("secondary care (county hospital)"),
     "tertiary": N_("tertiary care (city or provincial hospital)"),
 }
@@ -92,6 +92,7 @@ CAPABILITIES = {
     "picu": N_("Paediatric intensive care"),
     "nicu": N_("Neonatal intensive care"),
     "icu": N_("Adult intensive care"),
+    "nebuliser": N_("Nebulised bronchodilators"),
 }
 DEPARTMENTS = {
     "general_practice": N_("General practice"),

@@ -62,3 +62,37 @@ def test_a_misspelt_finding_is_refused_in_the_editor_with_the_code_it_nearly_is(
     problem = page.locator('[data-role="problems"] li').first
     expect(problem).to_contain_text('"sever_headache"')
     expect(problem).to_contain_text('nearly "severe_headache"')
+
+
+def offered(field) -> list[str]:
+    """The values a text field's datalist offers."""
+    return field.evaluate("el => Array.from(el.list ? el.list.options : []).map(o => o.value)")
+
+
+def test_the_form_offers_the_consortiums_institutions_and_the_rule_sets_codes(clean_page):
+    page = clean_page
+    open_editor(page)
+    where = page.get_by_label("Where the learner works (an institution of the consortium)")
+    assert "qingshui-township" in offered(where) and "provincial-childrens" in offered(where)
+    where.fill("qingshui-township")  # a choice of the list, never "the format is not accepted"
+    finding = page.locator('[data-path="findings[0].id"]')
+    assert {"new_focal_deficit", "discharged_after_stroke"} <= set(offered(finding))
+    item = page.locator('[data-path="visits[0].findings[0].item"]')
+    assert "blood_pressure" in " ".join(offered(item))
+    expect(page.locator('[data-path="findings[0].measures"]').locator("xpath=..")).to_contain_text(
+        "sbp_mmhg"
+    )
+    scenario_id = page.locator('[data-path="id"]')
+    expect(page.get_by_label("Id (lower-case letters a-z, digits, - or _)")).to_have_id(
+        scenario_id.get_attribute("id")
+    )
+
+
+def test_follow_up_visits_are_named_visits_and_their_findings_are_the_visits(clean_page):
+    page = clean_page
+    open_editor(page)
+    visits = page.locator('fieldset[data-path="visits"]')
+    first = visits.locator("> ol > li").first
+    expect(first.locator("legend").first).to_have_text("Visit 1")
+    expect(first).to_contain_text("Findings at this visit")
+    expect(first).not_to_contain_text("Findings at presentation")
