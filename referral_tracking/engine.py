@@ -795,7 +795,8 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
     referred = any(c.status == "accepted" for c in progress.contacts)
     kept_when_needed = not progress.decision.refers and exercise.expected.refers
     if referred or kept_when_needed:
-        view["receiving_response"] = scenario.receiving_response.model_dump()
+        kind = progress.decision.disposition
+        view["receiving_response"] = scenario.receiving_response.answer_for(kind)
     if kept_when_needed and scenario.if_not_referred:
         view["if_not_referred"] = scenario.if_not_referred
     if progress.phase == "declined":

@@ -305,6 +305,9 @@ MESSAGES: dict[str, str] = {
         "correct it, since the rules read only the rule set's codes (a finding only for the "
         "learner to read needs an id unlike any code)."
     ),
+    "duplicate_decision_answer": N_(
+        'The receiving side has more than one answer for decision "{disposition}": keep one.'
+    ),
     "olx_without_scenario": N_(
         "Line {line}: the <cme_referral> holds no <referral-scenario>; put the scenario inside it."
     ),

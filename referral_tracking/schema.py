@@ -13,7 +13,7 @@ county hospital that has the capability. See `rules.expected_decision`.
 import math
 import re
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_serializer,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -730,9 +731,25 @@ class ScriptedDecline(Authored):
     reason: Label
 
 
+#: The parts of the receiving side's answer a learner reads.
+ANSWER_PARTS = frozenset({"diagnosis", "treatment", "downward_summary", "instructions"})
+
+
+class DecisionAnswer(Authored):
+    """The answer after a decision of one kind, in place of the default answer (a patient kept
+    at home does not read the hospital's discharge summary)."""
+
+    kind: Disposition
+    diagnosis: RequiredText
+    treatment: RequiredText
+    downward_summary: RequiredText
+    instructions: list[Label] = Field(default_factory=list, max_length=20)
+
+
 class ReceivingResponse(Authored):
     """What the receiving side answers: who declines and why, then, from the hospital that
-    accepts, the diagnosis, treatment and downward-referral summary with instructions.
+    accepts, the diagnosis, treatment and downward-referral summary with instructions; and,
+    optionally, another answer for each kind of decision (`by_decision`).
 
     Institutions lacking the tier or capability the patient needs decline by themselves
     (see `rules.decline_reason`); `declines` adds the author's own story.
@@ -743,13 +760,30 @@ class ReceivingResponse(Authored):
     treatment: RequiredText
     downward_summary: RequiredText
     instructions: list[Label] = Field(default_factory=list, max_length=20)
+    by_decision: list[DecisionAnswer] = Field(default_factory=list, max_length=3)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_answers(self, handler) -> dict[str, Any]:
+        # Content stored before per-decision answers keeps its fingerprint (no learner notice).
+        data = handler(self)
+        if not data.get("by_decision"):
+            data.pop("by_decision", None)
+        return data
 
     @model_validator(mode="after")
     def _one_decline_per_institution(self) -> "ReceivingResponse":
         repeated = _duplicates(d.institution_id for d in self.declines)
         if repeated:
             raise problem("duplicate_institution", institution=repeated[0])
+        repeated = _duplicates(a.kind for a in self.by_decision)
+        if repeated:
+            raise problem("duplicate_decision_answer", disposition=repeated[0])
         return self
+
+    def answer_for(self, kind: str) -> dict[str, Any]:
+        """The answer a learner reads after a decision of this kind (the default without one)."""
+        chosen = next((a for a in self.by_decision if a.kind == kind), self)
+        return chosen.model_dump(include=set(ANSWER_PARTS))
 
     def scripted_decline(self, institution_id: str) -> str | None:
         for decline in self.declines:

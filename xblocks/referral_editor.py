@@ -7,7 +7,7 @@ from typing import Any
 from referral_tracking import Consortium, ReferralScenario, RuleSet, shipped_ruleset_versions
 
 from .messages import N_
-from .referral_view import LETTER_ITEMS, SEX, TIERS, VISIT_CHOICES
+from .referral_view import DISPOSITIONS, LETTER_ITEMS, SEX, TIERS, VISIT_CHOICES
 from .schema_editor import schema_editor_config
 
 FIELD_LABELS = {
@@ -34,6 +34,8 @@ FIELD_LABELS = {
     "treatment": N_("Treatment"),
     "downward_summary": N_("Downward-referral summary"),
     "instructions": N_("Instructions for follow-up (one per line)"),
+    "by_decision": N_("Another answer after a decision of one kind (e.g. a patient kept here)"),
+    "kind": N_("After the decision"),
     "if_not_referred": N_("What happens if the patient is not referred"),
     "visits": N_("Follow-up visits"),
     "visits.findings": N_("Findings at this visit"),
@@ -51,7 +53,7 @@ FIELD_LABELS = {
 }
 
 #: The choices as the learner's page names them.
-VALUE_LABELS = SEX | VISIT_CHOICES | LETTER_ITEMS
+VALUE_LABELS = SEX | VISIT_CHOICES | LETTER_ITEMS | DISPOSITIONS
 
 LONG_TEXT = frozenset(
     "presentation time_course text diagnosis treatment downward_summary if_not_referred "
@@ -60,7 +62,7 @@ LONG_TEXT = frozenset(
 
 
 #: What a list's items are called when they have no title of their own ("Visit 1").
-ITEM_NAMES = {"visits": N_("Visit")}
+ITEM_NAMES = {"visits": N_("Visit"), "by_decision": N_("Answer")}
 
 
 def _institutions(consortium: Consortium, gettext, chinese: bool) -> list[dict[str, str]]:

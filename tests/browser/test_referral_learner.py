@@ -223,3 +223,16 @@ def test_an_author_edits_a_finding_in_the_form_and_a_blank_one_is_marked(clean_p
     expect(measures).to_have_value("respiratory_rate: 56")
     page.get_by_role("button", name="XML or JSON").click()
     expect(page.locator('[data-role="source"]')).to_have_value(re.compile("Temperature, axillary"))
+
+
+def test_a_doctor_who_kept_the_emergency_reads_what_the_county_found_after_the_ambulance(
+    clean_page,
+):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    page.goto(scenario_path(page, demo_exercise(NAME).scenario.title, "bt_township_kept"))
+    decide(page, {"disposition": "manage_locally", "priority": "urgent"})
+    answer = page.locator(".cme-referral-answer")
+    expect(answer).to_contain_text("confused on arrival by ambulance")
+    expect(answer).to_contain_text("Discharged home on day 6")
+    expect(answer).not_to_contain_text("Discharged home on day 4")
