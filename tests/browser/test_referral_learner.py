@@ -47,7 +47,7 @@ def decide(page, fields: dict) -> None:
     tick(form, "priority", [fields["priority"]])
     tick(form, "recognised_red_flags", on_the_page(fields.get("red_flags", []), "red_flags"))
     if "target" in fields:
-        form.locator('select[name="target_institution_id"]').select_option(fields["target"])
+        form.locator(f'input[name="target_institution_id"][value="{fields["target"]}"]').check()
         # only the chosen hospital's departments can be picked
         departments = form.locator('select[name="department"]')
         wrong = departments.evaluate(
@@ -236,3 +236,25 @@ def test_a_doctor_who_kept_the_emergency_reads_what_the_county_found_after_the_a
     expect(answer).to_contain_text("confused on arrival by ambulance")
     expect(answer).to_contain_text("Discharged home on day 6")
     expect(answer).not_to_contain_text("Discharged home on day 4")
+
+
+def test_on_a_360_px_phone_every_receiving_hospital_is_read_in_full(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    page.goto(scenario_path(page, demo_exercise(NAME).scenario.title, "bt_township_narrow"))
+    form = page.locator('form[data-action="decide"]')
+    hospitals = form.get_by_role("group", name="Receiving hospital")
+    for institution in demo_exercise(NAME).consortium.institutions:
+        if institution.id == demo_exercise(NAME).institution.id:
+            continue
+        choice = hospitals.get_by_role("radio", name=re.compile(re.escape(institution.name)))
+        label = choice.locator("xpath=ancestor::label")
+        box = label.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], institution.id
+        # nothing of the name is clipped: the label is as wide as its text needs
+        assert label.evaluate("el => el.scrollWidth <= el.clientWidth"), institution.id
+    choice = hospitals.get_by_role("radio", name=re.compile("Dongxian County"))
+    choice.focus()
+    page.keyboard.press("Space")
+    expect(choice).to_be_checked()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
