@@ -233,14 +233,18 @@ def _json_invalid(gettext: Callable[[str], str], error: str) -> str:
 
 
 def translate_validation_error(
-    gettext: Callable[[str], str], exc: ValidationError, package: str | None = None
+    gettext: Callable[[str], str],
+    exc: ValidationError,
+    package: str | None = None,
+    words: Callable[[dict], dict] | None = None,
 ) -> list[dict]:
     """Each problem as {"field": path, "label": where in words, "message": sentence}, in the
     user's language. `field` is the path the editor marks; the sentence names the field as
     the form labels it.
 
     `package`: the domain package whose model raised it (its codes take precedence, its
-    editor's labels name the fields)."""
+    editor's labels name the fields). `words`: the package's codes among the parameters in
+    the user's words (a disposition by its label, not its code)."""
     problems = []
     for error in exc.errors(include_url=False):
         loc = [
@@ -254,6 +258,8 @@ def translate_validation_error(
         params = {**{k: str(v) for k, v in ctx.items()}, "field": label}
         if "error" in ctx:
             params["error"] = str(ctx["error"])
+        if words is not None:
+            params = words(params)
         code = error["type"]
         if code == "json_invalid":
             message = _json_invalid(gettext, params.get("error", ""))

@@ -144,6 +144,8 @@ CHART_LETTER_ITEMS = {
     "question": N_("Question for the receiving doctor"),
     "supporting_info": N_("Supporting information"),
 }
+#: Between groups of a list that hold lists themselves ("；" in Chinese).
+GROUP_SEPARATOR = N_("; ")
 NOT_SAVED = N_("The referral exercise was not saved: fix the problems listed.")
 #: The learner kept the patient: their decision has no referral to download.
 NO_REFERRAL_TO_DOWNLOAD = N_(
@@ -258,7 +260,8 @@ def _validate(model: type[BaseModel], data: dict, what: str, gettext) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = translate_validation_error(gettext, exc, package="referral_tracking")
+        words = ReferralViewModel(gettext).in_words
+        problems = translate_validation_error(gettext, exc, "referral_tracking", words)
         for problem in problems:
             problem["field"] = f"{what}: {problem['field']}"
         raise SourceProblem(problems) from exc
@@ -1150,8 +1153,11 @@ class ReferralBlock(ExerciseMixin, XBlock):
         """What leaving the rule set empty means: the shipped one the scenario names, at the
         version it was saved with (`version`; None: the newest, which a save then pins), and
         every shipped rule set with its versions ("hypertension: 1.0, 1.1; stroke: 1.0")."""
-        available = "; ".join(
-            f"{shipped_id}: {', '.join(versions)}"
+        words = ReferralViewModel(self.gettext)
+        available = self.gettext(GROUP_SEPARATOR).join(
+            self.gettext("{ruleset}: {versions}").format(
+                ruleset=shipped_id, versions=words.join(versions)
+            )
             for shipped_id, versions in shipped_ruleset_versions().items()
         )
         try:

@@ -258,3 +258,22 @@ def test_on_a_360_px_phone_every_receiving_hospital_is_read_in_full(clean_page):
     page.keyboard.press("Space")
     expect(choice).to_be_checked()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_township_doctor_reading_chinese_tells_the_three_urgencies_apart(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    page.goto(
+        scenario_path(page, demo_exercise(NAME).scenario.title, "bt_township_zh") + "&lang=zh-cn"
+    )
+    form = page.locator('form[data-action="decide"]')
+    urgencies = form.locator('input[name="priority"]').evaluate_all(
+        "inputs => inputs.map(i => i.closest('label').innerText.split('：')[0].trim())"
+    )
+    assert urgencies == ["常规", "加急", "紧急"]
+    departments = form.locator('select[name="department"] option').all_inner_texts()
+    assert "急诊科" in departments and "紧急" not in departments
+    text = form.inner_text()
+    for other_name in ("危险征象", "红色警示", "附加资料", "主要检查所见"):
+        assert other_name not in text
+    assert "危险信号" in text and "补充资料" in text

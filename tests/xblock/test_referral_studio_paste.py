@@ -84,3 +84,13 @@ def test_a_misspelt_red_flag_pasted_in_studio_is_refused_naming_the_code(workben
     status, body, _usage = studio(workbench, scenarios, misspelt)
     assert status == 400  # it was "valid ... Manage here" once
     assert 'nearly "severe_headache"' in body["problems"][0]["message"]
+
+
+def test_a_chinese_author_reads_the_nearest_codes_with_chinese_punctuation(workbench, scenarios):
+    scenario_id, _usage = referral_usages(scenarios)["hypertension_township"]
+    workbench.client.get(f"/scenario/{scenario_id}/", {"student": "staff", "lang": "zh-cn"})
+    misspelt = WHOLE.replace('id="sbp_mmhg"', 'id="sbp_mmhh"')
+    status, body, _usage = studio(workbench, scenarios, misspelt)
+    message = body["problems"][0]["message"]
+    assert status == 400 and "已知的代码" in message
+    assert "“sbp_mmhg”、“" in message and '", "' not in message
