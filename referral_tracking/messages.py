@@ -17,6 +17,14 @@ MESSAGES: dict[str, str] = {
         "{field} contains an invisible control character ({character}) that a course export cannot "
         "hold; delete it (retype the text around it if need be)."
     ),
+    "id_format": N_(
+        '"{value}" cannot be an id: write lower-case letters a-z, digits, - or _, beginning '
+        'with a letter or digit (e.g. "qingshui-township").'
+    ),
+    "code_format": N_(
+        '"{value}" cannot be a code: write lower-case letters a-z, digits or _, beginning with '
+        'a letter (e.g. "severe_headache").'
+    ),
     # ---- consortium ---------------------------------------------------------------------
     "unknown_capability": N_(
         'Institution "{institution}" lists capability "{capability}", which is not a known '

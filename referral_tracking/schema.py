@@ -103,8 +103,25 @@ DEPARTMENTS: dict[str, str] = {
     "icu": "Intensive care unit",
 }
 
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _written_as(pattern: re.Pattern, message: str):
+    """A validator that refuses a value not matching `pattern`, saying how to write one."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise problem(message, value=value[:40])
+        return value
+
+    return AfterValidator(check)
+
+
+#: A rule set's code (red flag, finding, measure...): the message says how to write one.
+Code = Annotated[str, _written_as(CODE, "code_format")]
+#: An id (scenario, institution, consortium): the message says how to write one.
+Identifier = Annotated[str, _written_as(IDENTIFIER, "id_format")]
 #: Characters XML 1.0 cannot hold (C0 controls other than tab and line breaks, lone
 #: surrogates, U+FFFE, U+FFFF): an author's text holding one could be saved, but the scenario
 #: could then be neither exported as OLX nor opened again in the editor.

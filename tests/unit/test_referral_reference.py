@@ -63,3 +63,17 @@ def test_the_american_spelling_is_refused_suggesting_the_capability_code_first()
     with pytest.raises(ValidationError) as refused:
         Consortium.model_validate(township_with("nebulizer"))
     assert 'Known ones, nearest first: "nebuliser"' in str(refused.value)
+
+
+def test_a_consortium_id_in_capitals_is_refused_saying_how_to_write_one():
+    data = load_demo_consortium().model_dump(mode="json")
+    data["id"] = "Demo-Consortium"
+    with pytest.raises(ValidationError) as refused:
+        Consortium.model_validate(data)
+    assert '"Demo-Consortium" cannot be an id: write lower-case letters a-z' in str(refused.value)
+
+
+def test_a_code_with_a_space_is_refused_saying_how_to_write_one():
+    data = township_with("pulse oximetry")
+    with pytest.raises(ValidationError, match="lower-case letters a-z, digits or _"):
+        Consortium.model_validate(data)
