@@ -205,6 +205,7 @@ def describe_field(
     labels, kinds = _editor_labels(package)
     labels = {**labels, **FORM_LABELS.get(model or "", {})}
     parts: list[str] = []
+    names: list[str] = []  # the place without list positions: a label may be for a place
     after_item = False
     for part in loc:
         if isinstance(part, int):
@@ -221,7 +222,9 @@ def describe_field(
             after_item = False
             continue
         after_item = False
-        parts.append(gettext(labels[name]) if name in labels else name.replace("_", " "))
+        names.append(name)
+        label = labels.get(".".join(names)) or labels.get(name)
+        parts.append(gettext(label) if label else name.replace("_", " "))
     return PATH_SEPARATOR.join(parts)
 
 

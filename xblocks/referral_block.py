@@ -63,6 +63,7 @@ from .base import STAFF_ONLY, add_assets, digest, json_action, json_response, sc
 from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest, ViewDataRequest
 from .messages import (
     N_,
+    describe_field,
     field_label,
     translate_code,
     translate_domain_error,
@@ -77,6 +78,9 @@ DEFAULT_SCENARIO = "hypertension_township"
 SCENARIO_TAG = "referral-scenario"
 RULESET_TAG = "ruleset"
 CONSORTIUM_TAG = "consortium"
+#: A field of the scenario as the XML reader names it ("visits[0].findings[1].text").
+FIELD_PATH = re.compile(r"[a-z_]+(\[\d+\]|\.[a-z_]+)*")
+FIELD_PART = re.compile(r"([a-z_]+)|\[(\d+)\]")
 #: The whole block's OLX, as a course export writes it (an XML declaration may come first).
 BLOCK_OLX_START = re.compile(r"(<\?xml[^>]*\?>\s*)?<cme_referral[\s>/]")
 #: Learners listed one by one in the staff view (all of them are in the CSV).
@@ -251,8 +255,13 @@ def _json_object(text: str, what: str, gettext) -> dict:
 
 
 def _domain_message(gettext, exc: ReferralError) -> str:
-    """A domain problem for an author, with tiers, departments and capabilities in words."""
+    """A domain problem for an author, with tiers, departments, capabilities and the field at
+    fault in words (as the form labels it, not as a path of the schema)."""
     words = ReferralViewModel(gettext).in_words(exc.params)
+    field = words.get("field")
+    if isinstance(field, str) and FIELD_PATH.fullmatch(field):
+        loc = [int(n) if n else name for name, n in FIELD_PART.findall(field)]
+        words["field"] = describe_field(gettext, loc, "referral_tracking")
     return translate_domain_error(gettext, ReferralError(exc.code, **words))
 
 

@@ -94,3 +94,23 @@ def test_a_chinese_author_reads_the_nearest_codes_with_chinese_punctuation(workb
     message = body["problems"][0]["message"]
     assert status == 400 and "已知的代码" in message
     assert "“sbp_mmhg”、“" in message and '", "' not in message
+
+
+def test_a_fault_in_the_pasted_xml_names_the_field_as_the_form_does(workbench, scenarios):
+    broken = WHOLE.replace('age-years="58"', 'age-years="old"')
+    status, body, _usage = studio(workbench, scenarios, broken)
+    message = body["problems"][0]["message"]
+    assert status == 400 and "Patient (de-identified) › Age (years)" in message
+    assert "age_years" not in message
+
+
+def test_a_visit_finding_at_fault_is_named_a_finding_of_the_visit_in_chinese(workbench, scenarios):
+    scenario_id, _usage = referral_usages(scenarios)["hypertension_township"]
+    workbench.client.get(f"/scenario/{scenario_id}/", {"student": "staff", "lang": "zh-cn"})
+    broken = WHOLE.replace(
+        '<finding item="medication_adherence">Takes', '<finding item="medication_adherence"> '
+    ).replace(" both tablets every day.</finding>", "</finding>")
+    status, body, _usage = studio(workbench, scenarios, broken)
+    message = body["problems"][0]["message"]
+    assert status == 400 and "本次随访所见" in message, message
+    assert "visits" not in message and "findings" not in message
