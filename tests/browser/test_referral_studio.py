@@ -1,6 +1,7 @@
 """An author edits a referral exercise in Studio in Chromium: pastes the documented
 `<cme_referral>` whole, switches to the form, picks ids from the closed vocabularies."""
 
+import json
 import re
 
 import pytest
@@ -96,3 +97,21 @@ def test_follow_up_visits_are_named_visits_and_their_findings_are_the_visits(cle
     expect(first.locator("legend").first).to_have_text("Visit 1")
     expect(first).to_contain_text("Findings at this visit")
     expect(first).not_to_contain_text("Findings at presentation")
+
+
+def test_a_consortium_with_an_unknown_capability_answers_at_once_naming_the_nearest(
+    clean_page, page_problems
+):
+    page = clean_page
+    page_problems.expect(400, r"/studio_submit/")
+    open_editor(page)
+    to_source(page)
+    page.locator("summary", has_text="Consortium (JSON, optional)").click()
+    consortium = load_demo_consortium().model_dump(mode="json")
+    consortium["institutions"][4]["capabilities"].append("nebulizer")
+    with page.expect_response(re.compile(r"/studio_submit/")) as answer:
+        paste(page.locator('textarea[name="consortium_source"]'), json.dumps(consortium))
+    assert answer.value.status == 400
+    page.wait_for_function("true", timeout=1_000)  # the page still answers
+    problem = page.locator('[data-role="problems"] li').first
+    expect(problem).to_contain_text('Known ones, nearest first: "nebuliser"')
