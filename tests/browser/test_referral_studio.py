@@ -49,13 +49,18 @@ def test_the_documented_cme_referral_pasted_whole_validates_and_fills_the_boxes(
     expect(box).to_have_value(re.compile(load_demo_consortium().id))
 
 
+def refused_in_the_editor(page, page_problems) -> None:
+    """The editor open on the XML box, a refusal (400) of what is pasted expected."""
+    page_problems.expect(400, r"/studio_submit/")
+    open_editor(page)
+    to_source(page)
+
+
 def test_a_misspelt_finding_is_refused_in_the_editor_with_the_code_it_nearly_is(
     clean_page, page_problems
 ):
     page = clean_page
-    page_problems.expect(400, r"/studio_submit/")
-    open_editor(page)
-    to_source(page)
+    refused_in_the_editor(page, page_problems)
     misspelt = DOCUMENTED.replace('id="severe_headache"', 'id="sever_headache"')
     with page.expect_response(re.compile(r"/studio_submit/")) as answer:
         paste(page.locator('textarea[name="scenario_source"]'), misspelt)
@@ -103,9 +108,7 @@ def test_a_consortium_with_an_unknown_capability_answers_at_once_naming_the_near
     clean_page, page_problems
 ):
     page = clean_page
-    page_problems.expect(400, r"/studio_submit/")
-    open_editor(page)
-    to_source(page)
+    refused_in_the_editor(page, page_problems)
     page.locator("summary", has_text="Consortium (JSON, optional)").click()
     consortium = load_demo_consortium().model_dump(mode="json")
     consortium["institutions"][4]["capabilities"].append("nebulizer")
