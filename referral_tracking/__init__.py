@@ -98,10 +98,11 @@ from .schema import (
     ReferralScenario,
     RuleSet,
 )
-from .xml_mapping import scenario_from_xml, scenario_to_xml
+from .xml_mapping import MAX_XML_BYTES, scenario_from_xml, scenario_to_xml
 
 __all__ = [
     "DEMO_SCENARIOS",
+    "MAX_XML_BYTES",
     "MESSAGES",
     "RUBRIC_LABELS",
     "SHIPPED_RULESETS",

@@ -41,6 +41,7 @@ from .schema import (
     RuleSet,
     VisitChoice,
 )
+from .vocabulary import misspelt, require_known
 
 EVENT_PREFIX = "cme.referral."
 
@@ -95,6 +96,43 @@ class Exercise:
     codes: PageCodes
 
 
+def _check_scenario_codes(scenario: ReferralScenario, ruleset: RuleSet) -> None:
+    """Refuse a measure or monitoring item the rule set lacks, and a finding id that is nearly
+    one of its codes (a misspelt red flag would silently change the rule set's answer)."""
+    codes = ruleset.red_flag_ids | {t.id for t in ruleset.findings}
+    measures = {m.id for m in ruleset.measures}
+    for finding in scenario.findings:
+        close = [] if finding.id in codes else misspelt(finding.id, codes)
+        if close:
+            raise ReferralError(
+                "scenario_misspelt_finding",
+                finding=finding.id,
+                ruleset=ruleset.id,
+                nearest=", ".join(f'"{code}"' for code in close),
+            )
+        for measure in finding.measures:
+            require_known(
+                measure,
+                measures,
+                ReferralError,
+                "scenario_unknown_measure",
+                finding=finding.id,
+                measure=measure,
+                ruleset=ruleset.id,
+            )
+    for visit in scenario.visits:
+        for finding in visit.findings:
+            require_known(
+                finding.item,
+                ruleset.follow_up.monitoring_ids,
+                ReferralError,
+                "visit_unknown_item",
+                day=visit.day,
+                item=finding.item,
+                ruleset=ruleset.id,
+            )
+
+
 def build_exercise(
     scenario: ReferralScenario, ruleset: RuleSet, consortium: Consortium
 ) -> Exercise:
@@ -114,13 +152,7 @@ def build_exercise(
             available=ruleset.version,
         )
     institution = consortium.institution(scenario.institution_id)
-    items = ruleset.follow_up.monitoring_ids
-    for visit in scenario.visits:
-        for finding in visit.findings:
-            if finding.item not in items:
-                raise ReferralError(
-                    "visit_unknown_item", day=visit.day, item=finding.item, ruleset=ruleset.id
-                )
+    _check_scenario_codes(scenario, ruleset)
     expected = expected_decision(ruleset, scenario, institution, consortium)
     response = scenario.receiving_response
     for decline in response.declines:
@@ -763,7 +795,8 @@ def learner_view(exercise: Exercise, progress: Progress) -> dict[str, Any]:
     referred = any(c.status == "accepted" for c in progress.contacts)
     kept_when_needed = not progress.decision.refers and exercise.expected.refers
     if referred or kept_when_needed:
-        view["receiving_response"] = scenario.receiving_response.model_dump()
+        kind = progress.decision.disposition
+        view["receiving_response"] = scenario.receiving_response.answer_for(kind)
     if kept_when_needed and scenario.if_not_referred:
         view["if_not_referred"] = scenario.if_not_referred
     if progress.phase == "declined":

@@ -170,9 +170,11 @@ def _task(
     number: int,
     request_id: str,
     describe: Callable[[str, dict[str, str]], str],
+    kind: str,
 ) -> dict[str, Any]:
     """One hand-over and the receiving side's answer: rejected with its reason, or completed
-    with its diagnosis, treatment, downward-referral summary and instructions."""
+    with its diagnosis, treatment, downward-referral summary and instructions (the answer to a
+    decision of this `kind`)."""
     scenario = exercise.scenario
     receiver = exercise.consortium.institution(contact.institution_id)
     request = {"reference": f"ServiceRequest/{request_id}"}
@@ -193,12 +195,12 @@ def _task(
         code = reason.pop("code", "")
         task["statusReason"] = {"text": describe(code, reason)}
         return task
-    response = scenario.receiving_response
+    response = scenario.receiving_response.answer_for(kind)
     task["output"] = [
-        _answer("diagnosis", "Diagnosis", response.diagnosis),
-        _answer("treatment", "Treatment", response.treatment),
-        _answer("downward_summary", "Downward-referral summary", response.downward_summary),
-        *(_answer("instruction", "Instruction", text) for text in response.instructions),
+        _answer("diagnosis", "Diagnosis", response["diagnosis"]),
+        _answer("treatment", "Treatment", response["treatment"]),
+        _answer("downward_summary", "Downward-referral summary", response["downward_summary"]),
+        *(_answer("instruction", "Instruction", text) for text in response["instructions"]),
     ]
     return task
 
@@ -239,7 +241,7 @@ def referral_bundle(
         "display": request["subject"]["display"],
     }
     tasks = [
-        _task(exercise, contact, number, request["id"], describe)
+        _task(exercise, contact, number, request["id"], describe, decision.disposition)
         for number, contact in enumerate(progress.contacts, 1)
     ]
     patient = {

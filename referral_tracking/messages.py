@@ -17,17 +17,25 @@ MESSAGES: dict[str, str] = {
         "{field} contains an invisible control character ({character}) that a course export cannot "
         "hold; delete it (retype the text around it if need be)."
     ),
+    "id_format": N_(
+        '"{value}" cannot be an id: write lower-case letters a-z, digits, - or _, beginning '
+        'with a letter or digit (e.g. "qingshui-township").'
+    ),
+    "code_format": N_(
+        '"{value}" cannot be a code: write lower-case letters a-z, digits or _, beginning with '
+        'a letter (e.g. "severe_headache").'
+    ),
     # ---- consortium ---------------------------------------------------------------------
     "unknown_capability": N_(
         'Institution "{institution}" lists capability "{capability}", which is not a known '
-        "capability code."
+        "capability code. Known ones, nearest first: {nearest}."
     ),
     "unknown_department": N_(
         '"{institution}" has no department "{department}": choose one of the departments it has.'
     ),
     "institution_unknown_department": N_(
         'Institution "{institution}" lists department "{department}", which is not a known '
-        "department code."
+        "department code. Known ones, nearest first: {nearest}."
     ),
     "duplicate_institution": N_('Institution "{institution}" is listed more than once.'),
     "unknown_institution": N_('There is no institution "{institution}" in the consortium.'),
@@ -41,7 +49,7 @@ MESSAGES: dict[str, str] = {
     "duplicate_criterion_code": N_('Re-referral criterion "{code}" is defined more than once.'),
     "rule_unknown_department": N_(
         'Rule "{rule}" sends the patient to department "{department}", which is not a known '
-        "department code."
+        "department code. Known ones, nearest first: {nearest}."
     ),
     "duplicate_rule": N_('Rule "{rule}" is defined more than once.'),
     "rule_without_trigger": N_(
@@ -49,16 +57,18 @@ MESSAGES: dict[str, str] = {
     ),
     "rule_unknown_finding": N_(
         'Rule "{rule}" is triggered by "{code}", which is neither a red flag nor a finding '
-        "of this rule set."
+        "of this rule set. Known ones, nearest first: {nearest}."
     ),
     "rule_unknown_measure": N_(
-        'Rule "{rule}" has a threshold on "{measure}", which is not a measure of this rule set.'
+        'Rule "{rule}" has a threshold on "{measure}", which is not a measure of this rule set. '
+        "Known ones, nearest first: {nearest}."
     ),
     "rule_unreachable_threshold": N_(
         'Rule "{rule}" can never apply: its thresholds on "{measure}" leave no possible value.'
     ),
     "rule_unknown_capability": N_(
-        'Rule "{rule}" requires capability "{capability}", which is not a known capability code.'
+        'Rule "{rule}" requires capability "{capability}", which is not a known capability code. '
+        "Known ones, nearest first: {nearest}."
     ),
     "rule_local_with_target": N_(
         'Rule "{rule}" says manage locally but also names a tier, department or required '
@@ -89,11 +99,11 @@ MESSAGES: dict[str, str] = {
     ),
     "critical_unknown_code": N_(
         'Critical finding "{critical}" names "{code}", which is neither a red flag nor a '
-        "finding of this rule set."
+        "finding of this rule set. Known ones, nearest first: {nearest}."
     ),
     "critical_unknown_measure": N_(
         'Critical finding "{critical}" has a threshold on "{measure}", which is not a measure '
-        "of this rule set."
+        "of this rule set. Known ones, nearest first: {nearest}."
     ),
     "critical_unreachable": N_(
         'Critical finding "{critical}" can never hold: its thresholds leave no possible value.'
@@ -133,10 +143,11 @@ MESSAGES: dict[str, str] = {
     "duplicate_vignette": N_('Vignette "{vignette}" is defined more than once.'),
     "vignette_unknown_code": N_(
         'Vignette "{vignette}" has "{code}", which is neither a red flag nor a finding of this '
-        "rule set."
+        "rule set. Known ones, nearest first: {nearest}."
     ),
     "vignette_unknown_measure": N_(
-        'Vignette "{vignette}" gives "{measure}", which is not a measure of this rule set.'
+        'Vignette "{vignette}" gives "{measure}", which is not a measure of this rule set. '
+        "Known ones, nearest first: {nearest}."
     ),
     "vignette_failed": N_(
         'Vignette "{vignette}" expects {expected}, but the rule set answers {answer} (rule '
@@ -195,7 +206,7 @@ MESSAGES: dict[str, str] = {
     "duplicate_visit_item": N_('The visit on day {day} reports "{item}" more than once.'),
     "visit_unknown_item": N_(
         'The visit on day {day} reports "{item}", which is not a monitoring item of rule set '
-        '"{ruleset}".'
+        '"{ruleset}". Known ones, nearest first: {nearest}.'
     ),
     "no_receiving_institution": N_(
         'Rule "{rule}" sends the patient to {tier}, but no institution of the consortium can '
@@ -220,7 +231,7 @@ MESSAGES: dict[str, str] = {
     "demo_unknown": N_('There is no demo scenario "{name}".'),
     "letter_requirement_unknown_finding": N_(
         'A letter requirement accepts finding "{finding}", which is not one of this '
-        "patient's findings."
+        "patient's findings. Known ones, nearest first: {nearest}."
     ),
     # ---- learner input ------------------------------------------------------------------
     "local_with_target": N_(
@@ -293,6 +304,21 @@ MESSAGES: dict[str, str] = {
         'Line {line}: attribute "{attribute}" is not expected on <{element}>.'
     ),
     "xml_invalid": N_("Line {line}, {field}: {problem}"),
+    "scenario_unknown_measure": N_(
+        'Finding "{finding}" gives a value for "{measure}", which is not a measure of rule set '
+        '"{ruleset}". Known ones, nearest first: {nearest}.'
+    ),
+    "scenario_misspelt_finding": N_(
+        'Finding "{finding}" is not a code of rule set "{ruleset}", but is nearly {nearest}: '
+        "correct it, since the rules read only the rule set's codes (a finding only for the "
+        "learner to read needs an id unlike any code)."
+    ),
+    "duplicate_decision_answer": N_(
+        'The receiving side has more than one answer for decision "{disposition}": keep one.'
+    ),
+    "olx_without_scenario": N_(
+        "Line {line}: the <cme_referral> holds no <referral-scenario>; put the scenario inside it."
+    ),
     "olx_json_syntax": N_("Line {line}: the JSON inside <{element}> cannot be read: {problem}."),
 }
 

@@ -24,6 +24,7 @@ reverse.
 from .conditions import Condition, SharedPatient
 from .rules import answer_at, most_pressing, urgency_key
 from .schema import DISPOSITION_RANK, PRIORITY_RANK, CriticalFinding, Institution, RuleSet, problem
+from .vocabulary import require_known
 
 #: The institution that can do nothing: every referral rule refers from it.
 BARE_PRIMARY = Institution(
@@ -103,12 +104,18 @@ def _check_overrides(ruleset: RuleSet, floor: CriticalFinding, deciding: tuple) 
 def _check_codes(ruleset: RuleSet, floor: CriticalFinding) -> None:
     codes = ruleset.red_flag_ids | {t.id for t in ruleset.findings}
     for code in floor.findings_all:
-        if code not in codes:
-            raise problem("critical_unknown_code", critical=floor.id, code=code)
+        require_known(code, codes, problem, "critical_unknown_code", critical=floor.id, code=code)
     measures = {m.id for m in ruleset.measures}
     for threshold in floor.thresholds:
-        if threshold.measure not in measures:
-            raise problem("critical_unknown_measure", critical=floor.id, measure=threshold.measure)
+        measure = threshold.measure
+        require_known(
+            measure,
+            measures,
+            problem,
+            "critical_unknown_measure",
+            critical=floor.id,
+            measure=measure,
+        )
     if not (floor.thresholds or set(floor.findings_all) & ruleset.red_flag_ids):
         raise problem("critical_without_red_flag", critical=floor.id)
 

@@ -13,7 +13,7 @@ county hospital that has the capability. See `rules.expected_decision`.
 import math
 import re
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,12 +22,14 @@ from pydantic import (
     Field,
     StringConstraints,
     field_serializer,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from .conditions import Condition, Interval
 from .messages import MESSAGES, ReferralError
+from .vocabulary import nearest, require_known
 
 Tier = Literal["primary", "secondary", "tertiary"]
 TIERS: tuple[Tier, ...] = ("primary", "secondary", "tertiary")
@@ -80,6 +82,7 @@ CAPABILITIES: dict[str, str] = {
     "picu": "Paediatric intensive care",
     "nicu": "Neonatal intensive care",
     "icu": "Adult intensive care",
+    "nebuliser": "Nebulised bronchodilators",
 }
 
 #: Departments a referral can name. Institutions list the ones they have.
@@ -100,8 +103,25 @@ DEPARTMENTS: dict[str, str] = {
     "icu": "Intensive care unit",
 }
 
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _written_as(pattern: re.Pattern, message: str):
+    """A validator that refuses a value not matching `pattern`, saying how to write one."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise problem(message, value=value[:40])
+        return value
+
+    return AfterValidator(check)
+
+
+#: A rule set's code (red flag, finding, measure...): the message says how to write one.
+Code = Annotated[str, _written_as(CODE, "code_format")]
+#: An id (scenario, institution, consortium): the message says how to write one.
+Identifier = Annotated[str, _written_as(IDENTIFIER, "id_format")]
 #: Characters XML 1.0 cannot hold (C0 controls other than tab and line breaks, lone
 #: surrogates, U+FFFE, U+FFFF): an author's text holding one could be saved, but the scenario
 #: could then be neither exported as OLX nor opened again in the editor.
@@ -168,13 +188,23 @@ class Institution(Authored):
     @model_validator(mode="after")
     def _known_codes(self) -> "Institution":
         for capability in sorted(self.capabilities):
-            if capability not in CAPABILITIES:
-                raise problem("unknown_capability", institution=self.id, capability=capability)
+            require_known(
+                capability,
+                CAPABILITIES,
+                problem,
+                "unknown_capability",
+                institution=self.id,
+                capability=capability,
+            )
         for department in sorted(self.departments):
-            if department not in DEPARTMENTS:
-                raise problem(
-                    "institution_unknown_department", institution=self.id, department=department
-                )
+            require_known(
+                department,
+                DEPARTMENTS,
+                problem,
+                "institution_unknown_department",
+                institution=self.id,
+                department=department,
+            )
         return self
 
 
@@ -604,17 +634,27 @@ def _check_criterion(criterion: Criterion, codes: set[str], measures: set[str]) 
         raise problem("rule_without_trigger", rule=rule)
     for code in [*criterion.findings_all, *criterion.findings_any]:
         if code not in codes:
-            raise problem("rule_unknown_finding", rule=rule, code=code)
+            raise problem(
+                "rule_unknown_finding", rule=rule, code=code, nearest=nearest(code, codes)
+            )
     for threshold in criterion.thresholds:
         if threshold.measure not in measures:
-            raise problem("rule_unknown_measure", rule=rule, measure=threshold.measure)
+            raise problem(
+                "rule_unknown_measure",
+                rule=rule,
+                measure=threshold.measure,
+                nearest=nearest(threshold.measure, measures),
+            )
     for box in criterion.regions():
         for measure, interval in box.items():
             if interval.is_empty():
                 raise problem("rule_unreachable_threshold", rule=rule, measure=measure)
     if criterion.required_capability and criterion.required_capability not in CAPABILITIES:
         raise problem(
-            "rule_unknown_capability", rule=rule, capability=criterion.required_capability
+            "rule_unknown_capability",
+            rule=rule,
+            capability=criterion.required_capability,
+            nearest=nearest(criterion.required_capability, CAPABILITIES),
         )
     if action.kind == "manage_locally":
         if action.tier or action.department or criterion.required_capability:
@@ -625,7 +665,12 @@ def _check_criterion(criterion: Criterion, codes: set[str], measures: set[str]) 
     if action.tier == "primary":
         raise problem("rule_refers_to_primary", rule=rule)
     if action.department and action.department not in DEPARTMENTS:
-        raise problem("rule_unknown_department", department=action.department, rule=rule)
+        raise problem(
+            "rule_unknown_department",
+            department=action.department,
+            rule=rule,
+            nearest=nearest(action.department, DEPARTMENTS),
+        )
     if action.kind == "emergency_transfer" and criterion.priority != "emergency":
         raise problem("rule_transfer_not_emergency", rule=rule)
 
@@ -703,9 +748,25 @@ class ScriptedDecline(Authored):
     reason: Label
 
 
+#: The parts of the receiving side's answer a learner reads.
+ANSWER_PARTS = frozenset({"diagnosis", "treatment", "downward_summary", "instructions"})
+
+
+class DecisionAnswer(Authored):
+    """The answer after a decision of one kind, in place of the default answer (a patient kept
+    at home does not read the hospital's discharge summary)."""
+
+    kind: Disposition
+    diagnosis: RequiredText
+    treatment: RequiredText
+    downward_summary: RequiredText
+    instructions: list[Label] = Field(default_factory=list, max_length=20)
+
+
 class ReceivingResponse(Authored):
     """What the receiving side answers: who declines and why, then, from the hospital that
-    accepts, the diagnosis, treatment and downward-referral summary with instructions.
+    accepts, the diagnosis, treatment and downward-referral summary with instructions; and,
+    optionally, another answer for each kind of decision (`by_decision`).
 
     Institutions lacking the tier or capability the patient needs decline by themselves
     (see `rules.decline_reason`); `declines` adds the author's own story.
@@ -716,13 +777,30 @@ class ReceivingResponse(Authored):
     treatment: RequiredText
     downward_summary: RequiredText
     instructions: list[Label] = Field(default_factory=list, max_length=20)
+    by_decision: list[DecisionAnswer] = Field(default_factory=list, max_length=3)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_answers(self, handler) -> dict[str, Any]:
+        # Content stored before per-decision answers keeps its fingerprint (no learner notice).
+        data = handler(self)
+        if not data.get("by_decision"):
+            data.pop("by_decision", None)
+        return data
 
     @model_validator(mode="after")
     def _one_decline_per_institution(self) -> "ReceivingResponse":
         repeated = _duplicates(d.institution_id for d in self.declines)
         if repeated:
             raise problem("duplicate_institution", institution=repeated[0])
+        repeated = _duplicates(a.kind for a in self.by_decision)
+        if repeated:
+            raise problem("duplicate_decision_answer", disposition=repeated[0])
         return self
+
+    def answer_for(self, kind: str) -> dict[str, Any]:
+        """The answer a learner reads after a decision of this kind (the default without one)."""
+        chosen = next((a for a in self.by_decision if a.kind == kind), self)
+        return chosen.model_dump(include=set(ANSWER_PARTS))
 
     def scripted_decline(self, institution_id: str) -> str | None:
         for decline in self.declines:
@@ -796,7 +874,11 @@ class ReferralScenario(Authored):
             if requirement.letter_item == "key_findings":
                 for code in requirement.accepts:
                     if code not in self.finding_ids:
-                        raise problem("letter_requirement_unknown_finding", finding=code)
+                        raise problem(
+                            "letter_requirement_unknown_finding",
+                            finding=code,
+                            nearest=nearest(code, self.finding_ids),
+                        )
         for previous, visit in zip(self.visits, self.visits[1:], strict=False):
             if visit.day <= previous.day:
                 raise problem("visits_out_of_order", day=visit.day, previous=previous.day)

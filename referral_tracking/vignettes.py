@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from .messages import ReferralError
 from .rules import ExpectedDecision, expected_for
 from .schema import DEPARTMENTS, Institution, RuleSet, Vignette, VignetteSet, problem
+from .vocabulary import require_known
 
 
 def vignette_institution(vignette: Vignette) -> Institution:
@@ -53,12 +54,19 @@ def vignette_mismatch(ruleset: RuleSet, vignette: Vignette) -> dict | None:
 def _check_codes(ruleset: RuleSet, vignette: Vignette) -> None:
     codes = ruleset.red_flag_ids | {t.id for t in ruleset.findings}
     for code in vignette.findings:
-        if code not in codes:
-            raise problem("vignette_unknown_code", vignette=vignette.id, code=code)
+        require_known(
+            code, codes, problem, "vignette_unknown_code", vignette=vignette.id, code=code
+        )
     measures = {m.id for m in ruleset.measures}
     for measure in vignette.measures:
-        if measure not in measures:
-            raise problem("vignette_unknown_measure", vignette=vignette.id, measure=measure)
+        require_known(
+            measure,
+            measures,
+            problem,
+            "vignette_unknown_measure",
+            vignette=vignette.id,
+            measure=measure,
+        )
 
 
 def check_vignettes(ruleset: RuleSet, vignettes: Iterable[Vignette]) -> None:

@@ -45,6 +45,8 @@ from .schema import ReferralScenario
 
 ROOT = "referral-scenario"
 MAX_XML_BYTES = 1_000_000
+#: The elements of the receiving side's answer (the default one, and one per decision kind).
+ANSWER_TAGS = frozenset({"diagnosis", "treatment", "downward-summary", "instructions"})
 
 
 def _parser() -> etree.XMLParser:
@@ -103,13 +105,9 @@ def scenario_to_xml(scenario: ReferralScenario) -> str:
     receiving = _child(root, "receiving-response")
     for decline in response.declines:
         _child(receiving, "decline", decline.reason, institution=decline.institution_id)
-    _child(receiving, "diagnosis", response.diagnosis)
-    _child(receiving, "treatment", response.treatment)
-    _child(receiving, "downward-summary", response.downward_summary)
-    if response.instructions:
-        instructions = _child(receiving, "instructions")
-        for instruction in response.instructions:
-            _child(instructions, "instruction", instruction)
+    _write_answer(receiving, response)
+    for answer in response.by_decision:
+        _write_answer(_child(receiving, "if-decision", kind=answer.kind), answer)
     if scenario.if_not_referred:
         _child(root, "if-not-referred", scenario.if_not_referred)
     _write_letter_requirements(root, scenario)
@@ -124,6 +122,17 @@ def scenario_to_xml(scenario: ReferralScenario) -> str:
         _child(element, "explanation", visit.explanation)
     etree.indent(root, space="  ")
     return etree.tostring(root, encoding="unicode")
+
+
+def _write_answer(element: etree._Element, answer) -> None:
+    """The diagnosis, treatment, downward-referral summary and instructions of an answer."""
+    _child(element, "diagnosis", answer.diagnosis)
+    _child(element, "treatment", answer.treatment)
+    _child(element, "downward-summary", answer.downward_summary)
+    if answer.instructions:
+        instructions = _child(element, "instructions")
+        for instruction in answer.instructions:
+            _child(instructions, "instruction", instruction)
 
 
 def _write_letter_requirements(root: etree._Element, scenario: ReferralScenario) -> None:
@@ -287,9 +296,7 @@ def _read_response(reader: _Reader, element) -> dict[str, Any]:
     loc = ("receiving_response",)
     reader.attrs(element, {}, loc)
     data: dict[str, Any] = {}
-    children = reader.children(
-        element, {"decline", "diagnosis", "treatment", "downward-summary", "instructions"}
-    )
+    children = reader.children(element, {"decline", "if-decision", *ANSWER_TAGS})
     declines = []
     for index, child in enumerate(_find(children, "decline")):
         decline_loc = (*loc, "declines", index)
@@ -298,6 +305,21 @@ def _read_response(reader: _Reader, element) -> dict[str, Any]:
         declines.append(decline)
     if declines:
         data["declines"] = declines
+    data.update(_read_answer(reader, children, loc))
+    answers = []
+    for index, child in enumerate(_find(children, "if-decision")):
+        answer_loc = (*loc, "by_decision", index)
+        answer = reader.attrs(child, {"kind": "kind"}, answer_loc)
+        answer.update(_read_answer(reader, reader.children(child, ANSWER_TAGS), answer_loc))
+        answers.append(answer)
+    if answers:
+        data["by_decision"] = answers
+    return data
+
+
+def _read_answer(reader: _Reader, children: list, loc: tuple) -> dict[str, Any]:
+    """The diagnosis, treatment, downward-referral summary and instructions among `children`."""
+    data: dict[str, Any] = {}
     for tag, key in (
         ("diagnosis", "diagnosis"),
         ("treatment", "treatment"),

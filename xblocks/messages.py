@@ -205,6 +205,7 @@ def describe_field(
     labels, kinds = _editor_labels(package)
     labels = {**labels, **FORM_LABELS.get(model or "", {})}
     parts: list[str] = []
+    names: list[str] = []  # the place without list positions: a label may be for a place
     after_item = False
     for part in loc:
         if isinstance(part, int):
@@ -221,7 +222,9 @@ def describe_field(
             after_item = False
             continue
         after_item = False
-        parts.append(gettext(labels[name]) if name in labels else name.replace("_", " "))
+        names.append(name)
+        label = labels.get(".".join(names)) or labels.get(name)
+        parts.append(gettext(label) if label else name.replace("_", " "))
     return PATH_SEPARATOR.join(parts)
 
 
@@ -233,14 +236,18 @@ def _json_invalid(gettext: Callable[[str], str], error: str) -> str:
 
 
 def translate_validation_error(
-    gettext: Callable[[str], str], exc: ValidationError, package: str | None = None
+    gettext: Callable[[str], str],
+    exc: ValidationError,
+    package: str | None = None,
+    words: Callable[[dict], dict] | None = None,
 ) -> list[dict]:
     """Each problem as {"field": path, "label": where in words, "message": sentence}, in the
     user's language. `field` is the path the editor marks; the sentence names the field as
     the form labels it.
 
     `package`: the domain package whose model raised it (its codes take precedence, its
-    editor's labels name the fields)."""
+    editor's labels name the fields). `words`: the package's codes among the parameters in
+    the user's words (a disposition by its label, not its code)."""
     problems = []
     for error in exc.errors(include_url=False):
         loc = [
@@ -254,6 +261,8 @@ def translate_validation_error(
         params = {**{k: str(v) for k, v in ctx.items()}, "field": label}
         if "error" in ctx:
             params["error"] = str(ctx["error"])
+        if words is not None:
+            params = words(params)
         code = error["type"]
         if code == "json_invalid":
             message = _json_invalid(gettext, params.get("error", ""))

@@ -8,6 +8,7 @@ saves, publishes and renders. What the browser receives is always built from
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from xblock.scorable import Score
 
 from referral_tracking import (
     DEMO_SCENARIOS,
+    MAX_XML_BYTES,
     ChartLabels,
     Consortium,
     Exercise,
@@ -61,13 +63,14 @@ from .base import STAFF_ONLY, add_assets, digest, json_action, json_response, sc
 from .exercise import ExerciseMixin, StrictRequest, StudioSaveRequest, ViewDataRequest
 from .messages import (
     N_,
+    describe_field,
     field_label,
     translate_code,
     translate_domain_error,
     translate_validation_error,
 )
 from .olx import parse_safely
-from .referral_editor import editor_config
+from .referral_editor import editor_config, suggestions
 from .referral_view import DISPOSITIONS, PRIORITY_SHORT, TIERS, ReferralViewModel
 from .templates_engine import render_template
 
@@ -75,6 +78,11 @@ DEFAULT_SCENARIO = "hypertension_township"
 SCENARIO_TAG = "referral-scenario"
 RULESET_TAG = "ruleset"
 CONSORTIUM_TAG = "consortium"
+#: A field of the scenario as the XML reader names it ("visits[0].findings[1].text").
+FIELD_PATH = re.compile(r"[a-z_]+(\[\d+\]|\.[a-z_]+)*")
+FIELD_PART = re.compile(r"([a-z_]+)|\[(\d+)\]")
+#: The whole block's OLX, as a course export writes it (an XML declaration may come first).
+BLOCK_OLX_START = re.compile(r"(<\?xml[^>]*\?>\s*)?<cme_referral[\s>/]")
 #: Learners listed one by one in the staff view (all of them are in the CSV).
 LEARNER_ROWS_SHOWN = 50
 #: Learners whose usernames one query looks up (a database bounds the parameters of one query).
@@ -140,6 +148,8 @@ CHART_LETTER_ITEMS = {
     "question": N_("Question for the receiving doctor"),
     "supporting_info": N_("Supporting information"),
 }
+#: Between groups of a list that hold lists themselves ("；" in Chinese).
+GROUP_SEPARATOR = N_("; ")
 NOT_SAVED = N_("The referral exercise was not saved: fix the problems listed.")
 #: The learner kept the patient: their decision has no referral to download.
 NO_REFERRAL_TO_DOWNLOAD = N_(
@@ -245,8 +255,13 @@ def _json_object(text: str, what: str, gettext) -> dict:
 
 
 def _domain_message(gettext, exc: ReferralError) -> str:
-    """A domain problem for an author, with tiers, departments and capabilities in words."""
+    """A domain problem for an author, with tiers, departments, capabilities and the field at
+    fault in words (as the form labels it, not as a path of the schema)."""
     words = ReferralViewModel(gettext).in_words(exc.params)
+    field = words.get("field")
+    if isinstance(field, str) and FIELD_PATH.fullmatch(field):
+        loc = [int(n) if n else name for name, n in FIELD_PART.findall(field)]
+        words["field"] = describe_field(gettext, loc, "referral_tracking")
     return translate_domain_error(gettext, ReferralError(exc.code, **words))
 
 
@@ -254,37 +269,99 @@ def _validate(model: type[BaseModel], data: dict, what: str, gettext) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = translate_validation_error(gettext, exc, package="referral_tracking")
+        words = ReferralViewModel(gettext).in_words
+        problems = translate_validation_error(gettext, exc, "referral_tracking", words)
         for problem in problems:
             problem["field"] = f"{what}: {problem['field']}"
         raise SourceProblem(problems) from exc
 
 
+def _scenario_source(text: str, gettext) -> ReferralScenario:
+    """The scenario box's `<referral-scenario>` XML or JSON (SourceProblem when unusable)."""
+    what = gettext("Scenario")
+    if text.startswith("{"):
+        return _validate(ReferralScenario, _json_object(text, what, gettext), what, gettext)
+    try:
+        return scenario_from_xml(text)
+    except ReferralError as exc:
+        raise SourceProblem([{"field": what, "message": _domain_message(gettext, exc)}]) from exc
+
+
+def _json_source(source: str, model: type[BaseModel], what: str, gettext) -> Any:
+    """A rule-set or consortium box: its JSON as `model`, None when empty."""
+    if not source.strip():
+        return None
+    return _validate(model, _json_object(source, what, gettext), what, gettext)
+
+
+def is_block_olx(text: str) -> bool:
+    """Whether an author pasted the whole `<cme_referral>` (as a course export writes it)."""
+    return BLOCK_OLX_START.match(text) is not None
+
+
+def block_olx_parts(text: str) -> tuple[ReferralScenario, RuleSet | None, Consortium | None]:
+    """The scenario, rule set and consortium of a whole `<cme_referral>` element; ReferralError
+    names the line (counted in the whole text) and the element at fault."""
+    raw = text.encode("utf-8")
+    if len(raw) > MAX_XML_BYTES:
+        raise ReferralError("xml_too_large", size=len(raw), limit=MAX_XML_BYTES)
+    try:
+        node = parse_safely(raw)
+    except etree.XMLSyntaxError as exc:
+        raise ReferralError("xml_syntax", line=exc.lineno or 0, problem=exc.msg) from exc
+    docinfo = node.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ReferralError("xml_doctype_forbidden")
+    child = node.find(SCENARIO_TAG)
+    if child is None:
+        raise ReferralError("olx_without_scenario", line=node.sourceline or 1)
+    try:
+        scenario = scenario_from_xml(etree.tostring(child, encoding="utf-8"))
+    except ReferralError as exc:
+        raise _shift_line(exc, (child.sourceline or 1) - 1) from exc
+    ruleset = _json_child(node, RULESET_TAG, RuleSet)
+    return scenario, ruleset, _json_child(node, CONSORTIUM_TAG, Consortium)
+
+
+def _block_source(
+    text: str, ruleset_source: str, consortium_source: str, gettext
+) -> tuple[ReferralScenario, RuleSet | None, Consortium | None]:
+    """A pasted `<cme_referral>`: its parts, refused when a separate box says it again."""
+    what = gettext("Scenario")
+    try:
+        scenario, ruleset, consortium = block_olx_parts(text)
+    except ReferralError as exc:
+        raise SourceProblem([{"field": what, "message": _domain_message(gettext, exc)}]) from exc
+    for own, box, name in (
+        (ruleset, ruleset_source, gettext("Rule set")),
+        (consortium, consortium_source, gettext("Consortium")),
+    ):
+        if own is not None and box.strip():
+            message = gettext(
+                "The pasted <cme_referral> has its own <{element}>, and the box below holds one "
+                "too: keep one of them (empty the box, or delete the element)."
+            ).format(element=RULESET_TAG if own is ruleset else CONSORTIUM_TAG)
+            raise SourceProblem([{"field": name, "message": message}])
+    return scenario, ruleset, consortium
+
+
 def read_sources(
     scenario_source: str, ruleset_source: str, consortium_source: str, gettext
 ) -> tuple[ReferralScenario, RuleSet | None, Consortium | None, Exercise]:
-    """Author input from Studio: the scenario as readable XML or JSON; optionally their own
-    rule set and consortium as JSON (None: the shipped ones). Raises SourceProblem."""
-    scenario_what = gettext("Scenario")
+    """Author input from Studio: the scenario as readable XML or JSON, and optionally their own
+    rule set and consortium as JSON (None: the shipped ones); or the whole `<cme_referral>` OLX
+    holding all three. Raises SourceProblem."""
     text = scenario_source.strip()
-    if text.startswith("{"):
-        data = _json_object(text, scenario_what, gettext)
-        scenario = _validate(ReferralScenario, data, scenario_what, gettext)
-    else:
-        try:
-            scenario = scenario_from_xml(text)
-        except ReferralError as exc:
-            message = _domain_message(gettext, exc)
-            raise SourceProblem([{"field": scenario_what, "message": message}]) from exc
-    ruleset = consortium = None
-    if ruleset_source.strip():
-        what = gettext("Rule set")
-        ruleset = _validate(RuleSet, _json_object(ruleset_source, what, gettext), what, gettext)
-    if consortium_source.strip():
-        what = gettext("Consortium")
-        consortium = _validate(
-            Consortium, _json_object(consortium_source, what, gettext), what, gettext
+    if is_block_olx(text):
+        scenario, own_ruleset, own_consortium = _block_source(
+            text, ruleset_source, consortium_source, gettext
         )
+    else:
+        scenario, own_ruleset, own_consortium = _scenario_source(text, gettext), None, None
+    ruleset = own_ruleset or _json_source(ruleset_source, RuleSet, gettext("Rule set"), gettext)
+    consortium = own_consortium or _json_source(
+        consortium_source, Consortium, gettext("Consortium"), gettext
+    )
     try:
         exercise = fit(StoredContent(scenario=scenario, ruleset=ruleset, consortium=consortium))
     except ReferralError as exc:
@@ -1025,13 +1102,30 @@ class ReferralBlock(ExerciseMixin, XBlock):
                     "consortium_source": sources["consortium"],
                     "ruleset_help": self._ruleset_help(sources["ruleset_id"], version),
                     "export_url": self.runtime.handler_url(self, "export_scenario"),
-                    "editor_config_json": script_json(editor_config(self.gettext)),
+                    "editor_config_json": script_json(
+                        editor_config(self.gettext, self._suggestions())
+                    ),
                     "editor_data_json": script_json(sources["data"]),
                 },
                 self.i18n,
             )
 
         return self._studio_fragment(render)
+
+    def _suggestions(self) -> dict[str, Any]:
+        """The codes the Studio form offers, from the stored consortium and rule set (the demo
+        consortium and no rule set's codes when the stored content cannot be read)."""
+        try:
+            stored = stored_content(self.content_json)
+        except ValidationError:
+            return suggestions(load_demo_consortium(), None, self.gettext, self.chinese)
+        scenario = stored.scenario
+        try:
+            ruleset = stored.ruleset or load_ruleset(scenario.ruleset_id, scenario.ruleset_version)
+        except ReferralError:
+            ruleset = None
+        consortium = stored.consortium or load_demo_consortium()
+        return suggestions(consortium, ruleset, self.gettext, self.chinese)
 
     def _ruleset_warning(self, ruleset) -> str:
         """For learners: the answers follow a version withdrawn for safety (never silently)."""
@@ -1068,8 +1162,11 @@ class ReferralBlock(ExerciseMixin, XBlock):
         """What leaving the rule set empty means: the shipped one the scenario names, at the
         version it was saved with (`version`; None: the newest, which a save then pins), and
         every shipped rule set with its versions ("hypertension: 1.0, 1.1; stroke: 1.0")."""
-        available = "; ".join(
-            f"{shipped_id}: {', '.join(versions)}"
+        words = ReferralViewModel(self.gettext)
+        available = self.gettext(GROUP_SEPARATOR).join(
+            self.gettext("{ruleset}: {versions}").format(
+                ruleset=shipped_id, versions=words.join(versions)
+            )
             for shipped_id, versions in shipped_ruleset_versions().items()
         )
         try:
@@ -1108,6 +1205,13 @@ class ReferralBlock(ExerciseMixin, XBlock):
                 "source": scenario_to_xml(scenario),
                 # The rule set's version it is played with (a save pins a shipped one).
                 "ruleset_version": exercise.ruleset.version,
+                # A pasted `<cme_referral>`'s own rule set and consortium, for their boxes.
+                "boxes": {
+                    "ruleset_source": _pretty(ruleset),
+                    "consortium_source": _pretty(consortium),
+                }
+                if is_block_olx(data.scenario_source.strip())
+                else {},
             }
         refused = self._refuse_stale_save(
             data.base_fingerprint,

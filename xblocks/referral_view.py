@@ -6,6 +6,7 @@ shows only what the plan monitors). Here its codes become words in the learner's
 that templates hold literal strings only. Texts are plain text: the templates escape them.
 """
 
+import re
 from typing import Any
 
 from referral_tracking import RUBRIC_LABELS
@@ -34,11 +35,15 @@ PRIORITIES = {
 }
 PRIORITY_SHORT = {"routine": N_("routine"), "urgent": N_("urgent"), "emergency": N_("emergency")}
 TIERS = {
-    "primary": N_("primary care (township or community)"),
+    "primary": N_("primary care (village clinic, township or community)"),
     "secondary": N_("secondary care (county hospital)"),
     "tertiary": N_("tertiary care (city or provincial hospital)"),
 }
 SEX = {"female": N_("female"), "male": N_("male")}
+#: Between the items of a list in a sentence (an enumeration comma, "、", in Chinese).
+LIST_SEPARATOR = N_(", ")
+#: A code quoted in a sentence (with Chinese quotation marks in Chinese).
+QUOTED_CODE = N_('"{code}"')
 CLASSIFICATIONS = {
     "correct": N_("Correct: the right level of care."),
     "over_referral": N_("Over-referral: the patient did not need this level of care."),
@@ -92,6 +97,7 @@ CAPABILITIES = {
     "picu": N_("Paediatric intensive care"),
     "nicu": N_("Neonatal intensive care"),
     "icu": N_("Adult intensive care"),
+    "nebuliser": N_("Nebulised bronchodilators"),
 }
 DEPARTMENTS = {
     "general_practice": N_("General practice"),
@@ -179,6 +185,15 @@ class ReferralViewModel:
             return (self.chinese and thing.get("name_zh")) or thing["name"]
         return (self.chinese and thing.get("label_zh")) or thing["label"]
 
+    def join(self, items) -> str:
+        """Items of a list in a sentence, separated as the learner's language does."""
+        return self._(LIST_SEPARATOR).join(items)
+
+    def _quoted_codes(self, text: str) -> str:
+        """'"a", "b"' (a domain message's list of codes) quoted and separated in words."""
+        codes = re.findall(r'"([^"]*)"', text)
+        return self.join(self._(QUOTED_CODE).format(code=c) for c in codes) if codes else text
+
     def _points(self, earned: float, possible: float) -> str:
         return self.ngettext(
             "{earned} of {possible} point", "{earned} of {possible} points", int(possible)
@@ -215,9 +230,13 @@ class ReferralViewModel:
             ("own_tier", TIERS),
             ("action", ACTIONS),
             ("phase", PHASE_NAMES),
+            ("disposition", DISPOSITIONS),
+            ("priority", PRIORITY_SHORT),
         ):
             if isinstance(words.get(key), str):
                 words[key] = self._label(labels, words[key])
+        if isinstance(words.get("nearest"), str):
+            words["nearest"] = self._quoted_codes(words["nearest"])
         if words.get("code") in terms:
             words["code"] = terms[words["code"]]
         return words
@@ -343,10 +362,10 @@ class ReferralViewModel:
             "label": self._institution_label(institution),
             # Joined here, once: the template's `join` escapes every item on its own, and the
             # decision form lists every hospital of the consortium with its whole lists.
-            "capabilities": ", ".join(
+            "capabilities": self.join(
                 self._label(CAPABILITIES, c) for c in institution["capabilities"]
             ),
-            "departments": ", ".join(
+            "departments": self.join(
                 self._label(DEPARTMENTS, d) for d in institution["departments"]
             ),
         }
@@ -512,7 +531,7 @@ class ReferralViewModel:
             ]
             if receivers:
                 able = self._("Hospitals of the consortium that can take the patient: {names}.")
-                details.append(able.format(names=", ".join(receivers)))
+                details.append(able.format(names=self.join(receivers)))
         classification = feedback["classification"]
         return {
             "classification": self._label(CLASSIFICATIONS, classification),

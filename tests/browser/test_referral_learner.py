@@ -47,7 +47,7 @@ def decide(page, fields: dict) -> None:
     tick(form, "priority", [fields["priority"]])
     tick(form, "recognised_red_flags", on_the_page(fields.get("red_flags", []), "red_flags"))
     if "target" in fields:
-        form.locator('select[name="target_institution_id"]').select_option(fields["target"])
+        form.locator(f'input[name="target_institution_id"][value="{fields["target"]}"]').check()
         # only the chosen hospital's departments can be picked
         departments = form.locator('select[name="department"]')
         wrong = departments.evaluate(
@@ -223,3 +223,57 @@ def test_an_author_edits_a_finding_in_the_form_and_a_blank_one_is_marked(clean_p
     expect(measures).to_have_value("respiratory_rate: 56")
     page.get_by_role("button", name="XML or JSON").click()
     expect(page.locator('[data-role="source"]')).to_have_value(re.compile("Temperature, axillary"))
+
+
+def test_a_doctor_who_kept_the_emergency_reads_what_the_county_found_after_the_ambulance(
+    clean_page,
+):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    page.goto(scenario_path(page, demo_exercise(NAME).scenario.title, "bt_township_kept"))
+    decide(page, {"disposition": "manage_locally", "priority": "urgent"})
+    answer = page.locator(".cme-referral-answer")
+    expect(answer).to_contain_text("confused on arrival by ambulance")
+    expect(answer).to_contain_text("Discharged home on day 6")
+    expect(answer).not_to_contain_text("Discharged home on day 4")
+
+
+def test_on_a_360_px_phone_every_receiving_hospital_is_read_in_full(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    page.goto(scenario_path(page, demo_exercise(NAME).scenario.title, "bt_township_narrow"))
+    form = page.locator('form[data-action="decide"]')
+    hospitals = form.get_by_role("group", name="Receiving hospital")
+    for institution in demo_exercise(NAME).consortium.institutions:
+        if institution.id == demo_exercise(NAME).institution.id:
+            continue
+        choice = hospitals.get_by_role("radio", name=re.compile(re.escape(institution.name)))
+        label = choice.locator("xpath=ancestor::label")
+        box = label.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], institution.id
+        # nothing of the name is clipped: the label is as wide as its text needs
+        assert label.evaluate("el => el.scrollWidth <= el.clientWidth"), institution.id
+    choice = hospitals.get_by_role("radio", name=re.compile("Dongxian County"))
+    choice.focus()
+    page.keyboard.press("Space")
+    expect(choice).to_be_checked()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_township_doctor_reading_chinese_tells_the_three_urgencies_apart(clean_page):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    page.goto(
+        scenario_path(page, demo_exercise(NAME).scenario.title, "bt_township_zh") + "&lang=zh-cn"
+    )
+    form = page.locator('form[data-action="decide"]')
+    urgencies = form.locator('input[name="priority"]').evaluate_all(
+        "inputs => inputs.map(i => i.closest('label').innerText.split('：')[0].trim())"
+    )
+    assert urgencies == ["常规", "加急", "紧急"]
+    departments = form.locator('select[name="department"] option').all_inner_texts()
+    assert "急诊科" in departments and "紧急" not in departments
+    text = form.inner_text()
+    for other_name in ("危险征象", "红色警示", "附加资料", "主要检查所见"):
+        assert other_name not in text
+    assert "危险信号" in text and "补充资料" in text

@@ -609,9 +609,9 @@ def refused(learner: Learner, action: str, words: str, **fields) -> dict:
         ({"target_institution_id": "no-such-hospital"}, 'no institution "no-such-hospital"'),
         (
             {"target_institution_id": "riverside-community"},
-            '"Riverside Community Health Service Centre" gives primary care (township or '
-            "community), and your institution gives primary care (township or community): "
-            "sending the patient there is not an upward referral.",
+            '"Riverside Community Health Service Centre" gives primary care (village clinic, '
+            "township or community), and your institution gives primary care (village clinic, "
+            "township or community): sending the patient there is not an upward referral.",
         ),
         ({"priority": "routine"}, 'An emergency transfer has priority "emergency"'),
         ({"department": ""}, "Choose the institution and department you refer to."),

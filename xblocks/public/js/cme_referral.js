@@ -1,13 +1,13 @@
-/* The referral exercise's form: once a receiving hospital is chosen, the department list
- * offers only that hospital's departments (each option names the hospitals that have it in
- * data-at). Progressive enhancement: without this script every department is listed and the
+/* The referral exercise's form: once a receiving hospital is chosen (a radio button), the
+ * department list offers only that hospital's departments (each option names the hospitals that
+ * have it in data-at). Progressive enhancement: without this script every department is listed and the
  * server refuses one the chosen hospital lacks, naming both. No business rule here: which
  * referral is right is the server's answer. */
 (function (global) {
   'use strict';
   if (global.CmeReferralDepartments) { return; }  /* several referral blocks on one page */
 
-  var HOSPITAL = '.cme-referral select[name="target_institution_id"]';
+  var HOSPITAL = '.cme-referral input[name="target_institution_id"]';
   var DEPARTMENT = '.cme-referral select[name="department"]';
 
   function narrow(hospital) {
@@ -32,7 +32,7 @@
   document.addEventListener('focusin', function (event) {
     var target = event.target;
     if (!target.matches || !target.matches(DEPARTMENT) || !target.form) { return; }
-    var hospital = target.form.querySelector('select[name="target_institution_id"]');
+    var hospital = target.form.querySelector('input[name="target_institution_id"]:checked');
     if (hospital) { narrow(hospital); }
   });
 

@@ -39,8 +39,27 @@
     return schema;
   };
 
-  SchemaForm.prototype.label = function (name) {
-    return this.config.fields[name] || name;
+  /* A field's label: the one for its place (`visits.findings`) before the one for its name. */
+  SchemaForm.prototype.label = function (name, path) {
+    var place = (path || '').replace(/\[\d+\]/g, '');
+    return this.config.fields[place] || this.config.fields[name] || name;
+  };
+
+  /* Codes the server suggests for a text field at this place: a datalist the input offers. */
+  SchemaForm.prototype.suggest = function (input, path) {
+    var offered = (this.config.suggest || {})[path.replace(/\[\d+\]/g, '')];
+    if (!offered || !offered.length) { return null; }
+    var list = document.createElement('datalist');
+    list.id = 'cme-sf-list-' + (++counter);
+    offered.forEach(function (entry) {
+      var option = document.createElement('option');
+      option.value = entry.value;
+      option.label = entry.label;
+      option.textContent = entry.label;
+      list.appendChild(option);
+    });
+    input.setAttribute('list', list.id);
+    return list;
   };
 
   SchemaForm.prototype.valueLabel = function (value) {
@@ -124,7 +143,7 @@
     }
     if (schema.type === 'object') {
       if (value === undefined || value === null) { holder[name] = value = this.blank(schema); }
-      return this.object(schema, value, path, this.label(name));
+      return this.object(schema, value, path, this.label(name, path));
     }
     if (schema.type === 'array' && items && (items.type === 'object' || items.oneOf)) {
       if (!Array.isArray(value)) { holder[name] = value = []; }
@@ -135,13 +154,14 @@
     wrap.className = 'cme-sf-field';
     var label = document.createElement('label');
     label.htmlFor = id;
-    label.textContent = this.label(name);
+    label.textContent = this.label(name, path);
     var input;
+    var offered = null;
     if (schema.type === 'array' && items && items.enum) {
       // A few codes (tiers, titles): one checkbox each.
       var group = document.createElement('fieldset');
       var legend = document.createElement('legend');
-      legend.textContent = this.label(name);
+      legend.textContent = this.label(name, path);
       group.appendChild(legend);
       if (!Array.isArray(value)) { holder[name] = value = []; }
       items.enum.forEach(function (code) {
@@ -220,7 +240,7 @@
     } else {
       var long = this.config.long.indexOf(name) >= 0;
       input = document.createElement(long ? 'textarea' : 'input');
-      if (long) { input.rows = 4; } else { input.type = 'text'; }
+      if (long) { input.rows = 4; } else { input.type = 'text'; offered = this.suggest(input, path); }
       input.value = value === null || value === undefined ? '' : value;
       input.addEventListener('input', function () {
         holder[name] = input.value === '' && schema.nullable ? null : input.value;
@@ -231,6 +251,7 @@
     input.dataset.path = path;
     wrap.appendChild(label);
     wrap.appendChild(input);
+    if (offered) { wrap.appendChild(offered); }
     return wrap;
   };
 
@@ -250,7 +271,7 @@
     box.dataset.path = path + '.__present';
     var label = document.createElement('label');
     label.htmlFor = id;
-    label.textContent = this.config.text.include + ': ' + this.label(name);
+    label.textContent = this.config.text.include + ': ' + this.label(name, path);
     toggle.appendChild(box);
     toggle.appendChild(label);
     wrap.appendChild(toggle);
@@ -258,7 +279,7 @@
       holder[name] = box.checked ? self.blank(inner) : null;
       self.changed(true);
     });
-    if (box.checked) { wrap.appendChild(this.object(inner, holder[name], path, this.label(name))); }
+    if (box.checked) { wrap.appendChild(this.object(inner, holder[name], path, this.label(name, path))); }
     return wrap;
   };
 
@@ -270,7 +291,11 @@
     wrap.className = 'cme-sf-field';
     var label = document.createElement('label');
     label.htmlFor = id;
-    label.textContent = this.label(name) + ' (' + this.config.text.pairs + ')';
+    label.textContent = this.label(name, path) + ' (' + this.config.text.pairs + ')';
+    var known = (this.config.suggest || {})[path.replace(/\[\d+\]/g, '')];
+    if (known) {  // the names the server knows, e.g. a rule set's measures
+      label.textContent += ': ' + known.map(function (entry) { return entry.value; }).join(', ');
+    }
     var input = document.createElement('textarea');
     input.rows = 2;
     input.id = id;
@@ -308,15 +333,16 @@
     box.className = 'cme-sf-list';
     box.dataset.path = path;
     var legend = document.createElement('legend');
-    legend.textContent = this.label(name);
+    legend.textContent = this.label(name, path);
     box.appendChild(legend);
     var ol = document.createElement('ol');
+    var itemName = (this.config.item_names || {})[name] || self.config.text.item;
     list.forEach(function (item, index) {
       var li = document.createElement('li');
       li.className = 'cme-card';
       var itemPath = path + '[' + index + ']';
       var title = (item && (item.title || item.label || item.text || item.id)) ||
-        self.config.text.item + ' ' + (index + 1);
+        itemName + ' ' + (index + 1);
       var schemaOfItem = itemSchema;
       if (itemSchema.oneOf) {  // a question: its kind decides its fields
         var key = itemSchema.discriminator.propertyName;
@@ -379,7 +405,7 @@
     box.appendChild(ol);
     var add = document.createElement('button');
     add.type = 'button';
-    add.textContent = this.config.text.add + ': ' + this.label(name);
+    add.textContent = this.config.text.add + ': ' + this.label(name, path);
     add.addEventListener('click', function () {
       list.push(self.blank(itemSchema.oneOf ? itemSchema.oneOf[0] : itemSchema));
       self.changed(true);

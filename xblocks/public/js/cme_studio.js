@@ -103,6 +103,13 @@
         b.setAttribute('aria-pressed', String(b.dataset.editorMode === mode));
       });
     }
+    /* A pasted whole block's own parts go to their boxes before the scenario is split off. */
+    function fillBoxes(boxes) {
+      Object.keys(boxes).forEach(function (name) {
+        var box = form.querySelector('textarea[name="' + name + '"]');
+        if (box && boxes[name]) { box.value = boxes[name]; }
+      });
+    }
     function startForm(value) {
       editor = new global.CmeSchemaForm(formPane, JSON.parse(configNode.textContent), value,
         function (current) { source.value = JSON.stringify(current, null, 2); });
@@ -119,6 +126,7 @@
         if ((mode === 'form') === !formPane.hidden) { return; }
         submit('validate', false).then(function (body) {
           if (!body) { return; }
+          fillBoxes(body.boxes || {});
           if (mode === 'form') { startForm(body.data); } else { source.value = body.source; }
           showMode(mode);
         });
