@@ -23,6 +23,7 @@ import nh3
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -740,8 +741,20 @@ class Stage(_Authored):
         return list(dict.fromkeys(found))
 
 
+def _share(value: Any) -> Any:
+    """A pass mark as a share of the points: 75 (a percentage) is read as 0.75."""
+    if isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value  # the field's own check names the problem
+    return number / 100 if 1 < number <= 100 else value
+
+
 class ScoringPolicy(_Authored):
-    pass_threshold: float = Field(default=0.6, ge=0, le=1)
+    #: A share of the points (0.75), or a percentage (75).
+    pass_threshold: Annotated[float, BeforeValidator(_share)] = Field(default=0.6, ge=0, le=1)
     max_attempts: int = Field(default=1, ge=1, le=20)
     allow_restart: bool = False
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")

@@ -39,7 +39,7 @@ FIELD_LABELS = {
     "sex": N_("Sex"),
     "setting": N_("Where the patient presents"),
     "scoring": N_("Scoring"),
-    "pass_threshold": N_("Pass mark (0 to 1)"),
+    "pass_threshold": N_("Pass mark (a share from 0 to 1, or a percentage such as 75)"),
     "max_attempts": N_("Attempts per question"),
     "allow_restart": N_("Learners may start again"),
     "currency": N_("Currency (3 letters)"),

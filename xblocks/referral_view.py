@@ -12,6 +12,7 @@ from typing import Any
 from referral_tracking import RUBRIC_LABELS
 
 from .messages import N_, translate_code
+from .numbers import points_text
 
 DISPOSITIONS = {
     "manage_locally": N_("Manage here"),
@@ -195,9 +196,7 @@ class ReferralViewModel:
         return self.join(self._(QUOTED_CODE).format(code=c) for c in codes) if codes else text
 
     def _points(self, earned: float, possible: float) -> str:
-        return self.ngettext(
-            "{earned} of {possible} point", "{earned} of {possible} points", int(possible)
-        ).format(earned=_number(earned), possible=_number(possible))
+        return points_text(self.ngettext, earned, possible)
 
     def _days(self, days: int) -> str:
         return self.ngettext("{count} day", "{count} days", days).format(count=days)

@@ -361,3 +361,17 @@ def test_a_control_character_that_no_course_export_could_hold_is_refused_by_name
     assert "U+00" in message
     data = one_stage(content="<p>Line one\nline two\ttabbed</p>")  # ordinary white space is fine
     Case.model_validate(data)
+
+
+@pytest.mark.parametrize(("given", "kept"), [(75, 0.75), ("75", 0.75), (0.75, 0.75), (1, 1.0)])
+def test_a_pass_mark_given_as_a_percentage_is_taken_as_its_share(given, kept):
+    from case_teaching.schema import ScoringPolicy
+
+    assert ScoringPolicy(pass_threshold=given).pass_threshold == kept
+
+
+def test_a_pass_mark_above_a_hundred_is_refused():
+    from case_teaching.schema import ScoringPolicy
+
+    with pytest.raises(ValidationError):
+        ScoringPolicy(pass_threshold=120)
