@@ -502,6 +502,11 @@ class AnalyticsRequest(StrictRequest):
     action: Literal["analytics"] = "analytics"
 
 
+class UpgradeRequest(StrictRequest):
+    action: Literal["upgrade"] = "upgrade"
+    version: str = Field(min_length=1, max_length=40)
+
+
 # ---- the block ------------------------------------------------------------------------------
 
 
@@ -690,6 +695,7 @@ class ReferralBlock(ExerciseMixin, XBlock):
         if view_context["staff"]:
             view_context["csv_url"] = self.runtime.handler_url(self, "analytics_csv")
             view_context["ruleset_notice"] = self._ruleset_notice(self.exercise.ruleset)
+            view_context["ruleset_upgrade"] = self._ruleset_upgrade()
         html = render_template("referral/student.html", view_context, self.i18n)
         fragment = Fragment(html)
         add_assets(
@@ -1157,6 +1163,42 @@ class ReferralBlock(ExerciseMixin, XBlock):
             notice=(self.chinese and ruleset.notice_zh) or ruleset.notice,
             newest=newest,
         )
+
+    def _ruleset_upgrade(self) -> dict[str, str] | None:
+        """The one-click move to the newest shipped version, for an exercise on an older one
+        of a shipped rule set (None: nothing to move to, or the author's own rule set)."""
+        stored = stored_content(self.content_json)
+        ruleset = self.exercise.ruleset
+        if stored.ruleset is not None or ruleset.status == "current":
+            return None
+        newest = shipped_ruleset_versions().get(ruleset.id, [ruleset.version])[-1]
+        if newest == ruleset.version:
+            return None
+        label = self.gettext("Move this exercise to version {version}").format(version=newest)
+        return {"version": newest, "label": label}
+
+    @json_action(UpgradeRequest, author_only=True)
+    def upgrade_ruleset(self, data: UpgradeRequest, suffix: str = "") -> Response | dict[str, Any]:
+        """Move the exercise to the newest shipped version of its rule set (what the notice of a
+        withdrawn or superseded version offers); learners part-way are told, as after a save."""
+        done = self.gettext(
+            "This exercise now uses version {version} of the rule set. Reload the page to see it."
+        ).format(version=data.version)
+        if self.exercise.ruleset.version == data.version and self._ruleset_upgrade() is None:
+            return {"message": done}  # moved already (a second click, another tab)
+        offer = self._ruleset_upgrade()
+        if offer is None or offer["version"] != data.version:
+            message = self.gettext(
+                "This exercise cannot be moved to version {version}: reload the page to see the "
+                "version it can move to."
+            ).format(version=data.version)
+            return json_response({"error": message}, 400)
+        stored = stored_content(self.content_json)
+        scenario = stored.scenario.model_copy(update={"ruleset_version": data.version})
+        upgraded = StoredContent(scenario=scenario, ruleset=None, consortium=stored.consortium)
+        fit(upgraded)
+        self.content_json = upgraded.model_dump_json()
+        return {"message": done}
 
     def _ruleset_help(self, ruleset_id: str, version: str | None = None) -> str:
         """What leaving the rule set empty means: the shipped one the scenario names, at the

@@ -1299,6 +1299,34 @@ def test_an_exercise_pinned_to_a_withdrawn_version_tells_staff_and_the_author_ho
     assert notice in learner_page and "write 2.0 as the rule set version" not in learner_page
 
 
+def test_staff_move_an_exercise_off_a_withdrawn_version_in_one_click(workbench, usages):
+    """The notice offers the upgrade: one button moves the exercise to the newest version;
+    learners cannot, and a version other than the one offered is refused."""
+    scenario_id, usage_id = usages["hypertension_township"]
+    pinned = load_demo_scenario("hypertension_township").model_copy(
+        update={"ruleset_version": "1.0"}
+    )
+    assert studio(workbench, usage_id, pinned.model_dump_json()).status_code == 200
+    staff_page = html.unescape(
+        workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
+    )
+    assert 'data-handler="upgrade_ruleset"' in staff_page
+    assert "Move this exercise to version 2.0" in staff_page
+    body = {"action": "upgrade", "version": "2.0"}
+    assert workbench.handler(usage_id, "upgrade_ruleset", body, "student_1").status_code == 403
+    wrong = workbench.handler(usage_id, "upgrade_ruleset", body | {"version": "1.5"}, "staff")
+    assert wrong.status_code == 400 and "cannot be moved to version 1.5" in wrong.json()["error"]
+    assert workbench.block(usage_id, "staff").exercise.ruleset.version == "1.0"
+
+    moved = workbench.handler(usage_id, "upgrade_ruleset", body, "staff")
+    assert moved.status_code == 200, moved.content
+    assert "now uses version 2.0" in moved.json()["message"]
+    assert workbench.block(usage_id, "staff").exercise.ruleset.version == "2.0"
+    staff_page = workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
+    assert 'data-role="ruleset-notice"' not in staff_page
+    assert 'data-handler="upgrade_ruleset"' not in staff_page
+
+
 def test_an_exercise_on_the_current_version_shows_no_notice(workbench, usages):
     scenario_id, _usage_id = usages["hypertension_township"]
     staff_page = workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()

@@ -34,6 +34,7 @@ STAFF_ONLY = {
     ("cme_referral", "export_scenario"),
     ("cme_referral", "reset_learner"),
     ("cme_referral", "studio_submit"),
+    ("cme_referral", "upgrade_ruleset"),
     ("cme_credit", "evaluation_csv"),
     ("cme_credit", "export_csv"),
     ("cme_credit", "export_settings"),
@@ -64,6 +65,7 @@ STAFF_BODIES = {
     "report": {"action": "report"},
     "push_lrs": {"action": "push"},
     "revoke": {"learner": "student_1", "reason": "Attended for a colleague."},
+    "upgrade_ruleset": {"action": "upgrade", "version": "2.0"},
 }
 REFUSAL = re.compile(r"\w+ \w+ \w+.*[.!?]$")
 
