@@ -41,6 +41,8 @@ def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_en
             "sulfonylurea_hypoglycaemia",
             "paediatric_septic_shock",
             "paediatric_septic_shock.en",
+            "febrile_status_epilepticus",
+            "febrile_status_epilepticus.en",
         ]
     )
     assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)

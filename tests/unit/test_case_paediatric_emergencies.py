@@ -9,6 +9,7 @@ from case_teaching import ENGLISH, load_demo_case
 from tests.unit.test_case_learner_view import walk
 
 SEPSIS = ["paediatric_septic_shock", "paediatric_septic_shock" + ENGLISH]
+SEIZURE = ["febrile_status_epilepticus", "febrile_status_epilepticus" + ENGLISH]
 
 
 def harmful_options(case, question_id: str) -> set[str]:
@@ -24,40 +25,58 @@ def final(case, decisions: dict[str, str]):
     return last.progress
 
 
-@pytest.mark.parametrize("name", SEPSIS)
-def test_a_doctor_who_keeps_pushing_fluid_into_an_overloaded_child_meets_pulmonary_oedema(name):
+#: The killer choice of each case that sends the child down the worse path:
+#: (cases, question, option, stages of the worse path, stage of the expert path it misses).
+KILLER_BRANCHES = [
+    (SEPSIS, "next-step", "more-fluid", {"overload"}, "transfer"),
+    (SEIZURE, "next-drug", "third-diazepam", {"apnoea", "picu-transfer"}, "after-seizure"),
+]
+
+
+@pytest.mark.parametrize(
+    "name, question, choice, detour, missed",
+    [(name, *rest) for names, *rest in KILLER_BRANCHES for name in names],
+)
+def test_the_killer_choice_scores_nothing_and_leads_to_the_worse_outcome(
+    name, question, choice, detour, missed
+):
+    """Pushing fluid into an overloaded child (pulmonary oedema), a third benzodiazepine dose
+    (apnoea and intubation)."""
     case = load_demo_case(name)
-    assert "more-fluid" in harmful_options(case, "next-step")
-    progress = final(case, {"next-step": "more-fluid"})
-    assert "overload" in progress.path and "transfer" not in progress.path
-    assert progress.answer("next-step").credit == 0
+    assert choice in harmful_options(case, question)
+    progress = final(case, {question: choice})
+    assert detour <= set(progress.path) and missed not in progress.path
+    assert progress.answer(question).credit == 0
     assert not progress.passed
 
 
-@pytest.mark.parametrize("name", SEPSIS)
-def test_the_first_bolus_is_10_to_20_ml_per_kg_of_the_childs_weight_and_never_more(name):
+#: Every dose and volume the learner works out from the child's weight:
+#: (cases, question, the ends of the accepted range, answers refused (half and double),
+#: a heavier patient's weight and the maximum it is capped at, or None).
+DOSE_RANGES = [
+    (SEPSIS, "bolus-volume", (140, 280), (70, 420), None),  # 10-20 mL/kg
+    (SEPSIS, "ceftriaxone-dose", (840, 1400), (560, 2800), (30, 2000)),  # 60-100 mg/kg, 2 g
+    (SEPSIS, "adrenaline-rate", (0.7, 2.1), (0.14, 14), None),  # 0.05-0.15 µg/kg/min
+    (SEIZURE, "diazepam-dose", (2.2, 3.3), (1.1, 5.5), (50, 10)),  # 0.2-0.3 mg/kg, 10 mg
+    (SEIZURE, "levetiracetam-dose", (440, 660), (220, 1100), (100, 4500)),  # 40-60 mg/kg
+]
+
+
+@pytest.mark.parametrize(
+    "name, question, accepted, refused, capped",
+    [(name, *rest) for names, *rest in DOSE_RANGES for name in names],
+)
+def test_each_dose_is_worked_out_from_the_weight_within_its_range_and_capped(
+    name, question, accepted, refused, capped
+):
     case = load_demo_case(name)
-    bolus, patient = case.question("bolus-volume")[1], case.patient
-    assert patient.weight_kg == 14
-    assert bolus.accepts(140, patient) and bolus.accepts(280, patient)
-    assert not bolus.accepts(70, patient) and not bolus.accepts(420, patient)
-
-
-@pytest.mark.parametrize("name", SEPSIS)
-def test_ceftriaxone_is_dosed_by_weight_and_capped_at_2_g_for_a_heavier_child(name):
-    case = load_demo_case(name)
-    dose = case.question("ceftriaxone-dose")[1]
-    assert dose.expected(case.patient) == (1120, False)
-    heavier = case.patient.model_copy(update={"weight_kg": 30})
-    assert dose.expected(heavier) == (2000, True)
-
-
-@pytest.mark.parametrize("name", SEPSIS)
-def test_the_adrenaline_rate_is_a_starting_dose_not_a_tenfold_error(name):
-    case = load_demo_case(name)
-    rate, patient = case.question("adrenaline-rate")[1], case.patient
-    assert rate.accepts(1.4, patient) and rate.accepts(0.7, patient)
-    assert not rate.accepts(14, patient) and not rate.accepts(0.14, patient)
+    dose, patient = case.question(question)[1], case.patient
+    assert all(dose.accepts(given, patient) for given in accepted)
+    assert not any(dose.accepts(given, patient) for given in refused)
+    if capped:
+        weight, maximum = capped
+        heavier = patient.model_copy(update={"weight_kg": weight})
+        assert dose.expected(heavier) == (maximum, True)
 
 
 @pytest.mark.parametrize("name", SEPSIS)
@@ -67,3 +86,13 @@ def test_antibiotics_come_in_the_first_hour_and_a_ct_first_is_a_killer_option(na
     assert {"ct-first", "d5w"} == harmful_options(case, "first-hour-orders")
     assert "fever-only" in harmful_options(case, "recognition")
     assert {"stop-adrenaline", "family-car"} == harmful_options(case, "handover")
+
+
+@pytest.mark.parametrize("name", SEIZURE)
+def test_parents_are_never_told_to_force_something_into_the_mouth_or_to_stop_vaccines(name):
+    case = load_demo_case(name)
+    assert {"chopsticks", "renzhong", "no-vaccines"} == harmful_options(case, "education")
+    assert {"spoon", "alcohol", "oral-ibuprofen"} == harmful_options(case, "first-minutes")
+    assert "home" in harmful_options(case, "disposition")
+    assert "private-car" in harmful_options(case, "after-first-dose")
+    assert "flumazenil" in harmful_options(case, "apnoea-plan")
