@@ -14,7 +14,11 @@ ENGLISH = ".en"
 
 #: Demo cases written in Chinese first, each with its English version (same stages, findings,
 #: questions and answer key; only the text differs).
-CHINESE_DEMO_CASES: tuple[str, ...] = ("paediatric_septic_shock", "febrile_status_epilepticus")
+CHINESE_DEMO_CASES: tuple[str, ...] = (
+    "paediatric_septic_shock",
+    "febrile_status_epilepticus",
+    "neonatal_fever",
+)
 
 #: Demo cases for the workbench course, by name, in the order a course would offer them.
 DEMO_CASES: tuple[str, ...] = (

@@ -43,6 +43,8 @@ def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_en
             "paediatric_septic_shock.en",
             "febrile_status_epilepticus",
             "febrile_status_epilepticus.en",
+            "neonatal_fever",
+            "neonatal_fever.en",
         ]
     )
     assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)

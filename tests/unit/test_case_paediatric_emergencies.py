@@ -10,6 +10,7 @@ from tests.unit.test_case_learner_view import walk
 
 SEPSIS = ["paediatric_septic_shock", "paediatric_septic_shock" + ENGLISH]
 SEIZURE = ["febrile_status_epilepticus", "febrile_status_epilepticus" + ENGLISH]
+NEONATE = ["neonatal_fever", "neonatal_fever" + ENGLISH]
 
 
 def harmful_options(case, question_id: str) -> set[str]:
@@ -30,6 +31,9 @@ def final(case, decisions: dict[str, str]):
 KILLER_BRANCHES = [
     (SEPSIS, "next-step", "more-fluid", {"overload"}, "transfer"),
     (SEIZURE, "next-drug", "third-diazepam", {"apnoea", "picu-transfer"}, "after-seizure"),
+    (NEONATE, "plan", "home-antipyretic", {"home-night", "return"}, "work-up"),
+    (NEONATE, "plan", "oral-antibiotic", {"home-night", "return"}, "work-up"),
+    (NEONATE, "plan", "observe-4h", {"home-night", "return"}, "work-up"),
 ]
 
 
@@ -59,6 +63,7 @@ DOSE_RANGES = [
     (SEPSIS, "adrenaline-rate", (0.7, 2.1), (0.14, 14), None),  # 0.05-0.15 µg/kg/min
     (SEIZURE, "diazepam-dose", (2.2, 3.3), (1.1, 5.5), (50, 10)),  # 0.2-0.3 mg/kg, 10 mg
     (SEIZURE, "levetiracetam-dose", (440, 660), (220, 1100), (100, 4500)),  # 40-60 mg/kg
+    (NEONATE, "cefotaxime-dose", (162, 198), (90, 360), None),  # 50 mg/kg ± 10 %
 ]
 
 
@@ -96,3 +101,14 @@ def test_parents_are_never_told_to_force_something_into_the_mouth_or_to_stop_vac
     assert "home" in harmful_options(case, "disposition")
     assert "private-car" in harmful_options(case, "after-first-dose")
     assert "flumazenil" in harmful_options(case, "apnoea-plan")
+
+
+@pytest.mark.parametrize("name", NEONATE)
+def test_a_febrile_neonate_is_never_sent_home_and_never_given_ceftriaxone(name):
+    case = load_demo_case(name)
+    plan = case.question("plan")[1]
+    assert [o.id for o in plan.options if not o.harmful] == ["admit"]
+    assert "ceftriaxone" in harmful_options(case, "antibiotics")
+    assert {"blood-culture", "cath-urine", "lp", "markers"} == keys(case, "evaluation")
+    assert {"wait-culture"} == harmful_options(case, "evaluation")
+    assert "lp-first" in harmful_options(case, "rescue")
