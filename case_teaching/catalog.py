@@ -18,6 +18,7 @@ CHINESE_DEMO_CASES: tuple[str, ...] = (
     "paediatric_septic_shock",
     "febrile_status_epilepticus",
     "neonatal_fever",
+    "neonatal_jaundice",
 )
 
 #: Demo cases for the workbench course, by name, in the order a course would offer them.

@@ -45,6 +45,8 @@ def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_en
             "febrile_status_epilepticus.en",
             "neonatal_fever",
             "neonatal_fever.en",
+            "neonatal_jaundice",
+            "neonatal_jaundice.en",
         ]
     )
     assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)

@@ -11,6 +11,7 @@ from tests.unit.test_case_learner_view import walk
 SEPSIS = ["paediatric_septic_shock", "paediatric_septic_shock" + ENGLISH]
 SEIZURE = ["febrile_status_epilepticus", "febrile_status_epilepticus" + ENGLISH]
 NEONATE = ["neonatal_fever", "neonatal_fever" + ENGLISH]
+JAUNDICE = ["neonatal_jaundice", "neonatal_jaundice" + ENGLISH]
 
 
 def harmful_options(case, question_id: str) -> set[str]:
@@ -34,6 +35,9 @@ KILLER_BRANCHES = [
     (NEONATE, "plan", "home-antipyretic", {"home-night", "return"}, "work-up"),
     (NEONATE, "plan", "oral-antibiotic", {"home-night", "return"}, "work-up"),
     (NEONATE, "plan", "observe-4h", {"home-night", "return"}, "work-up"),
+    (JAUNDICE, "plan", "sunlight", {"return", "exchange"}, "county"),
+    (JAUNDICE, "plan", "stop-breastfeeding", {"return", "exchange"}, "county"),
+    (JAUNDICE, "plan", "herbal", {"return", "exchange"}, "county"),
 ]
 
 
@@ -64,6 +68,7 @@ DOSE_RANGES = [
     (SEIZURE, "diazepam-dose", (2.2, 3.3), (1.1, 5.5), (50, 10)),  # 0.2-0.3 mg/kg, 10 mg
     (SEIZURE, "levetiracetam-dose", (440, 660), (220, 1100), (100, 4500)),  # 40-60 mg/kg
     (NEONATE, "cefotaxime-dose", (162, 198), (90, 360), None),  # 50 mg/kg ± 10 %
+    (JAUNDICE, "ivig-dose", (1.55, 3.1), (0.78, 6.2), None),  # 0.5-1 g/kg
 ]
 
 
@@ -112,3 +117,13 @@ def test_a_febrile_neonate_is_never_sent_home_and_never_given_ceftriaxone(name):
     assert {"blood-culture", "cath-urine", "lp", "markers"} == keys(case, "evaluation")
     assert {"wait-culture"} == harmful_options(case, "evaluation")
     assert "lp-first" in harmful_options(case, "rescue")
+
+
+@pytest.mark.parametrize("name", JAUNDICE)
+def test_a_jaundiced_baby_above_the_phototherapy_line_is_never_watched_at_home(name):
+    case = load_demo_case(name)
+    assert [o.id for o in case.question("plan")[1].options if not o.harmful] == ["refer-today"]
+    assert "observe-tomorrow" in harmful_options(case, "treatment")
+    assert "wait-morning" in harmful_options(case, "next-step")
+    assert {"sunlight-home", "glucose-water"} == harmful_options(case, "follow-up")
+    assert "county-tomorrow" in harmful_options(case, "emergency")
