@@ -19,6 +19,7 @@ CHINESE_DEMO_CASES: tuple[str, ...] = (
     "febrile_status_epilepticus",
     "neonatal_fever",
     "neonatal_jaundice",
+    "child_acute_asthma",
 )
 
 #: Demo cases for the workbench course, by name, in the order a course would offer them.

@@ -47,6 +47,8 @@ def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_en
             "neonatal_fever.en",
             "neonatal_jaundice",
             "neonatal_jaundice.en",
+            "child_acute_asthma",
+            "child_acute_asthma.en",
         ]
     )
     assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)

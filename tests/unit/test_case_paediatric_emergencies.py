@@ -12,6 +12,7 @@ SEPSIS = ["paediatric_septic_shock", "paediatric_septic_shock" + ENGLISH]
 SEIZURE = ["febrile_status_epilepticus", "febrile_status_epilepticus" + ENGLISH]
 NEONATE = ["neonatal_fever", "neonatal_fever" + ENGLISH]
 JAUNDICE = ["neonatal_jaundice", "neonatal_jaundice" + ENGLISH]
+ASTHMA = ["child_acute_asthma", "child_acute_asthma" + ENGLISH]
 
 
 def harmful_options(case, question_id: str) -> set[str]:
@@ -38,6 +39,7 @@ KILLER_BRANCHES = [
     (JAUNDICE, "plan", "sunlight", {"return", "exchange"}, "county"),
     (JAUNDICE, "plan", "stop-breastfeeding", {"return", "exchange"}, "county"),
     (JAUNDICE, "plan", "herbal", {"return", "exchange"}, "county"),
+    (ASTHMA, "disposition", "home", {"night", "life-threatening"}, "county"),
 ]
 
 
@@ -69,6 +71,8 @@ DOSE_RANGES = [
     (SEIZURE, "levetiracetam-dose", (440, 660), (220, 1100), (100, 4500)),  # 40-60 mg/kg
     (NEONATE, "cefotaxime-dose", (162, 198), (90, 360), None),  # 50 mg/kg ± 10 %
     (JAUNDICE, "ivig-dose", (1.55, 3.1), (0.78, 6.2), None),  # 0.5-1 g/kg
+    (ASTHMA, "prednisone-dose", (19, 38), (9.5, 76), (30, 40)),  # 1-2 mg/kg, 40 mg
+    (ASTHMA, "magnesium-dose", (475, 950), (237, 1900), (60, 2000)),  # 25-50 mg/kg, 2 g
 ]
 
 
@@ -127,3 +131,12 @@ def test_a_jaundiced_baby_above_the_phototherapy_line_is_never_watched_at_home(n
     assert "wait-morning" in harmful_options(case, "next-step")
     assert {"sunlight-home", "glucose-water"} == harmful_options(case, "follow-up")
     assert "county-tomorrow" in harmful_options(case, "emergency")
+
+
+@pytest.mark.parametrize("name", ASTHMA)
+def test_a_child_in_an_asthma_attack_is_never_sedated_nor_sent_home_on_a_reliever_alone(name):
+    case = load_demo_case(name)
+    assert {"sedative", "codeine"} == harmful_options(case, "first-hour-care")
+    assert "sedate" in harmful_options(case, "escalate")
+    assert {"stop-when-well", "saba-only"} == harmful_options(case, "discharge-plan")
+    assert {"oxygen", "saba", "ipratropium", "steroid"} == keys(case, "first-hour-care")
