@@ -20,6 +20,7 @@ CHINESE_DEMO_CASES: tuple[str, ...] = (
     "neonatal_fever",
     "neonatal_jaundice",
     "child_acute_asthma",
+    "severe_hfmd",
 )
 
 #: Demo cases for the workbench course, by name, in the order a course would offer them.

@@ -49,6 +49,8 @@ def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_en
             "neonatal_jaundice.en",
             "child_acute_asthma",
             "child_acute_asthma.en",
+            "severe_hfmd",
+            "severe_hfmd.en",
         ]
     )
     assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)

@@ -13,6 +13,7 @@ SEIZURE = ["febrile_status_epilepticus", "febrile_status_epilepticus" + ENGLISH]
 NEONATE = ["neonatal_fever", "neonatal_fever" + ENGLISH]
 JAUNDICE = ["neonatal_jaundice", "neonatal_jaundice" + ENGLISH]
 ASTHMA = ["child_acute_asthma", "child_acute_asthma" + ENGLISH]
+HFMD = ["severe_hfmd", "severe_hfmd" + ENGLISH]
 
 
 def harmful_options(case, question_id: str) -> set[str]:
@@ -40,6 +41,8 @@ KILLER_BRANCHES = [
     (JAUNDICE, "plan", "stop-breastfeeding", {"return", "exchange"}, "county"),
     (JAUNDICE, "plan", "herbal", {"return", "exchange"}, "county"),
     (ASTHMA, "disposition", "home", {"night", "life-threatening"}, "county"),
+    (HFMD, "stage-and-plan", "home", {"home-night", "critical-return"}, "ward"),
+    (HFMD, "stage-3-plan", "fluid-bolus", {"pulmonary-haemorrhage"}, "transfer"),
 ]
 
 
@@ -73,6 +76,8 @@ DOSE_RANGES = [
     (JAUNDICE, "ivig-dose", (1.55, 3.1), (0.78, 6.2), None),  # 0.5-1 g/kg
     (ASTHMA, "prednisone-dose", (19, 38), (9.5, 76), (30, 40)),  # 1-2 mg/kg, 40 mg
     (ASTHMA, "magnesium-dose", (475, 950), (237, 1900), (60, 2000)),  # 25-50 mg/kg, 2 g
+    (HFMD, "mannitol-volume", (27, 33), (15, 60), (150, 250)),  # 0.5 g/kg as 20 %
+    (HFMD, "ibuprofen-dose", (60, 120), (30, 240), (60, 400)),  # 5-10 mg/kg, 400 mg
 ]
 
 
@@ -140,3 +145,12 @@ def test_a_child_in_an_asthma_attack_is_never_sedated_nor_sent_home_on_a_relieve
     assert "sedate" in harmful_options(case, "escalate")
     assert {"stop-when-well", "saba-only"} == harmful_options(case, "discharge-plan")
     assert {"oxygen", "saba", "ipratropium", "steroid"} == keys(case, "first-hour-care")
+
+
+@pytest.mark.parametrize("name", HFMD)
+def test_a_child_with_severe_hfmd_gets_no_fluid_bolus_and_no_aciclovir(name):
+    case = load_demo_case(name)
+    assert {"bolus", "acyclovir-iv"} == harmful_options(case, "ward-orders")
+    assert "fluid-bolus" in harmful_options(case, "stage-3-plan")
+    assert "more-fluid" in harmful_options(case, "critical-plan")
+    assert {"persistent-fever", "myoclonus", "wbc", "glucose"} == keys(case, "warning-signs")
