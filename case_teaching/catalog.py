@@ -21,6 +21,7 @@ CHINESE_DEMO_CASES: tuple[str, ...] = (
     "neonatal_jaundice",
     "child_acute_asthma",
     "severe_hfmd",
+    "copd_exacerbation",
 )
 
 #: Demo cases for the workbench course, by name, in the order a course would offer them.

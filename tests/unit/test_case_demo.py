@@ -51,6 +51,8 @@ def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_en
             "child_acute_asthma.en",
             "severe_hfmd",
             "severe_hfmd.en",
+            "copd_exacerbation",
+            "copd_exacerbation.en",
         ]
     )
     assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)

@@ -1,7 +1,7 @@
-"""The paediatric and county emergency cases of issue 20, each in Chinese and in English: the
-doses and volumes a learner must work out from the child's weight, and the dangerous choices
-that must score nothing and lead to the worse outcome. docs/CLINICAL_REVIEW.md says what each
-case was checked against."""
+"""The paediatric, primary-care and county emergency cases of issue 20, each in Chinese and in
+English: the doses and volumes a learner must work out (mostly from the child's weight), and
+the dangerous choices that must score nothing and lead to the worse outcome.
+docs/CLINICAL_REVIEW.md says what each case was checked against."""
 
 import pytest
 
@@ -14,6 +14,7 @@ NEONATE = ["neonatal_fever", "neonatal_fever" + ENGLISH]
 JAUNDICE = ["neonatal_jaundice", "neonatal_jaundice" + ENGLISH]
 ASTHMA = ["child_acute_asthma", "child_acute_asthma" + ENGLISH]
 HFMD = ["severe_hfmd", "severe_hfmd" + ENGLISH]
+COPD = ["copd_exacerbation", "copd_exacerbation" + ENGLISH]
 
 
 def harmful_options(case, question_id: str) -> set[str]:
@@ -43,6 +44,7 @@ KILLER_BRANCHES = [
     (ASTHMA, "disposition", "home", {"night", "life-threatening"}, "county"),
     (HFMD, "stage-and-plan", "home", {"home-night", "critical-return"}, "ward"),
     (HFMD, "stage-3-plan", "fluid-bolus", {"pulmonary-haemorrhage"}, "transfer"),
+    (COPD, "o2-target", "turn-up", {"narcosis", "county-niv"}, "referral"),
 ]
 
 
@@ -78,6 +80,7 @@ DOSE_RANGES = [
     (ASTHMA, "magnesium-dose", (475, 950), (237, 1900), (60, 2000)),  # 25-50 mg/kg, 2 g
     (HFMD, "mannitol-volume", (27, 33), (15, 60), (150, 250)),  # 0.5 g/kg as 20 %
     (HFMD, "ibuprofen-dose", (60, 120), (30, 240), (60, 400)),  # 5-10 mg/kg, 400 mg
+    (COPD, "prednisone-dose", (30, 40), (20, 60), None),  # fixed 30-40 mg a day
 ]
 
 
@@ -154,3 +157,12 @@ def test_a_child_with_severe_hfmd_gets_no_fluid_bolus_and_no_aciclovir(name):
     assert "fluid-bolus" in harmful_options(case, "stage-3-plan")
     assert "more-fluid" in harmful_options(case, "critical-plan")
     assert {"persistent-fever", "myoclonus", "wbc", "glucose"} == keys(case, "warning-signs")
+
+
+@pytest.mark.parametrize("name", COPD)
+def test_an_old_man_with_copd_gets_controlled_oxygen_and_no_sedative(name):
+    case = load_demo_case(name)
+    assert {"high-flow", "diazepam"} == harmful_options(case, "first-orders")
+    assert "stay-iv" in harmful_options(case, "disposition")
+    assert "stop-o2-now" in harmful_options(case, "narcosis-plan")
+    assert {"home-high-o2", "long-steroid"} == harmful_options(case, "long-term")
