@@ -101,68 +101,70 @@ def test_each_dose_is_worked_out_from_the_weight_within_its_range_and_capped(
         assert dose.expected(heavier) == (maximum, True)
 
 
-@pytest.mark.parametrize("name", SEPSIS)
-def test_antibiotics_come_in_the_first_hour_and_a_ct_first_is_a_killer_option(name):
-    case = load_demo_case(name)
-    assert {"io", "bolus", "antibiotic", "glucose"} == keys(case, "first-hour-orders")
-    assert {"ct-first", "d5w"} == harmful_options(case, "first-hour-orders")
-    assert "fever-only" in harmful_options(case, "recognition")
-    assert {"stop-adrenaline", "family-car"} == harmful_options(case, "handover")
+#: The dangerous choices each case must mark harmful (killer options: they score the question
+#: zero and are named as harmful after the case), by question.
+KILLER_OPTIONS = [
+    (SEPSIS, "recognition", {"fever-only"}),  # "it's the fever": no resuscitation
+    (SEPSIS, "first-hour-orders", {"ct-first", "d5w"}),  # antibiotics wait; hypotonic bolus
+    (SEPSIS, "handover", {"stop-adrenaline", "family-car"}),
+    (SEIZURE, "state", {"simple-fs"}),  # waiting at 15 minutes
+    (SEIZURE, "first-minutes", {"spoon", "alcohol", "oral-ibuprofen"}),
+    (SEIZURE, "after-first-dose", {"private-car"}),
+    (SEIZURE, "disposition", {"home"}),
+    (SEIZURE, "apnoea-plan", {"flumazenil"}),
+    (SEIZURE, "education", {"chopsticks", "renzhong", "no-vaccines"}),
+    (NEONATE, "plan", {"home-antipyretic", "oral-antibiotic", "observe-4h"}),
+    (NEONATE, "evaluation", {"wait-culture"}),
+    (NEONATE, "antibiotics", {"ceftriaxone"}),  # jaundiced neonate
+    (NEONATE, "rescue", {"lp-first"}),  # lumbar puncture before antibiotics in shock
+    (JAUNDICE, "plan", {"sunlight", "stop-breastfeeding", "herbal"}),
+    (JAUNDICE, "treatment", {"observe-tomorrow"}),
+    (JAUNDICE, "next-step", {"wait-morning"}),
+    (JAUNDICE, "follow-up", {"sunlight-home", "glucose-water"}),
+    (JAUNDICE, "emergency", {"county-tomorrow"}),
+    (ASTHMA, "first-hour-care", {"sedative", "codeine"}),
+    (ASTHMA, "escalate", {"sedate"}),
+    (ASTHMA, "discharge-plan", {"stop-when-well", "saba-only"}),
+    (HFMD, "stage-and-plan", {"home"}),
+    (HFMD, "ward-orders", {"bolus", "acyclovir-iv"}),
+    (HFMD, "critical-plan", {"more-fluid"}),
+    (COPD, "first-orders", {"high-flow", "diazepam"}),
+    (COPD, "disposition", {"stay-iv"}),
+    (COPD, "narcosis-plan", {"stop-o2-now"}),
+    (COPD, "long-term", {"home-high-o2", "long-steroid"}),
+]
 
 
-@pytest.mark.parametrize("name", SEIZURE)
-def test_parents_are_never_told_to_force_something_into_the_mouth_or_to_stop_vaccines(name):
-    case = load_demo_case(name)
-    assert {"chopsticks", "renzhong", "no-vaccines"} == harmful_options(case, "education")
-    assert {"spoon", "alcohol", "oral-ibuprofen"} == harmful_options(case, "first-minutes")
-    assert "home" in harmful_options(case, "disposition")
-    assert "private-car" in harmful_options(case, "after-first-dose")
-    assert "flumazenil" in harmful_options(case, "apnoea-plan")
+@pytest.mark.parametrize(
+    "name, question, dangerous",
+    [(name, *rest) for names, *rest in KILLER_OPTIONS for name in names],
+)
+def test_every_dangerous_choice_is_marked_harmful(name, question, dangerous):
+    assert dangerous <= harmful_options(load_demo_case(name), question)
 
 
-@pytest.mark.parametrize("name", NEONATE)
-def test_a_febrile_neonate_is_never_sent_home_and_never_given_ceftriaxone(name):
-    case = load_demo_case(name)
-    plan = case.question("plan")[1]
-    assert [o.id for o in plan.options if not o.harmful] == ["admit"]
-    assert "ceftriaxone" in harmful_options(case, "antibiotics")
-    assert {"blood-culture", "cath-urine", "lp", "markers"} == keys(case, "evaluation")
-    assert {"wait-culture"} == harmful_options(case, "evaluation")
-    assert "lp-first" in harmful_options(case, "rescue")
+#: The critical decisions of the key-feature questions the review checked, by question.
+CRITICAL_DECISIONS = [
+    (SEPSIS, "first-hour-orders", {"io", "bolus", "antibiotic", "glucose"}),
+    (NEONATE, "evaluation", {"blood-culture", "cath-urine", "lp", "markers"}),
+    (ASTHMA, "first-hour-care", {"oxygen", "saba", "ipratropium", "steroid"}),
+    (HFMD, "warning-signs", {"persistent-fever", "myoclonus", "wbc", "glucose"}),
+    (COPD, "first-orders", {"controlled-o2", "nebuliser", "prednisone", "antibiotic"}),
+]
 
 
-@pytest.mark.parametrize("name", JAUNDICE)
-def test_a_jaundiced_baby_above_the_phototherapy_line_is_never_watched_at_home(name):
-    case = load_demo_case(name)
-    assert [o.id for o in case.question("plan")[1].options if not o.harmful] == ["refer-today"]
-    assert "observe-tomorrow" in harmful_options(case, "treatment")
-    assert "wait-morning" in harmful_options(case, "next-step")
-    assert {"sunlight-home", "glucose-water"} == harmful_options(case, "follow-up")
-    assert "county-tomorrow" in harmful_options(case, "emergency")
+@pytest.mark.parametrize(
+    "name, question, critical",
+    [(name, *rest) for names, *rest in CRITICAL_DECISIONS for name in names],
+)
+def test_the_key_features_are_the_critical_decisions_of_the_guidelines(name, question, critical):
+    assert keys(load_demo_case(name), question) == critical
 
 
-@pytest.mark.parametrize("name", ASTHMA)
-def test_a_child_in_an_asthma_attack_is_never_sedated_nor_sent_home_on_a_reliever_alone(name):
-    case = load_demo_case(name)
-    assert {"sedative", "codeine"} == harmful_options(case, "first-hour-care")
-    assert "sedate" in harmful_options(case, "escalate")
-    assert {"stop-when-well", "saba-only"} == harmful_options(case, "discharge-plan")
-    assert {"oxygen", "saba", "ipratropium", "steroid"} == keys(case, "first-hour-care")
-
-
-@pytest.mark.parametrize("name", HFMD)
-def test_a_child_with_severe_hfmd_gets_no_fluid_bolus_and_no_aciclovir(name):
-    case = load_demo_case(name)
-    assert {"bolus", "acyclovir-iv"} == harmful_options(case, "ward-orders")
-    assert "fluid-bolus" in harmful_options(case, "stage-3-plan")
-    assert "more-fluid" in harmful_options(case, "critical-plan")
-    assert {"persistent-fever", "myoclonus", "wbc", "glucose"} == keys(case, "warning-signs")
-
-
-@pytest.mark.parametrize("name", COPD)
-def test_an_old_man_with_copd_gets_controlled_oxygen_and_no_sedative(name):
-    case = load_demo_case(name)
-    assert {"high-flow", "diazepam"} == harmful_options(case, "first-orders")
-    assert "stay-iv" in harmful_options(case, "disposition")
-    assert "stop-o2-now" in harmful_options(case, "narcosis-plan")
-    assert {"home-high-o2", "long-steroid"} == harmful_options(case, "long-term")
+@pytest.mark.parametrize(
+    "name, question, only_safe",
+    [(n, "plan", "admit") for n in NEONATE] + [(n, "plan", "refer-today") for n in JAUNDICE],
+)
+def test_a_neonate_is_never_watched_at_home_whatever_the_variant(name, question, only_safe):
+    options = load_demo_case(name).question(question)[1].options
+    assert [o.id for o in options if not o.harmful] == [only_safe]
