@@ -22,6 +22,7 @@ CHINESE_DEMO_CASES: tuple[str, ...] = (
     "child_acute_asthma",
     "severe_hfmd",
     "copd_exacerbation",
+    "stemi_thrombolysis",
 )
 
 #: Demo cases for the workbench course, by name, in the order a course would offer them.

@@ -53,6 +53,8 @@ def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_en
             "severe_hfmd.en",
             "copd_exacerbation",
             "copd_exacerbation.en",
+            "stemi_thrombolysis",
+            "stemi_thrombolysis.en",
         ]
     )
     assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)

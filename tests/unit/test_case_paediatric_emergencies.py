@@ -15,6 +15,7 @@ JAUNDICE = ["neonatal_jaundice", "neonatal_jaundice" + ENGLISH]
 ASTHMA = ["child_acute_asthma", "child_acute_asthma" + ENGLISH]
 HFMD = ["severe_hfmd", "severe_hfmd" + ENGLISH]
 COPD = ["copd_exacerbation", "copd_exacerbation" + ENGLISH]
+STEMI = ["stemi_thrombolysis", "stemi_thrombolysis" + ENGLISH]
 
 
 def harmful_options(case, question_id: str) -> set[str]:
@@ -45,6 +46,8 @@ KILLER_BRANCHES = [
     (HFMD, "stage-and-plan", "home", {"home-night", "critical-return"}, "ward"),
     (HFMD, "stage-3-plan", "fluid-bolus", {"pulmonary-haemorrhage"}, "transfer"),
     (COPD, "o2-target", "turn-up", {"narcosis", "county-niv"}, "referral"),
+    (STEMI, "strategy", "wait-troponin", {"delay", "shock"}, "after-lysis"),
+    (STEMI, "strategy", "conservative", {"delay", "shock"}, "after-lysis"),
 ]
 
 
@@ -65,9 +68,9 @@ def test_the_killer_choice_scores_nothing_and_leads_to_the_worse_outcome(
     assert not progress.passed
 
 
-#: Every dose and volume the learner works out from the child's weight:
-#: (cases, question, the ends of the accepted range, answers refused (half and double),
-#: a heavier patient's weight and the maximum it is capped at, or None).
+#: Every dose and volume the learner works out (mostly from the weight): (cases, question,
+#: the ends of the accepted range, answers refused (often half and double), a weight at which
+#: the dose is capped and the maximum it is capped at, or None).
 DOSE_RANGES = [
     (SEPSIS, "bolus-volume", (140, 280), (70, 420), None),  # 10-20 mL/kg
     (SEPSIS, "ceftriaxone-dose", (840, 1400), (560, 2800), (30, 2000)),  # 60-100 mg/kg, 2 g
@@ -81,6 +84,8 @@ DOSE_RANGES = [
     (HFMD, "mannitol-volume", (27, 33), (15, 60), (150, 250)),  # 0.5 g/kg as 20 %
     (HFMD, "ibuprofen-dose", (60, 120), (30, 240), (60, 400)),  # 5-10 mg/kg, 400 mg
     (COPD, "prednisone-dose", (30, 40), (20, 60), None),  # fixed 30-40 mg a day
+    (STEMI, "alteplase-30min", (50,), (54, 48), (72, 50)),  # 0.75 mg/kg: 54, capped at 50
+    (STEMI, "enoxaparin-sc", (72,), (36, 144), (120, 100)),  # 1 mg/kg, max 100 mg
 ]
 
 
@@ -132,6 +137,9 @@ KILLER_OPTIONS = [
     (COPD, "disposition", {"stay-iv"}),
     (COPD, "narcosis-plan", {"stop-o2-now"}),
     (COPD, "long-term", {"home-high-o2", "long-steroid"}),
+    (STEMI, "lysis-orders", {"nitroglycerin", "im-injection"}),  # RV infarct; lytic on board
+    (STEMI, "handover", {"stop-antithrombotic", "private-car"}),
+    (STEMI, "shock-plan", {"nitro-diuretic"}),
 ]
 
 
@@ -150,6 +158,7 @@ CRITICAL_DECISIONS = [
     (ASTHMA, "first-hour-care", {"oxygen", "saba", "ipratropium", "steroid"}),
     (HFMD, "warning-signs", {"persistent-fever", "myoclonus", "wbc", "glucose"}),
     (COPD, "first-orders", {"controlled-o2", "nebuliser", "prednisone", "antibiotic"}),
+    (STEMI, "lysis-orders", {"aspirin", "clopidogrel", "enoxaparin", "alteplase"}),
 ]
 
 
