@@ -51,7 +51,14 @@ Errors: `CaseError(code, **params)` and pydantic errors with codes from `message
 translate by code. Default stage titles: `messages.DEFAULT_STAGE_TITLES`.
 """
 
-from .catalog import DEMO_CASES, demo_case_names, demo_case_xml, load_demo_case
+from .catalog import (
+    CHINESE_DEMO_CASES,
+    DEMO_CASES,
+    ENGLISH,
+    demo_case_names,
+    demo_case_xml,
+    load_demo_case,
+)
 from .engine import (
     Action,
     ActionResult,
@@ -99,8 +106,10 @@ from .spoilers import SpoilerWarning, spoiler_warnings
 from .xml_mapping import case_from_xml, case_to_element, case_to_xml
 
 __all__ = [
+    "CHINESE_DEMO_CASES",
     "DEFAULT_STAGE_TITLES",
     "DEMO_CASES",
+    "ENGLISH",
     "MESSAGES",
     "Action",
     "ActionResult",

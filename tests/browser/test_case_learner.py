@@ -6,12 +6,27 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from case_teaching import expert_route, load_demo_case, max_score
+from case_teaching import CHINESE_DEMO_CASES, expert_route, load_demo_case, max_score
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 REFLECTION = "I will count the respiratory rate for a full minute and check SpO2 first."
+#: What the learner reads on the block's controls, by page language.
+ENGLISH_WORDS = {
+    "reflection": "Your reflection",
+    "answer": "Your answer",
+    "move_up": "^Move up",
+    "submit": "Submit answer",
+    "next": "^(Continue to the next stage|Finish the case)$",
+}
+CHINESE_WORDS = {
+    "reflection": "您的反思",
+    "answer": "您的答案",
+    "move_up": "^上移",
+    "submit": "提交答案",
+    "next": "^(进入下一阶段|完成病例)$",
+}
 
 
 def scenario_path(page, title: str, student: str, view: str = "") -> str:
@@ -29,13 +44,15 @@ def act(page, click) -> None:
     page.wait_for_function("document.activeElement && document.activeElement.tagName !== 'BODY'")
 
 
-def answer_question(page, question, options: list[str], value: float | None = None) -> None:
+def answer_question(
+    page, question, options: list[str], value: float | None = None, words=ENGLISH_WORDS
+) -> None:
     form = page.locator(f'[data-question="{question.id}"] form[data-action="submit_answer"]')
     if question.kind == "reflection":
-        form.get_by_label("Your reflection").fill(REFLECTION)
+        form.get_by_label(words["reflection"]).fill(REFLECTION)
     elif question.kind == "numeric":
         # By keyboard: the number field is labelled, typed into, and the form sent with Enter.
-        field = form.get_by_label("Your answer")
+        field = form.get_by_label(words["answer"])
         field.focus()
         page.keyboard.type(f"{value:g}")
         act(page, lambda: page.keyboard.press("Enter"))
@@ -50,16 +67,16 @@ def answer_question(page, question, options: list[str], value: float | None = No
                 form.locator("li[data-value]").nth(position).get_attribute("data-value")
                 != option_id
             ):
-                item.get_by_role("button", name=re.compile("^Move up")).focus()
+                item.get_by_role("button", name=re.compile(words["move_up"])).focus()
                 page.keyboard.press("Enter")
     else:
         for option in question.options:
             if option.id in options:
                 form.get_by_label(option.text, exact=True).check()
-    act(page, lambda: form.get_by_role("button", name="Submit answer").click())
+    act(page, lambda: form.get_by_role("button", name=words["submit"]).click())
 
 
-def play(page, case, decisions: dict[str, list[str]]) -> None:
+def play(page, case, decisions: dict[str, list[str]], words=ENGLISH_WORDS) -> None:
     """Request the expert's findings, answer as the expert except `decisions`, continue."""
     route = expert_route(case)
     ideal = {q: a for step in route for q, a in step.answers.items()}
@@ -84,14 +101,12 @@ def play(page, case, decisions: dict[str, list[str]]) -> None:
                 options = list(given.order or given.options)
             else:  # a stage off the expert path: any answer
                 options = [question.options[0].id] if hasattr(question, "options") else []
-            answer_question(page, question, options, value)
+            answer_question(page, question, options, value, words)
             feedback = page.locator(f'[data-question="{question.id}"] .cme-feedback')
             assert feedback.first.is_visible()
             assert focused(page, "closest('[data-question]').dataset.question") == question.id
             assert "cme-feedback" in focused(page, "className")
-        finish = page.get_by_role(
-            "button", name=re.compile("^(Continue to the next stage|Finish the case)$")
-        )
+        finish = page.get_by_role("button", name=re.compile(words["next"]))
         act(page, finish.click)
         if page.locator(".cme-case-stage").count():  # a new stage: its heading has the focus
             assert focused(page, "tagName") == "H3"
@@ -127,6 +142,25 @@ def test_a_gp_on_a_phone_follows_the_expert_path_and_passes(clean_page):
     assert re.search(r"Harmful choices: [^\n]*Do not feed him until the fever settles", text)
     page.reload()  # resume where left: the summary is still there
     assert page.locator(".cme-case-summary").is_visible()
+
+
+@pytest.mark.parametrize("name", CHINESE_DEMO_CASES)
+def test_a_county_doctor_plays_each_chinese_case_by_the_expert_path_on_a_phone_in_chinese(
+    clean_page, name
+):
+    page = clean_page
+    page.set_viewport_size(PHONE)
+    case = load_demo_case(name)
+    page.goto(scenario_path(page, case.title, f"bt_zh_{case.id}") + "&lang=zh-cn")
+    assert page.locator(".cme-case-stage h3").inner_text() == case.start_stage.title
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    play(page, case, decisions={}, words=CHINESE_WORDS)
+
+    summary = page.locator(".cme-case-summary").inner_text()
+    assert "病例已完成" in summary and "您的路径与专家路径一致。" in summary
+    assert "已通过" in summary
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_a_gp_who_sends_the_child_home_wrongly_meets_the_deterioration_branch(clean_page):

@@ -1,9 +1,14 @@
-"""The five demo cases are complete, clinically framed teaching cases that play end to end."""
+"""The demo cases are complete, clinically framed teaching cases that play end to end; the
+cases written in Chinese ship an English version with the same answer key."""
+
+import re
 
 import pytest
 
 from case_teaching import (
+    CHINESE_DEMO_CASES,
     DEMO_CASES,
+    ENGLISH,
     CaseError,
     demo_case_names,
     expert_route,
@@ -24,7 +29,7 @@ def all_paths(case) -> list[list[str]]:
     return paths_from(case.start_stage.id)
 
 
-def test_the_five_cases_the_consortium_asked_for_are_shipped():
+def test_the_cases_the_consortium_asked_for_are_shipped_the_chinese_ones_with_english():
     assert (
         demo_case_names()
         == list(DEMO_CASES)
@@ -34,8 +39,62 @@ def test_the_five_cases_the_consortium_asked_for_are_shipped():
             "hypertensive_emergency",
             "acute_limb_ischaemia",
             "sulfonylurea_hypoglycaemia",
+            "paediatric_septic_shock",
+            "paediatric_septic_shock.en",
+            "febrile_status_epilepticus",
+            "febrile_status_epilepticus.en",
+            "neonatal_fever",
+            "neonatal_fever.en",
+            "neonatal_jaundice",
+            "neonatal_jaundice.en",
+            "child_acute_asthma",
+            "child_acute_asthma.en",
+            "severe_hfmd",
+            "severe_hfmd.en",
+            "copd_exacerbation",
+            "copd_exacerbation.en",
+            "stemi_thrombolysis",
+            "stemi_thrombolysis.en",
         ]
     )
+    assert set(CHINESE_DEMO_CASES) <= set(DEMO_CASES)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+#: The text values of a case that are codes, not prose: they must match across languages.
+CODES = {"id", "kind", "relevance", "next_stage", "to", "question", "options", "correct_order"}
+CODES |= {"value", "sex", "target_tiers", "target_titles", "version", "currency", "url"}
+
+
+def answer_key(node, key=None):
+    """The case without its prose: structure, ids, points, keys, formulas, votes, costs."""
+    if isinstance(node, dict):
+        return {k: answer_key(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [answer_key(item, key) for item in node]
+    if isinstance(node, str) and key not in CODES:
+        return "prose"
+    return node
+
+
+@pytest.mark.parametrize("name", CHINESE_DEMO_CASES)
+def test_a_chinese_case_and_its_english_version_teach_and_score_the_same(name):
+    chinese, english = load_demo_case(name), load_demo_case(name + ENGLISH)
+    assert CJK.search(chinese.title) and not CJK.search(english.title)
+    assert chinese.id + "-en" == english.id
+    zh_key, en_key = chinese.model_dump(exclude={"id"}), english.model_dump(exclude={"id"})
+    assert answer_key(zh_key) == answer_key(en_key)
+    assert max_score(chinese) == max_score(english)
+    assert expert_route(chinese) == expert_route(english)
+
+
+@pytest.mark.parametrize("name", CHINESE_DEMO_CASES)
+def test_the_chinese_version_is_written_in_chinese_throughout(name):
+    case = load_demo_case(name)
+    prose = [case.summary, *(s.title for s in case.stages), *(s.content for s in case.stages)]
+    prose += [q.prompt for s in case.stages for q in s.questions]
+    prose += [f.label for s in case.stages for f in s.findings]
+    assert all(CJK.search(text) for text in prose if text)
 
 
 def test_an_unknown_demo_is_refused_by_name():

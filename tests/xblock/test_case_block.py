@@ -44,6 +44,12 @@ def usages(scenarios) -> dict[str, str]:
     return case_scenarios(scenarios)
 
 
+def test_the_workbench_lists_every_demo_case_and_a_chinese_case_in_both_languages(scenarios):
+    listed = case_scenarios(scenarios)
+    assert set(listed) == set(demo_case_names())
+    assert {"paediatric_septic_shock", "paediatric_septic_shock.en"} <= set(listed)
+
+
 class Learner:
     """A learner using the page's handler, as the browser does."""
 
