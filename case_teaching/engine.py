@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from .learner_view import learner_view
 from .messages import CaseError
 from .schema import Case, Identifier, Question, Stage, question_points, text_excerpt
-from .scoring import AnswerGiven, answer_credit, check_answer, max_score, route
+from .scoring import (
+    AnswerGiven,
+    answer_credit,
+    check_answer,
+    killer_chosen,
+    max_score,
+    route,
+)
 
 EVENT_PREFIX = "cme.case."
 
@@ -85,6 +92,8 @@ class AnswerRecord(_Strict):
     credit: float = Field(ge=0, le=1)
     points: float = Field(ge=0)
     closed: bool = False
+    #: The answer that counts chose an option marked harmful: the case is not passed.
+    harmful: bool = False
 
 
 class CaseProgress(_Strict):
@@ -124,8 +133,19 @@ class CaseProgress(_Strict):
         return 1.0 if self.completed else 0.0
 
     @property
+    def harmful_choice(self) -> bool:
+        """An answer that counts chose a harmful (killer) option."""
+        return any(a.harmful for a in self.answers)
+
+    @property
     def passed(self) -> bool:
-        return self.completed and self.fraction >= self.pass_threshold - 1e-9
+        """Completed at the pass mark, and no harmful choice among the answers that count:
+        whatever the points, a case is never passed after harming the patient."""
+        return (
+            self.completed
+            and self.fraction >= self.pass_threshold - 1e-9
+            and not self.harmful_choice
+        )
 
     def answer(self, question_id: str) -> AnswerRecord | None:
         return next((a for a in self.answers if a.question == question_id), None)
@@ -308,6 +328,7 @@ def _submit_answer(
         credit=credit,
         points=round(credit * question_points(question), 6),
         closed=(len(attempts) >= allowed or credit >= 1.0 or question.kind == "reflection"),
+        harmful=killer_chosen(question, set(getattr(action.answer, "options", None) or ())),
     )
     if record is None:
         answers = [*progress.answers, updated]

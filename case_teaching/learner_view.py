@@ -389,6 +389,7 @@ def _summary(case: Case, progress: "CaseProgress") -> dict[str, Any]:
         "max_score": progress.max_score,
         "fraction": round(progress.fraction, 6),
         "passed": progress.passed,
+        "harmful_choice": progress.harmful_choice,
         "pass_threshold": progress.pass_threshold,
         "path": titled(progress.path),
         "expert_path": titled(expert_path),

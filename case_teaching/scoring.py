@@ -105,7 +105,8 @@ def over_limit(question: Question, answer: AnswerGiven) -> bool:
     )
 
 
-def _killer_chosen(question: Question, chosen: set[str]) -> bool:
+def killer_chosen(question: Question, chosen: set[str]) -> bool:
+    """Does the answer include an option marked harmful (a killer option)?"""
     return any(o.harmful and o.id in chosen for o in getattr(question, "options", []))
 
 
@@ -118,7 +119,7 @@ def answer_credit(
     if isinstance(question, NumericQuestion):
         assert patient is not None and answer.value is not None
         return 1.0 if question.accepts(answer.value, patient) else 0.0
-    if _killer_chosen(question, chosen) or over_limit(question, answer):
+    if killer_chosen(question, chosen) or over_limit(question, answer):
         return 0.0
     if isinstance(question, SingleChoiceQuestion):
         option = question.option(answer.options[0])

@@ -449,6 +449,11 @@ class CaseViewModel:
                 percent=round(summary["pass_threshold"] * 100)
             )
             if summary["passed"]
+            else self._(
+                "Not passed: one of your answers chose what would harm the patient, and a case "
+                "is never passed after that, whatever the points."
+            )
+            if summary.get("harmful_choice")
             else self._("Not passed yet: the pass mark is {percent}%.").format(
                 percent=round(summary["pass_threshold"] * 100)
             ),

@@ -27,6 +27,7 @@ from tests.unit.test_case_strategies import (
     cases,
     play_expert,
     random_answer,
+    single_choice,
     two_stage_case,
 )
 
@@ -517,7 +518,8 @@ def test_every_path_ends_for_a_learner_who_answers_what_is_required(case, data):
             break
     assert progress.is_complete
     assert case.stage(progress.path[-1]).ending
-    assert progress.passed == (progress.fraction >= case.scoring.pass_threshold - 1e-9)
+    at_the_mark = progress.fraction >= case.scoring.pass_threshold - 1e-9
+    assert progress.passed == (at_the_mark and not progress.harmful_choice)
 
 
 def test_a_refused_answer_after_a_given_one_leaves_the_learner_where_they_were():
@@ -579,3 +581,34 @@ def test_max_score_takes_the_best_path_without_paying_for_a_detour():
     )
     # the detour earns at most 1 (partial credit) + 2 (lactate) = 3 < 4
     assert max_score(case) == 4
+
+
+def test_a_harmful_choice_fails_the_case_whatever_the_points():
+    """Nine points of ten are above the pass mark, but the tenth was a killer option: the case
+    is not passed (a harmful choice never scores as a pass)."""
+    harmful = single_choice("dose", points=1)
+    harmful["options"][2]["harmful"] = True
+    case = Case.model_validate(
+        case_dict(
+            [
+                {
+                    "id": "start",
+                    "title": "Start",
+                    "next_stage": "end",
+                    "questions": [single_choice("plan", points=9), harmful],
+                },
+                {"id": "end", "title": "End", "ending": True},
+            ]
+        )
+    )
+    progress = start(case).progress
+    progress = act(
+        case, progress, kind="submit_answer", question="plan", answer={"options": ["a"]}
+    ).progress
+    progress = act(
+        case, progress, kind="submit_answer", question="dose", answer={"options": ["c"]}
+    ).progress
+    while not progress.completed:
+        progress = act(case, progress, kind="continue").progress
+    assert progress.fraction >= progress.pass_threshold
+    assert progress.harmful_choice and not progress.passed
