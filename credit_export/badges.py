@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .csv_export import VALUE_NAMES
 from .messages import N_, CreditError
-from .schema import CreditActivity, CreditRecord, PlainText
+from .schema import CreditActivity, CreditRecord, PlainText, name_in
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -47,21 +47,6 @@ CRITERIA = N_(
 DESCRIPTION = N_(
     "{level} CME project {project_number}, Class {credit_class}, organised by {organiser}."
 )
-
-
-def _name_in(names: dict[str, str], language: str | None) -> str | None:
-    """The name under `language` (case-insensitive); else under its primary subtag ("zh" for
-    "zh-CN"); else, for a bare "en", under a regional tag ("en-US")."""
-    if not language:
-        return None
-    by_tag = {tag.lower(): name for tag, name in names.items()}
-    wanted = language.lower()
-    primary = wanted.split("-")[0]
-    if wanted in by_tag or primary in by_tag:
-        return by_tag.get(wanted) or by_tag[primary]
-    if wanted == primary:
-        return next((n for t, n in sorted(by_tag.items()) if t.split("-")[0] == primary), None)
-    return None
 
 
 class IssuerProfile(BaseModel):
@@ -111,8 +96,8 @@ def open_badge(
     end = datetime.combine(activity.end_date, time(23, 59, 59), zone)
     translate = gettext or (lambda text: text)
     name = (
-        _name_in(record.activity_name_translations, language)
-        or _name_in(activity.name_translations, language)
+        name_in(record.activity_name_translations, language)
+        or name_in(activity.name_translations, language)
         or record.activity_name
     )
     description = translate(DESCRIPTION).format(

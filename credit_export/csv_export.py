@@ -32,6 +32,7 @@ from typing import TextIO
 
 from .annual import LEVELS, AnnualSummary
 from .messages import N_
+from .schema import activity_name_in
 from .stored import ExportRecord, StoredProfile
 
 BOM = "\ufeff"
@@ -95,6 +96,8 @@ SUMMARY_COLUMNS = (
 FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠")
 
 Labels = Callable[[str], str] | Mapping[str, str] | None
+#: An RFC 5646 tag ("zh-CN") picking the activity name's translation; None: as registered.
+Language = str | None
 
 
 def safe_cell(value: str) -> str:
@@ -129,7 +132,7 @@ def value_names(values: Labels = None) -> dict[str, str]:
 
 
 def _rows(
-    records: Iterable[ExportRecord], zone: tzinfo, values: Labels = None
+    records: Iterable[ExportRecord], zone: tzinfo, values: Labels = None, language: Language = None
 ) -> Iterator[list[str]]:
     """One row per awarded record; per-row work kept to attribute reads and the guard."""
     cell = safe_cell
@@ -153,7 +156,7 @@ def _rows(
             cell(profile.institution),
             cell(profile.department),
             cell(record.project_number),
-            cell(record.activity_name),
+            cell(activity_name_in(record, language)),
             names.get(record.level) or cell(record.level),
             cell(record.credit_class),
             text,
@@ -168,11 +171,13 @@ def iter_csv(
     *,
     values: Labels = None,
     zone: tzinfo = UTC,
+    language: Language = None,
 ) -> Iterator[str]:
     """The file in chunks of text: BOM and header first, then the awarded records. An empty
     export is the header alone (a valid file). `labels` translate the header, `values` the
-    title and level cells (pass the same gettext for both: one language per file)."""
-    return _chunks(header(labels), _rows(records, zone, values))
+    title and level cells (pass the same gettext for both: one language per file);
+    `language` (an RFC 5646 tag) picks the activity's name in the file's language."""
+    return _chunks(header(labels), _rows(records, zone, values, language))
 
 
 def _chunks(first: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
@@ -198,13 +203,14 @@ def write_csv(
     *,
     values: Labels = None,
     zone: tzinfo = UTC,
+    language: Language = None,
 ) -> int:
     """Write the file to a text stream (open it with newline=""); returns the rows written."""
     out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(header(labels))
     count = 0
-    for row in _rows(records, zone, values):
+    for row in _rows(records, zone, values, language):
         writer.writerow(row)
         count += 1
     return count

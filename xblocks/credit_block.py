@@ -58,6 +58,7 @@ from credit_export import (
     write_valid_xml,
 )
 from credit_export.messages import MESSAGES
+from credit_export.schema import name_in
 
 from .base import (
     STAFF_ONLY,
@@ -305,7 +306,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         """The activity as learners read it (the same for every learner)."""
         activity = self.activity
         return {
-            "name": activity.name,
+            "name": name_in(activity.name_translations, self._language_tag()) or activity.name,
             "project_number": activity.project_number,
             "level": self.gettext(LEVELS[activity.level]),
             "credit_class": activity.credit_class,
@@ -863,6 +864,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 self.gettext,
                 values=self.gettext,
                 zone=cme_time_zone(),
+                language=self._language_tag(),
             )
         )
         name = f"cme-credits-{self.activity.project_number}.csv"
@@ -947,7 +949,11 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         spool = tempfile.TemporaryFile()  # closed by file_chunks once sent
         try:
             write_valid_xml(
-                activity_records(self.activity.project_number), spool, datetime.now(zone), zone=zone
+                activity_records(self.activity.project_number),
+                spool,
+                datetime.now(zone),
+                zone=zone,
+                language=self._language_tag(),
             )
         except CreditError as exc:
             spool.close()

@@ -199,3 +199,10 @@ def test_staff_tell_each_blocks_staff_tools_apart_by_their_names(clean_page):
     assert len(names) == len(set(names)), names
     staff = page.locator(".cme-case").get_by_role("region", name=re.compile("^Staff tools: .+"))
     expect(staff).to_have_count(1)
+
+
+def test_a_learner_reading_chinese_sees_the_activitys_chinese_name(clean_page):
+    page = clean_page
+    page.goto(module_path(page, "bt_chinese_name") + "&lang=zh-cn")
+    heading = page.locator(".cme-credit h2").first
+    expect(heading).to_have_text("高血压社区管理与分级转诊")

@@ -211,3 +211,15 @@ def test_title_and_level_cells_are_written_in_the_files_language():
     out = io.StringIO(newline="")
     write_csv(records(1), out, gettext, values=gettext)
     assert read(out.getvalue())[1][7] == "省级"
+
+
+def test_a_csv_in_chinese_carries_the_activitys_chinese_name_and_in_english_its_english_one():
+    from credit_export.stored import as_stored, stored_record
+
+    chinese = read("".join(iter_csv(records(1), language="zh-CN")))
+    english = read("".join(iter_csv(records(1), language="en")))
+    stored = [stored_record(r.model_dump(mode="json")) for r in records(1)]
+    assert chinese[1][6] == "高血压社区管理与分级转诊"
+    assert english[1][6] == "Community management of hypertension and graded referral"
+    assert read("".join(iter_csv(stored, language="zh-CN")))[1][6] == "高血压社区管理与分级转诊"
+    assert as_stored(next(records(1))).activity_name_translations["zh-CN"] == chinese[1][6]

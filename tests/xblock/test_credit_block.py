@@ -989,11 +989,14 @@ def test_the_xml_download_and_command_hand_over_the_validated_file(workbench, mo
 
 
 @pytest.mark.parametrize(
-    ("lang", "title", "level", "name_header"),
-    [("zh-cn", "中级", "省级", "姓名"), ("en", "intermediate", "provincial", "Name")],
+    ("lang", "title", "level", "name_header", "activity"),
+    [
+        ("zh-cn", "中级", "省级", "姓名", "高血压社区管理与分级转诊"),
+        ("en", "intermediate", "provincial", "Name", "Community management of hypertension"),
+    ],
 )
 def test_the_csv_is_in_one_language_and_the_download_and_command_give_the_same_file(
-    workbench, module, tmp_path, lang, title, level, name_header
+    workbench, module, tmp_path, lang, title, level, name_header, activity
 ):
     from django.core.management import call_command
 
@@ -1005,10 +1008,32 @@ def test_the_csv_is_in_one_language_and_the_download_and_command_give_the_same_f
     rows = list(csv.reader(io.StringIO(downloaded[1:])))
     assert rows[0][0] == name_header
     assert (rows[1][2], rows[1][7]) == (title, level)
+    assert rows[1][6].startswith(activity)
 
     out = tmp_path / "credits.csv"
     call_command("export_cme_credits", output=str(out), language=lang, stderr=io.StringIO())
     assert out.read_bytes().decode("utf-8") == downloaded
+
+
+def test_a_chinese_reader_sees_the_activitys_chinese_name_on_the_block_certificate_and_xml(
+    workbench, module, tmp_path
+):
+    from django.core.management import call_command
+
+    scenario_id, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    page = workbench.client.get(
+        f"/scenario/{scenario_id}/student_view/", {"student": "student_1", "lang": "zh-cn"}
+    )
+    text = html.unescape(page.content.decode())
+    assert "高血压社区管理与分级转诊</h2>" in text
+    assert "高血压社区管理与分级转诊 (2026-05-01-003)" in text
+    xml = b"".join(workbench.client.get(f"/handler/{credit}/export_xml/?student=staff&lang=zh-cn"))
+    assert "<name>高血压社区管理与分级转诊</name>" in xml.decode()
+    out = tmp_path / "credits.xml"
+    call_command("export_cme_credits", format="xml", output=str(out), language="zh-cn")
+    assert "<name>高血压社区管理与分级转诊</name>" in out.read_text(encoding="utf-8")
 
 
 def test_staff_revoke_by_the_licence_number_the_csv_shows_and_the_event_keeps_no_reason(

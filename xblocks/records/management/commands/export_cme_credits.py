@@ -97,13 +97,13 @@ class Command(BaseCommand):
                     count += 1
                 yield record
 
+        language = self._language(options)
         if options["format"] == "xml":
-            self._write_xml(counted(), options["output"], zone)
+            self._write_xml(counted(), options["output"], zone, language)
         else:
             gettext = self._gettext(options)
-            self._write_text(
-                iter_csv(counted(), gettext, values=gettext, zone=zone), options["output"]
-            )
+            chunks = iter_csv(counted(), gettext, values=gettext, zone=zone, language=language)
+            self._write_text(chunks, options["output"])
         message = f"{count} credit record(s) exported."
         if not count:
             message += " There are no awarded credits to export: the file is valid and empty."
@@ -128,6 +128,11 @@ class Command(BaseCommand):
         self.stderr.write(f"{count} learner(s) summarised for {year}.")
 
     @staticmethod
+    def _language(options) -> str:
+        """The file's language as an RFC 5646 tag ("zh-CN"), picking the activity's name."""
+        return to_locale(options["language"] or settings.LANGUAGE_CODE).replace("_", "-")
+
+    @staticmethod
     def _gettext(options):
         return catalog(to_locale(options["language"] or settings.LANGUAGE_CODE)).gettext
 
@@ -140,7 +145,7 @@ class Command(BaseCommand):
             sys.stdout.writelines(chunks)
 
     @staticmethod
-    def _write_xml(records, output: str | None, zone) -> None:
+    def _write_xml(records, output: str | None, zone, language: str) -> None:
         """Written to a temporary file and validated against the XSD before anything is
         handed over: the output file appears (atomically) only when valid, and standard
         output gets nothing from an invalid export."""
@@ -149,7 +154,7 @@ class Command(BaseCommand):
             "w+b", dir=directory, prefix=".cme-credits-", suffix=".xml", delete=False
         ) as spool:
             try:
-                write_valid_xml(records, spool, datetime.now(zone), zone=zone)
+                write_valid_xml(records, spool, datetime.now(zone), zone=zone, language=language)
                 if output:  # as open() would have made it, not the temporary file's 0600
                     umask = os.umask(0)
                     os.umask(umask)
