@@ -98,6 +98,11 @@ LEVELS = {
 }
 #: Between the names of levels in a sentence ("national, provincial").
 LIST_SEPARATOR = N_(", ")
+#: A component's state after its label in the list (the label is not said twice).
+COMPONENT_STATES = {
+    "missing_not_attempted": N_("not completed yet."),
+    "missing_score": N_("your best score is {score}%, {minimum}% is needed."),
+}
 TITLES = {"junior": N_("junior"), "intermediate": N_("intermediate"), "senior": N_("senior")}
 TIERS = {
     "primary": N_("primary care"),
@@ -297,6 +302,13 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "credit_export",
         )
 
+    def _component_state(self, missing) -> str:
+        """What a listed component still lacks, without its label (the list shows it)."""
+        template = COMPONENT_STATES.get(missing.code)
+        if template is None:
+            return self._missing_text(missing)
+        return self.gettext(template).format(**missing.params)
+
     @staticmethod
     def _revoked_day(row) -> str:
         """The day a credit was revoked, in the CME office's time zone."""
@@ -333,7 +345,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 {
                     "label": component.label,
                     "done": problem is None,
-                    "problem": self._missing_text(problem) if problem else "",
+                    "problem": self._component_state(problem) if problem else "",
                     "link": link,
                 }
             )

@@ -63,7 +63,8 @@ def test_the_module_page_lists_what_the_credit_needs_with_the_units_exercises(wo
     page = html.unescape(workbench.page(scenario_id).content.decode())
     assert "Case: a hypertensive emergency" in page
     assert "Referral: hypertension at a township clinic" in page
-    assert "is not completed yet" in page
+    # The label once, then what it lacks.
+    assert "○</span> Case: a hypertensive emergency: not completed yet.</li>" in page
     assert "The credit is awarded once everything above is done." in page
     assert 'data-action="claim"' not in page  # nothing to press: it comes when the rule is met
 
