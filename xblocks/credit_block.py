@@ -534,8 +534,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
 
     @json_action(ViewDataRequest)
     def view_data(self, data: ViewDataRequest, suffix: str = "") -> dict[str, Any]:
-        """The learner's own progress for the mobile app, as the page shows it; opening it
-        awards a credit whose rule is met, as opening the page does (see `student_view`)."""
+        """The learner's own progress for the mobile app, as the page shows it (`html`: the
+        view the page swaps in when a sibling exercise completes); opening it awards a credit
+        whose rule is met, as opening the page does (see `student_view`)."""
         state = self._state()
         awarded_now = self._award_when_met(state)
         view = self._context(state)
@@ -545,6 +546,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 for k in ("activity", "components", "evaluation_done", "certificate", "annual")
             },
             "announce": self._announcement("claim") if awarded_now else "",
+            "html": render_template("credit/view.html", view, self.i18n),
         }
 
     def _announcement(self, action: str) -> str:
