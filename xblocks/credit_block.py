@@ -98,6 +98,8 @@ LEVELS = {
 }
 #: Between the names of levels in a sentence ("national, provincial").
 LIST_SEPARATOR = N_(", ")
+#: Translators: what separates the sentences of a list (what a credit still lacks).
+SENTENCE_SEPARATOR = N_("; ")
 #: A component's state after its label in the list (the label is not said twice).
 COMPONENT_STATES = {
     "missing_not_attempted": N_("not completed yet."),
@@ -322,6 +324,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "project_number": activity.project_number,
             "level": self.gettext(LEVELS[activity.level]),
             "credit_class": activity.credit_class,
+            "class_label": self.gettext("Class {credit_class}").format(
+                credit_class=activity.credit_class
+            ),
             "credits": format(activity.awarded_credits.normalize(), "f"),
             "organiser": activity.organiser,
             "dates": f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}",
@@ -359,7 +364,13 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "title": _(TITLES[record.profile.title]),
                 "institution": record.profile.institution,
                 "department": record.profile.department,
+                "place": _("{institution}, {department}").format(
+                    institution=record.profile.institution, department=record.profile.department
+                ),
                 "credits": format(record.credits.normalize(), "f"),
+                "credits_line": _("Class {credit_class}: {credits}").format(
+                    credit_class=record.credit_class, credits=number(record.credits)
+                ),
                 "date": record.awarded_at.astimezone(cme_time_zone()).date().isoformat(),
                 "score": record.score_percent,
             }
@@ -373,6 +384,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "profile": profile.model_dump() if profile else None,
             "profile_title": _(TITLES[profile.title]) if profile else "",
             "profile_tier": _(TIERS[profile.tier]) if profile else "",
+            "profile_place": self._profile_place(profile) if profile else "",
             "titles": [(k, _(v)) for k, v in TITLES.items()],
             "tiers": [(k, _(v)) for k, v in TIERS.items()],
             "changes": [(k, _(v)) for k, v in CHANGES.items()],
@@ -388,6 +400,14 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "badge_url": self.runtime.handler_url(self, "badge") if certificate else "",
             "annual": self._annual_view(profile),
         }
+
+    def _profile_place(self, profile: LearnerProfile) -> str:
+        """Where the learner works, as one phrase of the reader's language."""
+        return self.gettext("{institution} ({tier}), {department}").format(
+            institution=profile.institution,
+            tier=self.gettext(TIERS[profile.tier]),
+            department=profile.department,
+        )
 
     def _annual_view(self, profile: LearnerProfile | None) -> dict[str, Any]:
         """The learner's credits of this year (every course) against the province's annual
@@ -626,7 +646,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             )
         except CreditError as exc:
             missing = [self._missing_text(m) for m in exc.params.get("items", [])]
-            raise CreditError("rule_not_met", missing="; ".join(missing)) from exc
+            separator = self.gettext(SENTENCE_SEPARATOR)
+            raise CreditError("rule_not_met", missing=separator.join(missing)) from exc
         self._store_award(record, state)
 
     def _store_award(self, record: CreditRecord, state: dict[str, Any]) -> bool:

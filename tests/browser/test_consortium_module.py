@@ -210,3 +210,5 @@ def test_a_learner_reading_chinese_sees_the_activitys_chinese_name(clean_page):
     page.goto(module_path(page, "bt_chinese_name") + "&lang=zh-cn")
     heading = page.locator(".cme-credit h2").first
     expect(heading).to_have_text("高血压社区管理与分级转诊")
+    expect(page.locator(".cme-credit .cme-meta").first).to_contain_text("· I 类学分 ·")
+    expect(page.locator(".cme-credit").first).not_to_contain_text("类别")
