@@ -49,6 +49,12 @@ DESCRIPTION = N_(
 )
 
 
+def credential_uuid(subject: str, record: CreditRecord) -> uuid.UUID:
+    """The award's credential id (see the module), also the certificate's verification code."""
+    key = f"{subject}|{record.project_number}|{record.awarded_at.isoformat()}"
+    return uuid.uuid5(BADGE_NAMESPACE, key)
+
+
 class IssuerProfile(BaseModel):
     """Who issues the credential: the platform's or the CME office's address and name."""
 
@@ -91,7 +97,6 @@ def open_badge(
         issuer = IssuerProfile(id=issuer_url or "", name=issuer_name or activity.organiser)
     base = issuer.id.rstrip("/")
     subject = subject_id or record.learner_id
-    key = f"{subject}|{record.project_number}|{record.awarded_at.isoformat()}"
     start = datetime.combine(activity.start_date, time(0, 0, 0), zone)
     end = datetime.combine(activity.end_date, time(23, 59, 59), zone)
     translate = gettext or (lambda text: text)
@@ -120,7 +125,7 @@ def open_badge(
         achievement["inLanguage"] = language
     return {
         "@context": list(CONTEXTS),
-        "id": f"urn:uuid:{uuid.uuid5(BADGE_NAMESPACE, key)}",
+        "id": f"urn:uuid:{credential_uuid(subject, record)}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": base, "type": ["Profile"], "name": issuer.name},
         "validFrom": record.awarded_at.isoformat(),

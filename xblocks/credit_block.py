@@ -57,6 +57,7 @@ from credit_export import (
     study_minutes,
     write_valid_xml,
 )
+from credit_export.badges import credential_uuid, open_badge
 from credit_export.messages import MESSAGES
 from credit_export.schema import name_in
 
@@ -371,6 +372,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "credits_line": _("Class {credit_class}: {credits}").format(
                     credit_class=record.credit_class, credits=number(record.credits)
                 ),
+                "verification": str(credential_uuid(self._subject_id(existing), record)),
                 "date": record.awarded_at.astimezone(cme_time_zone()).date().isoformat(),
                 "score": record.score_percent,
             }
@@ -400,6 +402,10 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "badge_url": self.runtime.handler_url(self, "badge") if certificate else "",
             "annual": self._annual_view(profile),
         }
+
+    def _subject_id(self, row) -> str:
+        """The learner's pseudonymous id as the award recorded it (the badge's subject)."""
+        return row.anonymous_id or self.anonymous_learner_id
 
     def _profile_place(self, profile: LearnerProfile) -> str:
         """Where the learner works, as one phrase of the reader's language."""
@@ -941,8 +947,6 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     @XBlock.handler
     def badge(self, request, suffix: str = "") -> Response:
         """The learner's own award as an Open Badges 3.0 credential (JSON)."""
-        from credit_export.badges import open_badge
-
         from .records.ledger import award_of
 
         row = award_of(self.learner_id, self.activity.project_number)
@@ -953,9 +957,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             record,
             self.activity,
             issuer_name=self.activity.organiser,
-            issuer_url=platform_home(),
+            issuer_url=platform_home(request),
             zone=cme_time_zone(),
-            subject_id=row.anonymous_id or self.anonymous_learner_id,
+            subject_id=self._subject_id(row),
             language=self._language_tag(),
             gettext=self.gettext,
         )
@@ -1381,11 +1385,15 @@ def file_chunks(handle, size: int = 64 * 1024):
         handle.close()
 
 
-def platform_home() -> str:
-    """The platform's address: the home page of the pseudonymous xAPI accounts."""
+def platform_home(request=None) -> str:
+    """The platform's address (settings.LMS_ROOT_URL; else the address `request` came to):
+    the badge's issuer and the home page of the pseudonymous xAPI accounts."""
     from django.conf import settings
 
-    return getattr(settings, "LMS_ROOT_URL", "") or "http://127.0.0.1:8000"
+    root = getattr(settings, "LMS_ROOT_URL", "")
+    if not root and request is not None:
+        root = request.host_url
+    return root or "http://127.0.0.1:8000"
 
 
 def push_summary(gettext, report) -> str:

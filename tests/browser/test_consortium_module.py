@@ -212,3 +212,60 @@ def test_a_learner_reading_chinese_sees_the_activitys_chinese_name(clean_page):
     expect(heading).to_have_text("高血压社区管理与分级转诊")
     expect(page.locator(".cme-credit .cme-meta").first).to_contain_text("· I 类学分 ·")
     expect(page.locator(".cme-credit").first).not_to_contain_text("类别")
+
+
+def earn_by_elsewhere(page, server, learner: str, lang: str) -> None:
+    """`learner` opens the module in `lang`, fills the profile, evaluates and finishes both
+    exercises elsewhere; back on the page, the certificate is there."""
+    page.goto(module_path(page, learner) + f"&lang={lang}")
+    credit = page.locator(".cme-credit")
+    profile = credit.locator('form[data-action="profile"]')
+    for name, value in (
+        ("name", "王晓梅"),
+        ("licence_number", "110440100001234"),
+        ("institution", "青山镇卫生院"),
+        ("department", "全科"),
+        ("discipline", "全科医学"),
+    ):
+        profile.locator(f'[name="{name}"]').fill(value)
+    act(page, profile.locator('button[type="submit"]').click)
+    evaluation = credit.locator('form[data-action="evaluate"]')
+    evaluation.locator('input[name="satisfaction"][value="5"]').check()
+    act(page, evaluation.locator('button[type="submit"]').click)
+    for block_type in ("cme_case", "cme_referral"):
+        usage_id = page.locator(f'[data-block-type="{block_type}"]').first.get_attribute(
+            "data-usage"
+        )
+        complete_elsewhere(server, learner, usage_id, block_type)
+    page.reload()
+    expect(credit.locator(".cme-certificate")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Organiser", "provincial", "Class I: ", "Verification code", "110440100001234")),
+        ("zh-cn", ("举办单位", "省级", "I 类学分", "验证码", "110440100001234")),
+    ],
+)
+def test_the_certificate_prints_on_one_a4_page_with_what_a_cme_office_checks(
+    clean_page, workbench_server, base_url, lang, words
+):
+    page = clean_page
+    earn_by_elsewhere(page, workbench_server, f"bt_print_{lang}", lang)
+    certificate = page.locator(".cme-certificate")
+    certificate.locator("h3").focus()  # where the page puts the focus after the award
+    for word in (*words, "2026-05-01-003", "王晓梅"):
+        expect(certificate).to_contain_text(word)
+    page.emulate_media(media="print")
+    outline = certificate.locator("h3").evaluate("h => getComputedStyle(h).outlineStyle")
+    assert outline == "none"
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    page.emulate_media(media="screen")
+    with page.expect_download() as download:
+        certificate.locator("a[download]").click()
+    badge = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert badge["issuer"]["id"] == base_url.rstrip("/")
+    code = certificate.locator("code").inner_text()
+    assert badge["id"] == f"urn:uuid:{code}"
