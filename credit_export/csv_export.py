@@ -24,7 +24,7 @@
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, tzinfo
 from decimal import Decimal
 from itertools import islice
@@ -52,6 +52,7 @@ COLUMNS = (
     ("credits", N_("Credits")),
     ("date", N_("Date")),
     ("score", N_("Score")),
+    ("licence_shared", N_("Licence number on another account")),
 )
 #: Display names of the coded cells (title, level): English templates, translated by `values`.
 VALUE_NAMES = {
@@ -132,7 +133,11 @@ def value_names(values: Labels = None) -> dict[str, str]:
 
 
 def _rows(
-    records: Iterable[ExportRecord], zone: tzinfo, values: Labels = None, language: Language = None
+    records: Iterable[ExportRecord],
+    zone: tzinfo,
+    values: Labels = None,
+    language: Language = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> Iterator[list[str]]:
     """One row per awarded record; per-row work kept to attribute reads and the guard."""
     cell = safe_cell
@@ -162,6 +167,7 @@ def _rows(
             text,
             at.date().isoformat(),
             str(record.score_percent),
+            names["yes"] if (record.project_number, profile.licence_number) in flagged else "",
         ]
 
 
@@ -172,12 +178,14 @@ def iter_csv(
     values: Labels = None,
     zone: tzinfo = UTC,
     language: Language = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> Iterator[str]:
     """The file in chunks of text: BOM and header first, then the awarded records. An empty
     export is the header alone (a valid file). `labels` translate the header, `values` the
     title and level cells (pass the same gettext for both: one language per file);
-    `language` (an RFC 5646 tag) picks the activity's name in the file's language."""
-    return _chunks(header(labels), _rows(records, zone, values, language))
+    `language` (an RFC 5646 tag) picks the activity's name in the file's language; a row
+    whose (project, licence number) is in `flagged` (`licences.shared_licences`) says so."""
+    return _chunks(header(labels), _rows(records, zone, values, language, flagged))
 
 
 def _chunks(first: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
@@ -204,13 +212,14 @@ def write_csv(
     values: Labels = None,
     zone: tzinfo = UTC,
     language: Language = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> int:
     """Write the file to a text stream (open it with newline=""); returns the rows written."""
     out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(header(labels))
     count = 0
-    for row in _rows(records, zone, values, language):
+    for row in _rows(records, zone, values, language, flagged):
         writer.writerow(row)
         count += 1
     return count

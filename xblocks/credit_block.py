@@ -58,6 +58,7 @@ from credit_export import (
     write_valid_xml,
 )
 from credit_export.badges import credential_uuid, open_badge
+from credit_export.licences import shared_licences
 from credit_export.messages import MESSAGES
 from credit_export.schema import name_in
 
@@ -387,6 +388,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "profile_title": _(TITLES[profile.title]) if profile else "",
             "profile_tier": _(TIERS[profile.tier]) if profile else "",
             "profile_place": self._profile_place(profile) if profile else "",
+            "licence_warning": self._licence_warning(profile),
             "titles": [(k, _(v)) for k, v in TITLES.items()],
             "tiers": [(k, _(v)) for k, v in TIERS.items()],
             "changes": [(k, _(v)) for k, v in CHANGES.items()],
@@ -406,6 +408,22 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def _subject_id(self, row) -> str:
         """The learner's pseudonymous id as the award recorded it (the badge's subject)."""
         return row.anonymous_id or self.anonymous_learner_id
+
+    def _licence_warning(self, profile: LearnerProfile | None) -> str:
+        """A warning when another account's credit in this course carries this licence."""
+        from .records.ledger import licence_on_other_account
+
+        if profile is None or not self.keeps_records:
+            return ""
+        if not licence_on_other_account(
+            str(self.course_key or ""), profile.licence_number, self.learner_id
+        ):
+            return ""
+        return self.gettext(
+            "This licence number is already on another account's credit in this course. A "
+            "credit counts once per person: check the number, or tell the CME office if both "
+            "accounts are yours."
+        )
 
     def _profile_place(self, profile: LearnerProfile) -> str:
         """Where the learner works, as one phrase of the reader's language."""
@@ -770,6 +788,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
 
         _ = self.gettext
         report = credit_report(activity_records(course_id=self.course_key), zone=cme_time_zone())
+        shared = shared_licences(activity_records(course_id=self.course_key))
         labels = self._report_labels()
         names = {k: _(v) for k, v in (TITLES | TIERS).items()}
         charts = [
@@ -798,10 +817,25 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "uid": self.usage_key.replace(".", "-")[-40:],
                 "evaluation": self._evaluation_view(),
                 "evaluation_csv_url": self.runtime.handler_url(self, "evaluation_csv"),
+                "shared_licences": self._shared_lines(shared),
             },
             self.i18n,
         )
         return {"html": html}
+
+    def _shared_lines(self, shared: dict[tuple[str, str], list[str]]) -> list[str]:
+        """One line per licence number that several accounts' credits carry (staff report)."""
+        return [
+            self.gettext(
+                "{project}: licence number {licence} on {count} accounts ({learners})"
+            ).format(
+                project=project,
+                licence=licence,
+                count=len(learners),
+                learners=self.gettext(LIST_SEPARATOR).join(learners),
+            )
+            for (project, licence), learners in shared.items()
+        ]
 
     def _evaluation_view(self) -> dict[str, Any]:
         """This activity's evaluations for the staff report: counts per answer."""
@@ -906,6 +940,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 values=self.gettext,
                 zone=cme_time_zone(),
                 language=self._language_tag(),
+                flagged=shared_licences(activity_records(self.activity.project_number)),
             )
         )
         name = f"cme-credits-{self.activity.project_number}.csv"

@@ -269,3 +269,16 @@ def test_the_certificate_prints_on_one_a4_page_with_what_a_cme_office_checks(
     assert badge["issuer"]["id"] == base_url.rstrip("/")
     code = certificate.locator("code").inner_text()
     assert badge["id"] == f"urn:uuid:{code}"
+
+
+def test_a_learner_giving_a_licence_number_another_account_earned_with_is_warned(
+    clean_page, workbench_server
+):
+    page = clean_page
+    earn_by_elsewhere(page, workbench_server, "bt_licence_first", "en")
+    page.goto(module_path(page, "bt_licence_second"))
+    credit = page.locator(".cme-credit")
+    fill_profile(page, credit, "王晓梅", "110440100001234")
+    expect(credit.get_by_role("alert")).to_contain_text(
+        "This licence number is already on another account's credit in this course."
+    )

@@ -1453,3 +1453,24 @@ def test_the_self_study_demo_is_awarded_on_its_test_score_alone(workbench, modul
     assert status == 200, body
     (award,) = CreditAward.objects.filter(learner_id="student_1")
     assert (str(award.credits), award.credit_class) == ("0.50", "II")
+
+
+def test_a_licence_number_already_on_another_accounts_credit_is_flagged_to_learner_and_staff(
+    workbench, module
+):
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)  # student_1, licence 110440100001234
+    status, body = act(workbench, credit, "profile", student="student_2", **PROFILE)
+    assert status == 200
+    warning = "This licence number is already on another account's credit in this course."
+    assert warning in html.unescape(body["html"])
+    assert warning not in html.unescape(workbench.page_of(credit, "student_1"))
+    earn(workbench, children, "student_2")
+    text = b"".join(workbench.client.get(f"/handler/{credit}/export_csv/?student=staff"))
+    rows = list(csv.reader(io.StringIO(text.decode()[1:])))
+    assert rows[0][-1] == "Licence number on another account"
+    assert [row[-1] for row in rows[1:]] == ["yes", "yes"]
+    report = workbench.handler(credit, "report", {"action": "report"}, student="staff")
+    page = html.unescape(json.loads(report.content)["html"])
+    assert "licence number 110440100001234 on 2 accounts (student_1, student_2)" in page

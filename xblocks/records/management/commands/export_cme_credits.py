@@ -34,6 +34,7 @@ from credit_export import (
     learner_summaries,
     write_valid_xml,
 )
+from credit_export.licences import shared_licences
 from xblocks.credit_block import cme_time_zone, credit_policy
 from xblocks.i18n import catalog, to_locale
 
@@ -102,7 +103,10 @@ class Command(BaseCommand):
             self._write_xml(counted(), options["output"], zone, language)
         else:
             gettext = self._gettext(options)
-            chunks = iter_csv(counted(), gettext, values=gettext, zone=zone, language=language)
+            flagged = shared_licences(activity_records(options["activity"]))
+            chunks = iter_csv(
+                counted(), gettext, values=gettext, zone=zone, language=language, flagged=flagged
+            )
             self._write_text(chunks, options["output"])
         message = f"{count} credit record(s) exported."
         if not count:
