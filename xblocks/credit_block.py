@@ -1028,6 +1028,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 datetime.now(zone),
                 zone=zone,
                 language=self._language_tag(),
+                flagged=shared_licences(activity_records(self.activity.project_number)),
             )
         except CreditError as exc:
             spool.close()

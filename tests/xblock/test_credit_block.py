@@ -1471,6 +1471,8 @@ def test_a_licence_number_already_on_another_accounts_credit_is_flagged_to_learn
     rows = list(csv.reader(io.StringIO(text.decode()[1:])))
     assert rows[0][-1] == "Licence number on another account"
     assert [row[-1] for row in rows[1:]] == ["yes", "yes"]
+    xml = b"".join(workbench.client.get(f"/handler/{credit}/export_xml/?student=staff"))
+    assert xml.decode().count('licence-shared="true"') == 2
     report = workbench.handler(credit, "report", {"action": "report"}, student="staff")
     page = html.unescape(json.loads(report.content)["html"])
     assert "licence number 110440100001234 on 2 accounts (student_1, student_2)" in page

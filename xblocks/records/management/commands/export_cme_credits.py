@@ -99,11 +99,11 @@ class Command(BaseCommand):
                 yield record
 
         language = self._language(options)
+        flagged = shared_licences(activity_records(options["activity"]))
         if options["format"] == "xml":
-            self._write_xml(counted(), options["output"], zone, language)
+            self._write_xml(counted(), options["output"], zone, language, flagged)
         else:
             gettext = self._gettext(options)
-            flagged = shared_licences(activity_records(options["activity"]))
             chunks = iter_csv(
                 counted(), gettext, values=gettext, zone=zone, language=language, flagged=flagged
             )
@@ -149,7 +149,7 @@ class Command(BaseCommand):
             sys.stdout.writelines(chunks)
 
     @staticmethod
-    def _write_xml(records, output: str | None, zone, language: str) -> None:
+    def _write_xml(records, output: str | None, zone, language: str, flagged) -> None:
         """Written to a temporary file and validated against the XSD before anything is
         handed over: the output file appears (atomically) only when valid, and standard
         output gets nothing from an invalid export."""
@@ -158,7 +158,14 @@ class Command(BaseCommand):
             "w+b", dir=directory, prefix=".cme-credits-", suffix=".xml", delete=False
         ) as spool:
             try:
-                write_valid_xml(records, spool, datetime.now(zone), zone=zone, language=language)
+                write_valid_xml(
+                    records,
+                    spool,
+                    datetime.now(zone),
+                    zone=zone,
+                    language=language,
+                    flagged=flagged,
+                )
                 if output:  # as open() would have made it, not the temporary file's 0600
                     umask = os.umask(0)
                     os.umask(umask)
