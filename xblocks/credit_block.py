@@ -321,8 +321,12 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def _activity_view(self) -> dict[str, Any]:
         """The activity as learners read it (the same for every learner)."""
         activity = self.activity
+        name = name_in(activity.name_translations, self._language_tag()) or activity.name
         return {
-            "name": name_in(activity.name_translations, self._language_tag()) or activity.name,
+            "name": name,
+            "name_and_number": self.gettext("{name} ({project_number})").format(
+                name=name, project_number=activity.project_number
+            ),
             "project_number": activity.project_number,
             "level": self.gettext(LEVELS[activity.level]),
             "credit_class": activity.credit_class,

@@ -1032,7 +1032,7 @@ def test_a_chinese_reader_sees_the_activitys_chinese_name_on_the_block_certifica
     # Chinese as a CME office writes it: I 类学分, lists with 、, never 类别 I.
     assert "省级 · I 类学分 · 学分：" in text and "I 类学分 0.25 分</dd>" in text
     assert "青山镇卫生院、全科</dd>" in text and "类别" not in text
-    assert "高血压社区管理与分级转诊 (2026-05-01-003)" in text
+    assert "高血压社区管理与分级转诊（2026-05-01-003）" in text
     xml = b"".join(workbench.client.get(f"/handler/{credit}/export_xml/?student=staff&lang=zh-cn"))
     assert "<name>高血压社区管理与分级转诊</name>" in xml.decode()
     out = tmp_path / "credits.xml"
