@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .csv_export import VALUE_NAMES
 from .messages import N_, CreditError
-from .schema import CreditActivity, CreditRecord, PlainText
+from .schema import CreditActivity, CreditRecord, PlainText, name_in
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -49,19 +49,10 @@ DESCRIPTION = N_(
 )
 
 
-def _name_in(names: dict[str, str], language: str | None) -> str | None:
-    """The name under `language` (case-insensitive); else under its primary subtag ("zh" for
-    "zh-CN"); else, for a bare "en", under a regional tag ("en-US")."""
-    if not language:
-        return None
-    by_tag = {tag.lower(): name for tag, name in names.items()}
-    wanted = language.lower()
-    primary = wanted.split("-")[0]
-    if wanted in by_tag or primary in by_tag:
-        return by_tag.get(wanted) or by_tag[primary]
-    if wanted == primary:
-        return next((n for t, n in sorted(by_tag.items()) if t.split("-")[0] == primary), None)
-    return None
+def credential_uuid(subject: str, record: CreditRecord) -> uuid.UUID:
+    """The award's credential id (see the module), also the certificate's verification code."""
+    key = f"{subject}|{record.project_number}|{record.awarded_at.isoformat()}"
+    return uuid.uuid5(BADGE_NAMESPACE, key)
 
 
 class IssuerProfile(BaseModel):
@@ -106,13 +97,12 @@ def open_badge(
         issuer = IssuerProfile(id=issuer_url or "", name=issuer_name or activity.organiser)
     base = issuer.id.rstrip("/")
     subject = subject_id or record.learner_id
-    key = f"{subject}|{record.project_number}|{record.awarded_at.isoformat()}"
     start = datetime.combine(activity.start_date, time(0, 0, 0), zone)
     end = datetime.combine(activity.end_date, time(23, 59, 59), zone)
     translate = gettext or (lambda text: text)
     name = (
-        _name_in(record.activity_name_translations, language)
-        or _name_in(activity.name_translations, language)
+        name_in(record.activity_name_translations, language)
+        or name_in(activity.name_translations, language)
         or record.activity_name
     )
     description = translate(DESCRIPTION).format(
@@ -135,7 +125,7 @@ def open_badge(
         achievement["inLanguage"] = language
     return {
         "@context": list(CONTEXTS),
-        "id": f"urn:uuid:{uuid.uuid5(BADGE_NAMESPACE, key)}",
+        "id": f"urn:uuid:{credential_uuid(subject, record)}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": base, "type": ["Profile"], "name": issuer.name},
         "validFrom": record.awarded_at.isoformat(),

@@ -24,7 +24,7 @@
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, tzinfo
 from decimal import Decimal
 from itertools import islice
@@ -32,6 +32,7 @@ from typing import TextIO
 
 from .annual import LEVELS, AnnualSummary
 from .messages import N_
+from .schema import activity_name_in
 from .stored import ExportRecord, StoredProfile
 
 BOM = "\ufeff"
@@ -51,6 +52,7 @@ COLUMNS = (
     ("credits", N_("Credits")),
     ("date", N_("Date")),
     ("score", N_("Score")),
+    ("licence_shared", N_("Licence number on another account")),
 )
 #: Display names of the coded cells (title, level): English templates, translated by `values`.
 VALUE_NAMES = {
@@ -95,6 +97,8 @@ SUMMARY_COLUMNS = (
 FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠")
 
 Labels = Callable[[str], str] | Mapping[str, str] | None
+#: An RFC 5646 tag ("zh-CN") picking the activity name's translation; None: as registered.
+Language = str | None
 
 
 def safe_cell(value: str) -> str:
@@ -129,7 +133,11 @@ def value_names(values: Labels = None) -> dict[str, str]:
 
 
 def _rows(
-    records: Iterable[ExportRecord], zone: tzinfo, values: Labels = None
+    records: Iterable[ExportRecord],
+    zone: tzinfo,
+    values: Labels = None,
+    language: Language = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> Iterator[list[str]]:
     """One row per awarded record; per-row work kept to attribute reads and the guard."""
     cell = safe_cell
@@ -153,12 +161,13 @@ def _rows(
             cell(profile.institution),
             cell(profile.department),
             cell(record.project_number),
-            cell(record.activity_name),
+            cell(activity_name_in(record, language)),
             names.get(record.level) or cell(record.level),
             cell(record.credit_class),
             text,
             at.date().isoformat(),
             str(record.score_percent),
+            names["yes"] if (record.project_number, profile.licence_number) in flagged else "",
         ]
 
 
@@ -168,11 +177,15 @@ def iter_csv(
     *,
     values: Labels = None,
     zone: tzinfo = UTC,
+    language: Language = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> Iterator[str]:
     """The file in chunks of text: BOM and header first, then the awarded records. An empty
     export is the header alone (a valid file). `labels` translate the header, `values` the
-    title and level cells (pass the same gettext for both: one language per file)."""
-    return _chunks(header(labels), _rows(records, zone, values))
+    title and level cells (pass the same gettext for both: one language per file);
+    `language` (an RFC 5646 tag) picks the activity's name in the file's language; a row
+    whose (project, licence number) is in `flagged` (`licences.shared_licences`) says so."""
+    return _chunks(header(labels), _rows(records, zone, values, language, flagged))
 
 
 def _chunks(first: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
@@ -198,13 +211,15 @@ def write_csv(
     *,
     values: Labels = None,
     zone: tzinfo = UTC,
+    language: Language = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> int:
     """Write the file to a text stream (open it with newline=""); returns the rows written."""
     out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(header(labels))
     count = 0
-    for row in _rows(records, zone, values):
+    for row in _rows(records, zone, values, language, flagged):
         writer.writerow(row)
         count += 1
     return count

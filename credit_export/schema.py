@@ -299,3 +299,23 @@ class CreditRecord(_Model):
         if self.status == "revoked" and not (self.revoked_reason.strip() and self.revoked_at):
             raise PydanticCustomError("revoke_needs_reason", MESSAGES["revoke_needs_reason"], {})
         return self
+
+
+def name_in(names: dict[str, str], language: str | None) -> str | None:
+    """The name under `language` (case-insensitive); else under its primary subtag ("zh" for
+    "zh-CN"); else, for a bare "en", under a regional tag ("en-US")."""
+    if not language:
+        return None
+    by_tag = {tag.lower(): name for tag, name in names.items()}
+    wanted = language.lower()
+    primary = wanted.split("-")[0]
+    if wanted in by_tag or primary in by_tag:
+        return by_tag.get(wanted) or by_tag[primary]
+    if wanted == primary:
+        return next((n for t, n in sorted(by_tag.items()) if t.split("-")[0] == primary), None)
+    return None
+
+
+def activity_name_in(record, language: str | None) -> str:
+    """A credit record's activity name in `language` when it has one, else as registered."""
+    return name_in(record.activity_name_translations, language) or record.activity_name

@@ -50,6 +50,7 @@ class StoredRecord(NamedTuple):
     score_percent: int
     status: str
     profile: StoredProfile
+    activity_name_translations: Mapping[str, str] = {}
 
 
 #: What the exporters accept: a validated record, or a stored one read back.
@@ -83,6 +84,7 @@ def stored_record(data: Mapping[str, Any]) -> ExportRecord:
                 profile["department"],
                 profile["discipline"],
             ),
+            data.get("activity_name_translations") or {},
         )
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
         return CreditRecord.model_validate(data)
@@ -104,4 +106,5 @@ def as_stored(record: ExportRecord) -> StoredRecord:
         record.score_percent,
         record.status,
         StoredProfile(*(getattr(profile, field) for field in StoredProfile._fields)),
+        record.activity_name_translations,
     )

@@ -19,7 +19,8 @@ XSD shipped in `schemas/cme_credits.xsd` (namespace `NAMESPACE`).
 Awarded records only. Streaming: one `<credit>` element is built once and refilled for each
 record (building elements and setting attributes is what costs, so values are element text),
 serialized into a small buffer that is yielded every `CHUNK_RECORDS` records; memory stays
-flat whatever the number of records.
+flat whatever the number of records. A credit whose licence number another account's credit
+of the same activity carries has `licence-shared="true"` (the CME office checks it first).
 
 Characters that XML 1.0 forbids (C0 controls but tab/newline/CR, lone surrogates, U+FFFE,
 U+FFFF) never reach a validated record: the schema drops them from what people type. Should
@@ -35,7 +36,7 @@ validate is an error (`CreditError("xml_export_invalid")`), never a silent file.
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +45,7 @@ from typing import IO
 from lxml import etree
 
 from .messages import CreditError
+from .schema import activity_name_in
 from .stored import ExportRecord, StoredRecord, as_stored
 
 NAMESPACE = "https://consortium-cme.example.org/xml/cme-credits/1"
@@ -61,7 +63,9 @@ def _tag(name: str) -> str:
     return f"{{{NAMESPACE}}}{name}"
 
 
-def _credit_filler(zone: tzinfo) -> Callable[[ExportRecord], etree._Element]:
+def _credit_filler(
+    zone: tzinfo, language: str | None = None, flagged: Collection[tuple[str, str]] = ()
+) -> Callable[[ExportRecord], etree._Element]:
     """A function that refills one `<credit>` element, built once, with a record's values."""
     sub = etree.SubElement
     credit = etree.Element(_tag("credit"), nsmap=NSMAP)
@@ -88,7 +92,7 @@ def _credit_filler(zone: tzinfo) -> Callable[[ExportRecord], etree._Element]:
         institution.text = profile.institution
         department.text = profile.department
         number.text = record.project_number
-        activity_name.text = record.activity_name
+        activity_name.text = activity_name_in(record, language)
         level.text = record.level
         credit_class.text = record.credit_class
         credits = record.credits
@@ -101,6 +105,10 @@ def _credit_filler(zone: tzinfo) -> Callable[[ExportRecord], etree._Element]:
             at = at.astimezone(zone)
         awarded.text = at.date().isoformat()
         score.text = str(record.score_percent)
+        if (record.project_number, profile.licence_number) in flagged:
+            credit.set("licence-shared", "true")
+        else:
+            credit.attrib.pop("licence-shared", None)
         return credit
 
     return fill
@@ -118,7 +126,8 @@ def _xml_safe(record: ExportRecord) -> StoredRecord:
         **{key: xml_text(getattr(profile, key)) for key in PROFILE_TEXTS}
     )
     update = {key: xml_text(getattr(stored, key)) for key in RECORD_TEXTS}
-    return stored._replace(**update, profile=safe_profile)
+    names = {tag: xml_text(name) for tag, name in stored.activity_name_translations.items()}
+    return stored._replace(**update, profile=safe_profile, activity_name_translations=names)
 
 
 def iter_xml(
@@ -126,13 +135,17 @@ def iter_xml(
     generated: datetime | None = None,
     *,
     zone: tzinfo = UTC,
+    language: str | None = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> Iterator[bytes]:
     """The document in chunks of UTF-8 bytes, awarded records only. `generated` (default:
-    now, UTC) is stamped on the root; `awarded` dates are days in `zone`. An export without
+    now, UTC) is stamped on the root; `awarded` dates are days in `zone`; `language` picks the
+    activity's name in that language; a credit whose (project, licence number) is in
+    `flagged` (`licences.shared_licences`) gets licence-shared="true". An export without
     records is a valid document with an empty root."""
     generated = generated or datetime.now(UTC)
     buffer = io.BytesIO()
-    fill = _credit_filler(zone)
+    fill = _credit_filler(zone, language, flagged)
     with etree.xmlfile(buffer, encoding="utf-8") as out:
         out.write_declaration()
         with out.element(_tag("cme-credits"), {"generated": generated.isoformat()}, nsmap=NSMAP):
@@ -247,6 +260,8 @@ def write_valid_xml(
     generated: datetime | None = None,
     *,
     zone: tzinfo = UTC,
+    language: str | None = None,
+    flagged: Collection[tuple[str, str]] = (),
 ) -> None:
     """Write the export (`iter_xml`) into `target`, a seekable binary file (a temporary file,
     or the output file before it is put in place), and validate it against the XSD.
@@ -256,7 +271,7 @@ def write_valid_xml(
     ("xml_export_invalid", problem="line N: ...", count=N)` and the caller hands nothing over.
     """
     start = target.tell()
-    for chunk in iter_xml(records, generated, zone=zone):
+    for chunk in iter_xml(records, generated, zone=zone, language=language, flagged=flagged):
         target.write(chunk)
     target.flush()
     target.seek(start)

@@ -12,6 +12,9 @@ from django.utils.safestring import mark_safe
 from .messages import N_
 from .numbers import count_text, points_text
 
+#: Between the items of a list in one line (、 in Chinese).
+LIST_SEPARATOR = N_(", ")
+
 RELEVANCE = {
     "essential": N_("Essential"),
     "useful": N_("Useful"),
@@ -143,11 +146,17 @@ class CaseViewModel:
     def _points(self, earned: float, possible: float) -> str:
         return points_text(self.ngettext, earned, possible)
 
+    def _money(self, money: float, currency: str) -> str:
+        """An amount as the reader writes it: "120 元" in Chinese for yuan."""
+        if currency == "CNY":
+            return self._("{amount} CNY").format(amount=_number(money))
+        return f"{_number(money)} {currency}"
+
     def _spent(self, minutes: int, money: float, currency: str) -> str:
         if not minutes and not money:
             return ""
-        return self._("Time used: {minutes} min; cost: {money} {currency}").format(
-            minutes=minutes, money=_number(money), currency=currency
+        return self._("Time used: {minutes} min; cost: {cost}").format(
+            minutes=minutes, cost=self._money(money, currency)
         )
 
     def _cost(self, minutes: int, money: float, currency: str) -> str:
@@ -155,8 +164,8 @@ class CaseViewModel:
         if minutes:
             parts.append(self._("{minutes} min").format(minutes=minutes))
         if money:
-            parts.append(f"{_number(money)} {currency}")
-        return ", ".join(parts)
+            parts.append(self._money(money, currency))
+        return self._(LIST_SEPARATOR).join(parts)
 
     def _header(self, case: dict[str, Any]) -> dict[str, Any]:
         patient = case["patient"]

@@ -57,7 +57,10 @@ from credit_export import (
     study_minutes,
     write_valid_xml,
 )
+from credit_export.badges import credential_uuid, open_badge
+from credit_export.licences import shared_licences
 from credit_export.messages import MESSAGES
+from credit_export.schema import name_in
 
 from .base import (
     STAFF_ONLY,
@@ -97,6 +100,13 @@ LEVELS = {
 }
 #: Between the names of levels in a sentence ("national, provincial").
 LIST_SEPARATOR = N_(", ")
+#: Translators: what separates the sentences of a list (what a credit still lacks).
+SENTENCE_SEPARATOR = N_("; ")
+#: A component's state after its label in the list (the label is not said twice).
+COMPONENT_STATES = {
+    "missing_not_attempted": N_("not completed yet."),
+    "missing_score": N_("your best score is {score}%, {minimum}% is needed."),
+}
 TITLES = {"junior": N_("junior"), "intermediate": N_("intermediate"), "senior": N_("senior")}
 TIERS = {
     "primary": N_("primary care"),
@@ -296,6 +306,13 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "credit_export",
         )
 
+    def _component_state(self, missing) -> str:
+        """What a listed component still lacks, without its label (the list shows it)."""
+        template = COMPONENT_STATES.get(missing.code)
+        if template is None:
+            return self._missing_text(missing)
+        return self.gettext(template).format(**missing.params)
+
     @staticmethod
     def _revoked_day(row) -> str:
         """The day a credit was revoked, in the CME office's time zone."""
@@ -304,11 +321,18 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     def _activity_view(self) -> dict[str, Any]:
         """The activity as learners read it (the same for every learner)."""
         activity = self.activity
+        name = name_in(activity.name_translations, self._language_tag()) or activity.name
         return {
-            "name": activity.name,
+            "name": name,
+            "name_and_number": self.gettext("{name} ({project_number})").format(
+                name=name, project_number=activity.project_number
+            ),
             "project_number": activity.project_number,
             "level": self.gettext(LEVELS[activity.level]),
             "credit_class": activity.credit_class,
+            "class_label": self.gettext("Class {credit_class}").format(
+                credit_class=activity.credit_class
+            ),
             "credits": format(activity.awarded_credits.normalize(), "f"),
             "organiser": activity.organiser,
             "dates": f"{activity.start_date.isoformat()} – {activity.end_date.isoformat()}",
@@ -332,7 +356,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 {
                     "label": component.label,
                     "done": problem is None,
-                    "problem": self._missing_text(problem) if problem else "",
+                    "problem": self._component_state(problem) if problem else "",
                     "link": link,
                 }
             )
@@ -346,7 +370,14 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "title": _(TITLES[record.profile.title]),
                 "institution": record.profile.institution,
                 "department": record.profile.department,
+                "place": _("{institution}, {department}").format(
+                    institution=record.profile.institution, department=record.profile.department
+                ),
                 "credits": format(record.credits.normalize(), "f"),
+                "credits_line": _("Class {credit_class}: {credits}").format(
+                    credit_class=record.credit_class, credits=number(record.credits)
+                ),
+                "verification": str(credential_uuid(self._subject_id(existing), record)),
                 "date": record.awarded_at.astimezone(cme_time_zone()).date().isoformat(),
                 "score": record.score_percent,
             }
@@ -360,6 +391,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "profile": profile.model_dump() if profile else None,
             "profile_title": _(TITLES[profile.title]) if profile else "",
             "profile_tier": _(TIERS[profile.tier]) if profile else "",
+            "profile_place": self._profile_place(profile) if profile else "",
+            "licence_warning": self._licence_warning(profile),
             "titles": [(k, _(v)) for k, v in TITLES.items()],
             "tiers": [(k, _(v)) for k, v in TIERS.items()],
             "changes": [(k, _(v)) for k, v in CHANGES.items()],
@@ -375,6 +408,34 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             "badge_url": self.runtime.handler_url(self, "badge") if certificate else "",
             "annual": self._annual_view(profile),
         }
+
+    def _subject_id(self, row) -> str:
+        """The learner's pseudonymous id as the award recorded it (the badge's subject)."""
+        return row.anonymous_id or self.anonymous_learner_id
+
+    def _licence_warning(self, profile: LearnerProfile | None) -> str:
+        """A warning when another account's credit in this course carries this licence."""
+        from .records.ledger import licence_on_other_account
+
+        if profile is None or not self.keeps_records:
+            return ""
+        if not licence_on_other_account(
+            str(self.course_key or ""), profile.licence_number, self.learner_id
+        ):
+            return ""
+        return self.gettext(
+            "This licence number is already on another account's credit in this course. A "
+            "credit counts once per person: check the number, or tell the CME office if both "
+            "accounts are yours."
+        )
+
+    def _profile_place(self, profile: LearnerProfile) -> str:
+        """Where the learner works, as one phrase of the reader's language."""
+        return self.gettext("{institution} ({tier}), {department}").format(
+            institution=profile.institution,
+            tier=self.gettext(TIERS[profile.tier]),
+            department=profile.department,
+        )
 
     def _annual_view(self, profile: LearnerProfile | None) -> dict[str, Any]:
         """The learner's credits of this year (every course) against the province's annual
@@ -521,8 +582,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
 
     @json_action(ViewDataRequest)
     def view_data(self, data: ViewDataRequest, suffix: str = "") -> dict[str, Any]:
-        """The learner's own progress for the mobile app, as the page shows it; opening it
-        awards a credit whose rule is met, as opening the page does (see `student_view`)."""
+        """The learner's own progress for the mobile app, as the page shows it (`html`: the
+        view the page swaps in when a sibling exercise completes); opening it awards a credit
+        whose rule is met, as opening the page does (see `student_view`)."""
         state = self._state()
         awarded_now = self._award_when_met(state)
         view = self._context(state)
@@ -532,6 +594,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 for k in ("activity", "components", "evaluation_done", "certificate", "annual")
             },
             "announce": self._announcement("claim") if awarded_now else "",
+            "html": render_template("credit/view.html", view, self.i18n),
         }
 
     def _announcement(self, action: str) -> str:
@@ -611,7 +674,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             )
         except CreditError as exc:
             missing = [self._missing_text(m) for m in exc.params.get("items", [])]
-            raise CreditError("rule_not_met", missing="; ".join(missing)) from exc
+            separator = self.gettext(SENTENCE_SEPARATOR)
+            raise CreditError("rule_not_met", missing=separator.join(missing)) from exc
         self._store_award(record, state)
 
     def _store_award(self, record: CreditRecord, state: dict[str, Any]) -> bool:
@@ -728,6 +792,7 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
 
         _ = self.gettext
         report = credit_report(activity_records(course_id=self.course_key), zone=cme_time_zone())
+        shared = shared_licences(activity_records(course_id=self.course_key))
         labels = self._report_labels()
         names = {k: _(v) for k, v in (TITLES | TIERS).items()}
         charts = [
@@ -756,10 +821,25 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 "uid": self.usage_key.replace(".", "-")[-40:],
                 "evaluation": self._evaluation_view(),
                 "evaluation_csv_url": self.runtime.handler_url(self, "evaluation_csv"),
+                "shared_licences": self._shared_lines(shared),
             },
             self.i18n,
         )
         return {"html": html}
+
+    def _shared_lines(self, shared: dict[tuple[str, str], list[str]]) -> list[str]:
+        """One line per licence number that several accounts' credits carry (staff report)."""
+        return [
+            self.gettext(
+                "{project}: licence number {licence} on {count} accounts ({learners})"
+            ).format(
+                project=project,
+                licence=licence,
+                count=len(learners),
+                learners=self.gettext(LIST_SEPARATOR).join(learners),
+            )
+            for (project, licence), learners in shared.items()
+        ]
 
     def _evaluation_view(self) -> dict[str, Any]:
         """This activity's evaluations for the staff report: counts per answer."""
@@ -863,6 +943,8 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
                 self.gettext,
                 values=self.gettext,
                 zone=cme_time_zone(),
+                language=self._language_tag(),
+                flagged=shared_licences(activity_records(self.activity.project_number)),
             )
         )
         name = f"cme-credits-{self.activity.project_number}.csv"
@@ -904,8 +986,6 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
     @XBlock.handler
     def badge(self, request, suffix: str = "") -> Response:
         """The learner's own award as an Open Badges 3.0 credential (JSON)."""
-        from credit_export.badges import open_badge
-
         from .records.ledger import award_of
 
         row = award_of(self.learner_id, self.activity.project_number)
@@ -916,9 +996,9 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
             record,
             self.activity,
             issuer_name=self.activity.organiser,
-            issuer_url=platform_home(),
+            issuer_url=platform_home(request),
             zone=cme_time_zone(),
-            subject_id=row.anonymous_id or self.anonymous_learner_id,
+            subject_id=self._subject_id(row),
             language=self._language_tag(),
             gettext=self.gettext,
         )
@@ -947,7 +1027,12 @@ class CreditBlock(CmeBlockMixin, CompletableXBlockMixin, XBlock):
         spool = tempfile.TemporaryFile()  # closed by file_chunks once sent
         try:
             write_valid_xml(
-                activity_records(self.activity.project_number), spool, datetime.now(zone), zone=zone
+                activity_records(self.activity.project_number),
+                spool,
+                datetime.now(zone),
+                zone=zone,
+                language=self._language_tag(),
+                flagged=shared_licences(activity_records(self.activity.project_number)),
             )
         except CreditError as exc:
             spool.close()
@@ -1340,11 +1425,15 @@ def file_chunks(handle, size: int = 64 * 1024):
         handle.close()
 
 
-def platform_home() -> str:
-    """The platform's address: the home page of the pseudonymous xAPI accounts."""
+def platform_home(request=None) -> str:
+    """The platform's address (settings.LMS_ROOT_URL; else the address `request` came to):
+    the badge's issuer and the home page of the pseudonymous xAPI accounts."""
     from django.conf import settings
 
-    return getattr(settings, "LMS_ROOT_URL", "") or "http://127.0.0.1:8000"
+    root = getattr(settings, "LMS_ROOT_URL", "")
+    if not root and request is not None:
+        root = request.host_url
+    return root or "http://127.0.0.1:8000"
 
 
 def push_summary(gettext, report) -> str:

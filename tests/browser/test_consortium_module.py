@@ -38,14 +38,18 @@ def test_a_learner_earns_the_credit_of_the_module_and_the_cme_office_exports_it(
     page = clean_page
     page.goto(module_path(page, "bt_module_learner"))
     credit = page.locator(".cme-credit")
-    assert "is not completed yet" in credit.inner_text()
+    expect(credit.locator(".cme-credit-progress li").first).to_have_text(
+        "○ Case: a hypertensive emergency: not completed yet."
+    )
 
     play_case(page, load_demo_case("hypertensive_emergency"), decisions={})
     follow_the_rule_set(page, demo_exercise("hypertension_township"))
 
-    page.reload()  # the credit block reads the outcomes the two exercises just wrote
-    credit = page.locator(".cme-credit")
-    assert "Done: Case: a hypertensive emergency" in credit.inner_text()
+    # No reload: the credit block re-reads its view as the exercises above it complete.
+    expect(credit.locator(".cme-credit-progress")).to_contain_text(
+        "Done: Case: a hypertensive emergency"
+    )
+    expect(credit.locator(".cme-credit-progress")).not_to_contain_text("not completed yet")
     fill_profile(page, credit, "李建国", "210440100009876")
     # The evaluation was the last thing missing: the certificate comes with its answer, no
     # button to press, and the live region says so.
@@ -103,7 +107,7 @@ def complete_elsewhere(server, learner: str, usage_id: str, block_type: str) -> 
         )
 
 
-def test_a_learner_who_finished_the_exercises_elsewhere_hears_the_credit_on_opening_it(
+def test_a_learner_who_finished_the_exercises_elsewhere_hears_the_credit_on_coming_back(
     clean_page, workbench_server
 ):
     page = clean_page
@@ -118,8 +122,8 @@ def test_a_learner_who_finished_the_exercises_elsewhere_hears_the_credit_on_open
         )
         complete_elsewhere(workbench_server, "bt_elsewhere", usage_id, block_type)
 
-    page.reload()
-    credit = page.locator(".cme-credit")
+    # Back from the other tab (or the phone's app to its web view): no reload needed.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(credit.locator(".cme-certificate")).to_be_visible()
     expect(credit.locator('[data-region="announce"]')).to_have_text(
         "The credit is awarded. Your certificate is shown."
@@ -199,3 +203,82 @@ def test_staff_tell_each_blocks_staff_tools_apart_by_their_names(clean_page):
     assert len(names) == len(set(names)), names
     staff = page.locator(".cme-case").get_by_role("region", name=re.compile("^Staff tools: .+"))
     expect(staff).to_have_count(1)
+
+
+def test_a_learner_reading_chinese_sees_the_activitys_chinese_name(clean_page):
+    page = clean_page
+    page.goto(module_path(page, "bt_chinese_name") + "&lang=zh-cn")
+    heading = page.locator(".cme-credit h2").first
+    expect(heading).to_have_text("高血压社区管理与分级转诊")
+    expect(page.locator(".cme-credit .cme-meta").first).to_contain_text("· I 类学分 ·")
+    expect(page.locator(".cme-credit").first).not_to_contain_text("类别")
+
+
+def earn_by_elsewhere(page, server, learner: str, lang: str) -> None:
+    """`learner` opens the module in `lang`, fills the profile, evaluates and finishes both
+    exercises elsewhere; back on the page, the certificate is there."""
+    page.goto(module_path(page, learner) + f"&lang={lang}")
+    credit = page.locator(".cme-credit")
+    profile = credit.locator('form[data-action="profile"]')
+    for name, value in (
+        ("name", "王晓梅"),
+        ("licence_number", "110440100001234"),
+        ("institution", "青山镇卫生院"),
+        ("department", "全科"),
+        ("discipline", "全科医学"),
+    ):
+        profile.locator(f'[name="{name}"]').fill(value)
+    act(page, profile.locator('button[type="submit"]').click)
+    evaluation = credit.locator('form[data-action="evaluate"]')
+    evaluation.locator('input[name="satisfaction"][value="5"]').check()
+    act(page, evaluation.locator('button[type="submit"]').click)
+    for block_type in ("cme_case", "cme_referral"):
+        usage_id = page.locator(f'[data-block-type="{block_type}"]').first.get_attribute(
+            "data-usage"
+        )
+        complete_elsewhere(server, learner, usage_id, block_type)
+    page.reload()
+    expect(credit.locator(".cme-certificate")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Organiser", "provincial", "Class I: ", "Verification code", "110440100001234")),
+        ("zh-cn", ("举办单位", "省级", "I 类学分", "验证码", "110440100001234")),
+    ],
+)
+def test_the_certificate_prints_on_one_a4_page_with_what_a_cme_office_checks(
+    clean_page, workbench_server, base_url, lang, words
+):
+    page = clean_page
+    earn_by_elsewhere(page, workbench_server, f"bt_print_{lang}", lang)
+    certificate = page.locator(".cme-certificate")
+    certificate.locator("h3").focus()  # where the page puts the focus after the award
+    for word in (*words, "2026-05-01-003", "王晓梅"):
+        expect(certificate).to_contain_text(word)
+    page.emulate_media(media="print")
+    outline = certificate.locator("h3").evaluate("h => getComputedStyle(h).outlineStyle")
+    assert outline == "none"
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    page.emulate_media(media="screen")
+    with page.expect_download() as download:
+        certificate.locator("a[download]").click()
+    badge = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert badge["issuer"]["id"] == base_url.rstrip("/")
+    code = certificate.locator("code").inner_text()
+    assert badge["id"] == f"urn:uuid:{code}"
+
+
+def test_a_learner_giving_a_licence_number_another_account_earned_with_is_warned(
+    clean_page, workbench_server
+):
+    page = clean_page
+    earn_by_elsewhere(page, workbench_server, "bt_licence_first", "en")
+    page.goto(module_path(page, "bt_licence_second"))
+    credit = page.locator(".cme-credit")
+    fill_profile(page, credit, "王晓梅", "110440100001234")
+    expect(credit.get_by_role("alert")).to_contain_text(
+        "This licence number is already on another account's credit in this course."
+    )

@@ -37,6 +37,7 @@ ENGLISH_HEADER = [
     "Credits",
     "Date",
     "Score",
+    "Licence number on another account",
 ]
 
 
@@ -61,6 +62,7 @@ def test_the_csv_has_a_bom_the_registration_columns_and_chinese_intact():
         "0.25",
         "2026-11-22",
         "85",
+        "",
     ]
     assert len(rows) == 4
 
@@ -211,3 +213,29 @@ def test_title_and_level_cells_are_written_in_the_files_language():
     out = io.StringIO(newline="")
     write_csv(records(1), out, gettext, values=gettext)
     assert read(out.getvalue())[1][7] == "省级"
+
+
+def test_a_csv_in_chinese_carries_the_activitys_chinese_name_and_in_english_its_english_one():
+    from credit_export.stored import as_stored, stored_record
+
+    chinese = read("".join(iter_csv(records(1), language="zh-CN")))
+    english = read("".join(iter_csv(records(1), language="en")))
+    stored = [stored_record(r.model_dump(mode="json")) for r in records(1)]
+    assert chinese[1][6] == "高血压社区管理与分级转诊"
+    assert english[1][6] == "Community management of hypertension and graded referral"
+    assert read("".join(iter_csv(stored, language="zh-CN")))[1][6] == "高血压社区管理与分级转诊"
+    assert as_stored(next(records(1))).activity_name_translations["zh-CN"] == chinese[1][6]
+
+
+def test_a_licence_number_on_two_accounts_is_flagged_and_the_export_says_so():
+    from credit_export.licences import shared_licences
+
+    first, second, third = records(3)
+    other = third.model_copy(
+        update={"profile": third.profile.model_copy(update={"licence_number": "220440100005678"})}
+    )
+    shared = shared_licences([first, second, other])
+    assert shared == {("2026-05-01-003", "110440100001234"): ["learner-0", "learner-1"]}
+    rows = read("".join(iter_csv([first, second, other], flagged=shared)))
+    assert rows[0][-1] == "Licence number on another account"
+    assert [row[-1] for row in rows[1:]] == ["yes", "yes", ""]

@@ -194,3 +194,21 @@ def _stricter_xsd() -> bytes:
 
     source = resources.files("credit_export").joinpath("schemas", "cme_credits.xsd").read_bytes()
     return source.replace(b"[A-Z0-9]{6,30}", b"[0-9]{6,8}")
+
+
+def test_an_export_in_chinese_names_the_activity_in_chinese():
+    data = b"".join(iter_xml(records(1), GENERATED, language="zh-CN"))
+    assert validate_xml(data) == []
+    credit = parse(data).find("c:credit", NS)
+    assert credit.findtext("c:activity/c:name", namespaces=NS) == "高血压社区管理与分级转诊"
+
+
+def test_a_credit_whose_licence_another_account_shares_is_flagged_and_still_valid():
+    from credit_export.licences import shared_licences
+
+    items = list(records(2))
+    data = b"".join(iter_xml(items, GENERATED, flagged=shared_licences(items)))
+    assert validate_xml(data) == []
+    flags = [c.get("licence-shared") for c in parse(data).findall("c:credit", NS)]
+    assert flags == ["true", "true"]
+    assert parse(export(records(1))).find("c:credit", NS).get("licence-shared") is None

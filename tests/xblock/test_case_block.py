@@ -919,3 +919,21 @@ def test_studio_saves_a_summary_that_gives_the_answer_away_and_warns_in_the_auth
         for w in summary
     )
     assert workbench.block(usages["child_pneumonia"], "student_1").case.summary == edited.summary
+
+
+def test_a_chinese_reader_pays_in_yuan_and_reads_lists_with_the_chinese_comma(workbench, usages):
+    """Costs read "30 元" in Chinese (not "30 CNY"), and a finding's costs are joined by 、."""
+    case = load_demo_case("sulfonylurea_hypoglycaemia")
+    priced = next(f for s in case.stages for f in s.findings if f.cost.money and f.cost.minutes)
+    workbench.client.cookies["django_language"] = "zh-cn"
+    page = html.unescape(
+        workbench.client.get(
+            "/scenario/"
+            + next(iter(workbench_scenario_ids(usages["sulfonylurea_hypoglycaemia"])))
+            + "/",
+            {"student": "student_1", "lang": "zh-cn"},
+        ).content.decode()
+    )
+    money = f"{priced.cost.money:g} 元"
+    assert money in page and f"{priced.cost.money:g} CNY" not in page
+    assert f"{priced.cost.minutes} 分钟、{money}" in page

@@ -63,7 +63,8 @@ def test_the_module_page_lists_what_the_credit_needs_with_the_units_exercises(wo
     page = html.unescape(workbench.page(scenario_id).content.decode())
     assert "Case: a hypertensive emergency" in page
     assert "Referral: hypertension at a township clinic" in page
-    assert "is not completed yet" in page
+    # The label once, then what it lacks.
+    assert "○</span> Case: a hypertensive emergency: not completed yet.</li>" in page
     assert "The credit is awarded once everything above is done." in page
     assert 'data-action="claim"' not in page  # nothing to press: it comes when the rule is met
 
@@ -989,11 +990,14 @@ def test_the_xml_download_and_command_hand_over_the_validated_file(workbench, mo
 
 
 @pytest.mark.parametrize(
-    ("lang", "title", "level", "name_header"),
-    [("zh-cn", "中级", "省级", "姓名"), ("en", "intermediate", "provincial", "Name")],
+    ("lang", "title", "level", "name_header", "activity"),
+    [
+        ("zh-cn", "中级", "省级", "姓名", "高血压社区管理与分级转诊"),
+        ("en", "intermediate", "provincial", "Name", "Community management of hypertension"),
+    ],
 )
 def test_the_csv_is_in_one_language_and_the_download_and_command_give_the_same_file(
-    workbench, module, tmp_path, lang, title, level, name_header
+    workbench, module, tmp_path, lang, title, level, name_header, activity
 ):
     from django.core.management import call_command
 
@@ -1005,10 +1009,35 @@ def test_the_csv_is_in_one_language_and_the_download_and_command_give_the_same_f
     rows = list(csv.reader(io.StringIO(downloaded[1:])))
     assert rows[0][0] == name_header
     assert (rows[1][2], rows[1][7]) == (title, level)
+    assert rows[1][6].startswith(activity)
 
     out = tmp_path / "credits.csv"
     call_command("export_cme_credits", output=str(out), language=lang, stderr=io.StringIO())
     assert out.read_bytes().decode("utf-8") == downloaded
+
+
+def test_a_chinese_reader_sees_the_activitys_chinese_name_on_the_block_certificate_and_xml(
+    workbench, module, tmp_path
+):
+    from django.core.management import call_command
+
+    scenario_id, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)
+    page = workbench.client.get(
+        f"/scenario/{scenario_id}/student_view/", {"student": "student_1", "lang": "zh-cn"}
+    )
+    text = html.unescape(page.content.decode())
+    assert "高血压社区管理与分级转诊</h2>" in text
+    # Chinese as a CME office writes it: I 类学分, lists with 、, never 类别 I.
+    assert "省级 · I 类学分 · 学分：" in text and "I 类学分 0.25 分</dd>" in text
+    assert "青山镇卫生院、全科</dd>" in text and "类别" not in text
+    assert "高血压社区管理与分级转诊（2026-05-01-003）" in text
+    xml = b"".join(workbench.client.get(f"/handler/{credit}/export_xml/?student=staff&lang=zh-cn"))
+    assert "<name>高血压社区管理与分级转诊</name>" in xml.decode()
+    out = tmp_path / "credits.xml"
+    call_command("export_cme_credits", format="xml", output=str(out), language="zh-cn")
+    assert "<name>高血压社区管理与分级转诊</name>" in out.read_text(encoding="utf-8")
 
 
 def test_staff_revoke_by_the_licence_number_the_csv_shows_and_the_event_keeps_no_reason(
@@ -1424,3 +1453,26 @@ def test_the_self_study_demo_is_awarded_on_its_test_score_alone(workbench, modul
     assert status == 200, body
     (award,) = CreditAward.objects.filter(learner_id="student_1")
     assert (str(award.credits), award.credit_class) == ("0.50", "II")
+
+
+def test_a_licence_number_already_on_another_accounts_credit_is_flagged_to_learner_and_staff(
+    workbench, module
+):
+    _, children = module
+    credit = children["cme_credit"]
+    earn(workbench, children)  # student_1, licence 110440100001234
+    status, body = act(workbench, credit, "profile", student="student_2", **PROFILE)
+    assert status == 200
+    warning = "This licence number is already on another account's credit in this course."
+    assert warning in html.unescape(body["html"])
+    assert warning not in html.unescape(workbench.page_of(credit, "student_1"))
+    earn(workbench, children, "student_2")
+    text = b"".join(workbench.client.get(f"/handler/{credit}/export_csv/?student=staff"))
+    rows = list(csv.reader(io.StringIO(text.decode()[1:])))
+    assert rows[0][-1] == "Licence number on another account"
+    assert [row[-1] for row in rows[1:]] == ["yes", "yes"]
+    xml = b"".join(workbench.client.get(f"/handler/{credit}/export_xml/?student=staff"))
+    assert xml.decode().count('licence-shared="true"') == 2
+    report = workbench.handler(credit, "report", {"action": "report"}, student="staff")
+    page = html.unescape(json.loads(report.content)["html"])
+    assert "licence number 110440100001234 on 2 accounts (student_1, student_2)" in page

@@ -82,6 +82,17 @@ def awards_with_licence(project_number: str, licence_number: str) -> list[Credit
     )
 
 
+def licence_on_other_account(course_id: str, licence_number: str, learner_id: str) -> bool:
+    """Whether another account holds an awarded credit of this course under this licence."""
+    return (
+        CreditAward.objects.filter(
+            course_id=course_id, status="awarded", record__profile__licence_number=licence_number
+        )
+        .exclude(learner_id=learner_id)
+        .exists()
+    )
+
+
 def awards_under(project_number: str) -> int:
     """How many credits (awarded or revoked) the ledger holds under a project number."""
     return CreditAward.objects.filter(project_number=project_number).count()

@@ -158,6 +158,8 @@
           var status = form.isConnected && form.querySelector('[data-role="status"]');
           if (status && result.body.message) { status.textContent = result.body.message; }
           announce(result.body.announce || result.body.message);
+          // The suite's progress signal: a block's state changed (the credit block re-reads).
+          document.dispatchEvent(new CustomEvent('cme:progress', {detail: {element: element}}));
         })
         .catch(function () {
           showError(form, text(root, 'networkErrorText',

@@ -8,6 +8,10 @@
  *   file (403, the 422 of an XML export that does not validate) shows its sentence beside the
  *   link instead of a failed download, and so that the panel says what the file holds: the
  *   number of credit records (X-CME-Records), and when there are none.
+ * - Progress made elsewhere: when a sibling block of the page reports progress (the suite's
+ *   `cme:progress` event), and when the page comes back into view or focus (another tab, the
+ *   mobile app's web view), the view is re-read from `view_data` and swapped in; a form the
+ *   learner is typing in is kept (only the list of what the credit needs is replaced).
  * No business rule here: whether the credit is awarded is the server's answer. */
 (function (global) {
   'use strict';
@@ -100,6 +104,47 @@
     });
   }
 
+  /* Swap in the view the server answered, keeping a form being typed in (see the module). */
+  function swapView(root, body) {
+    var view = root.querySelector('[data-region="view"]');
+    if (!view || typeof body.html !== 'string' || view.dataset.html === body.html) { return; }
+    if (root.dataset.typing === 'true') {
+      var fresh = document.createElement('div');
+      fresh.innerHTML = body.html;
+      var list = fresh.querySelector('.cme-credit-progress');
+      var old = view.querySelector('.cme-credit-progress');
+      if (list && old) { old.replaceWith(list); }
+      return;
+    }
+    view.innerHTML = body.html;
+    view.dataset.html = body.html;
+    var live = root.querySelector('[data-region="announce"]');
+    if (live && body.announce) { live.textContent = ''; live.textContent = body.announce; }
+  }
+
+  /* Re-read the view when progress may have been made elsewhere (see the module). */
+  function wireRefresh(runtime, element, root) {
+    var timer = null;
+    var url = runtime.handlerUrl(element, 'view_data');
+    function refresh() {
+      global.clearTimeout(timer);
+      timer = global.setTimeout(function () {
+        global.CmeBlocks.postJSON(url, {}).then(function (result) {
+          if (result.ok) { swapView(root, result.body); }
+        }).catch(function () { /* offline: the next signal tries again */ });
+      }, 250);
+    }
+    root.addEventListener('input', function () { root.dataset.typing = 'true'; });
+    root.addEventListener('submit', function () { delete root.dataset.typing; });
+    document.addEventListener('cme:progress', function (event) {
+      if (!event.detail || event.detail.element !== element) { refresh(); }
+    });
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible') { refresh(); }
+    });
+    global.addEventListener('focus', refresh);
+  }
+
   /* The block's initializer (initialize_js): the shared forms, then the credit's own parts. */
   global.CmeCreditBlockInit = function (runtime, element) {
     global.CmeBlocks.init(runtime, element, 'act');
@@ -107,5 +152,6 @@
     var root = element.querySelector('[data-cme-root]') || element;
     announceOnLoad(root);
     wireDownloads(root);
+    wireRefresh(runtime, element, root);
   };
 }(window));

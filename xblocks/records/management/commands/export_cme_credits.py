@@ -34,6 +34,7 @@ from credit_export import (
     learner_summaries,
     write_valid_xml,
 )
+from credit_export.licences import shared_licences
 from xblocks.credit_block import cme_time_zone, credit_policy
 from xblocks.i18n import catalog, to_locale
 
@@ -97,13 +98,16 @@ class Command(BaseCommand):
                     count += 1
                 yield record
 
+        language = self._language(options)
+        flagged = shared_licences(activity_records(options["activity"]))
         if options["format"] == "xml":
-            self._write_xml(counted(), options["output"], zone)
+            self._write_xml(counted(), options["output"], zone, language, flagged)
         else:
             gettext = self._gettext(options)
-            self._write_text(
-                iter_csv(counted(), gettext, values=gettext, zone=zone), options["output"]
+            chunks = iter_csv(
+                counted(), gettext, values=gettext, zone=zone, language=language, flagged=flagged
             )
+            self._write_text(chunks, options["output"])
         message = f"{count} credit record(s) exported."
         if not count:
             message += " There are no awarded credits to export: the file is valid and empty."
@@ -128,6 +132,11 @@ class Command(BaseCommand):
         self.stderr.write(f"{count} learner(s) summarised for {year}.")
 
     @staticmethod
+    def _language(options) -> str:
+        """The file's language as an RFC 5646 tag ("zh-CN"), picking the activity's name."""
+        return to_locale(options["language"] or settings.LANGUAGE_CODE).replace("_", "-")
+
+    @staticmethod
     def _gettext(options):
         return catalog(to_locale(options["language"] or settings.LANGUAGE_CODE)).gettext
 
@@ -140,7 +149,7 @@ class Command(BaseCommand):
             sys.stdout.writelines(chunks)
 
     @staticmethod
-    def _write_xml(records, output: str | None, zone) -> None:
+    def _write_xml(records, output: str | None, zone, language: str, flagged) -> None:
         """Written to a temporary file and validated against the XSD before anything is
         handed over: the output file appears (atomically) only when valid, and standard
         output gets nothing from an invalid export."""
@@ -149,7 +158,14 @@ class Command(BaseCommand):
             "w+b", dir=directory, prefix=".cme-credits-", suffix=".xml", delete=False
         ) as spool:
             try:
-                write_valid_xml(records, spool, datetime.now(zone), zone=zone)
+                write_valid_xml(
+                    records,
+                    spool,
+                    datetime.now(zone),
+                    zone=zone,
+                    language=language,
+                    flagged=flagged,
+                )
                 if output:  # as open() would have made it, not the temporary file's 0600
                     umask = os.umask(0)
                     os.umask(umask)
