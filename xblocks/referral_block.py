@@ -693,6 +693,10 @@ class ReferralBlock(ExerciseMixin, XBlock):
         view_context["staff"] = self.user_is_staff
         view_context["ruleset_warning"] = self._ruleset_warning(self.exercise.ruleset)
         if view_context["staff"]:
+            # Names this block's staff region: a page of several blocks has one of each.
+            view_context["staff_title"] = self.gettext("Staff tools: {name}").format(
+                name=self.display_name
+            )
             view_context["csv_url"] = self.runtime.handler_url(self, "analytics_csv")
             view_context["ruleset_notice"] = self._ruleset_notice(self.exercise.ruleset)
             view_context["ruleset_upgrade"] = self._ruleset_upgrade()

@@ -1343,3 +1343,13 @@ def test_the_learner_is_told_what_the_letter_had_to_say(workbench, usages):
     text = html.unescape(body["html"])
     assert "This patient's letter had to say:" in text
     assert "Treatment given: Oxygen given before and during the transfer" in text
+
+
+def test_the_staff_tools_are_named_after_the_exercise(workbench, usages):
+    """Two referral exercises on one page: each staff-tools landmark has a name of its own."""
+    scenario_id, usage_id = usages["hypertension_township"]
+    page = html.unescape(
+        workbench.client.get(f"/scenario/{scenario_id}/?student=staff").content.decode()
+    )
+    name = workbench.block(usage_id, "staff").display_name
+    assert f'">Staff tools: {name}</h3>' in page
