@@ -1188,9 +1188,9 @@ class ReferralBlock(ExerciseMixin, XBlock):
         done = self.gettext(
             "This exercise now uses version {version} of the rule set. Reload the page to see it."
         ).format(version=data.version)
-        if self.exercise.ruleset.version == data.version and self._ruleset_upgrade() is None:
-            return {"message": done}  # moved already (a second click, another tab)
         offer = self._ruleset_upgrade()
+        if offer is None and self.exercise.ruleset.version == data.version:
+            return {"message": done}  # moved already (a second click, another tab)
         if offer is None or offer["version"] != data.version:
             message = self.gettext(
                 "This exercise cannot be moved to version {version}: reload the page to see the "
